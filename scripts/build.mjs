@@ -1,0 +1,33 @@
+// Bundles the three processes: extension client, language server, CLI (also the proxy child entry).
+import { build, context } from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  external: ['vscode'],
+};
+
+const entries = [
+  { entryPoints: ['client/extension.ts'], outfile: 'dist/client.js' },
+  { entryPoints: ['server/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+import { existsSync } from 'node:fs';
+const present = entries.filter((e) => existsSync(e.entryPoints[0]));
+if (watch) {
+  for (const e of present) {
+    const ctx = await context({ ...common, ...e });
+    await ctx.watch();
+  }
+} else {
+  await Promise.all(present.map((e) => build({ ...common, ...e })));
+}
