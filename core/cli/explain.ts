@@ -1,0 +1,137 @@
+// `codex-netpolicy explain`: what the proxy would do with one request, with no network traffic.
+import { decide, type Decision, type HeaderLookup, type Resolution } from '../policy/decide';
+import type { CompiledPolicy } from '../policy/compile';
+import { normalizeHost } from '../match/host';
+import { parseAbsoluteUrl, type Target } from '../net/target';
+import { many, one, parseArgs, UsageError } from './args';
+import { formatDiagnostic, loadPolicyFiles } from './policyFiles';
+import { parseResolveOverrides, type ResolveOverrides } from './resolveOverrides';
+
+export const EXPLAIN_HELP = `Usage: codex-netpolicy explain [--json] [--config FILE] [--requirements FILE] [--profile NAME]
+                              [--resolve HOST=IP]... [--header 'Name: value']... METHOD URL
+
+Shows what the proxy would do with the request: for an https URL the CONNECT decision, then
+the request inside the tunnel. Sends nothing. Host names without --resolve count as public;
+--resolve HOST= (empty address) makes that name fail to resolve.`;
+
+export interface ExplainOutput {
+  decision: 'allow' | 'deny';
+  reason: string | null;
+  proxyError: string | null;
+  status: number;
+  mitm: boolean;
+  hook: string | null;
+  headers: { strip: string[]; inject: string[] };
+  rule: { file: string; line: number } | null;
+}
+
+export interface ExplainRequest {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  resolve: ResolveOverrides;
+}
+
+/** The decision for a URL as the proxy would make it (CONNECT first for https). */
+export function explainRequest(policy: CompiledPolicy, req: ExplainRequest): { final: Decision; connect?: Decision } | { error: string } {
+  const target = parseAbsoluteUrl(req.url);
+  if ('error' in target) return { error: target.error };
+  const host = normalizeHost(decodeZone(target.host));
+  const resolution = resolutionFor(host, req.resolve);
+  const headerMap = new Map<string, string[]>();
+  for (const [k, v] of req.headers) headerMap.set(k.toLowerCase(), [...(headerMap.get(k.toLowerCase()) ?? []), v]);
+  const lookup: HeaderLookup = (n) => headerMap.get(n);
+  const hostHeader = headerMap.get('host')?.[0] ?? authorityFor(target);
+  if (target.scheme === 'https' || target.scheme === 'wss') {
+    const connect = decide(policy, { kind: 'connect', authority: `${bracket(target.host)}:${target.port}`, resolution });
+    if (connect.decision === 'deny' || !connect.mitm) return { final: connect, connect };
+    const inner = decide(policy, {
+      kind: 'inner', tunnelHost: connect.host, port: target.port, method: req.method, path: target.path, query: target.query,
+      hostHeader, headers: lookup, resolution,
+    });
+    return { final: inner, connect };
+  }
+  const plain = decide(policy, {
+    kind: 'http', method: req.method, host: decodeZone(target.host), port: target.port, scheme: target.scheme, explicitPort: target.explicitPort,
+    path: target.path, query: target.query, hostHeader, headers: lookup, resolution,
+  });
+  return { final: plain };
+}
+
+function decodeZone(host: string): string {
+  return host.replace(/%25/g, '%');
+}
+
+function bracket(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function authorityFor(t: Target): string {
+  return t.explicitPort ? `${bracket(t.host)}:${t.port}` : bracket(t.host);
+}
+
+function resolutionFor(host: string, overrides: ResolveOverrides): Resolution {
+  const o = overrides.get(host);
+  if (o === undefined) return { assumedPublic: true };
+  return o.length === 0 ? { error: 'unresolvable' } : { addresses: o };
+}
+
+export function toOutput(d: Decision): ExplainOutput {
+  return {
+    decision: d.decision, reason: d.reason, proxyError: d.proxyError, status: d.status, mitm: d.mitm, hook: d.hook,
+    headers: { strip: [...d.headers.strip], inject: [...d.headers.inject] },
+    rule: d.rule ? { file: d.rule.file, line: d.rule.line } : null,
+  };
+}
+
+export function runExplain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; env: Record<string, string | undefined> }): number {
+  const args = parseArgs(argv, { flags: ['json', 'help'], options: ['config', 'requirements', 'profile', 'resolve', 'header'] });
+  if (args.flags.has('help')) {
+    io.out(EXPLAIN_HELP);
+    return 0;
+  }
+  if (args.positionals.length !== 2) throw new UsageError('explain needs METHOD and URL');
+  const [method, url] = args.positionals as [string, string];
+  const headers: [string, string][] = many(args, 'header').map((h) => {
+    const c = h.indexOf(':');
+    if (c <= 0) throw new UsageError(`--header must be 'Name: value', got ${JSON.stringify(h)}`);
+    return [h.slice(0, c).trim(), h.slice(c + 1).trim()];
+  });
+  const resolve = parseResolveOverrides(many(args, 'resolve'));
+  const config = one(args, 'config');
+  const requirements = one(args, 'requirements');
+  const profile = one(args, 'profile');
+  const loaded = loadPolicyFiles({ ...(config ? { config } : {}), ...(requirements ? { requirements } : {}), ...(profile ? { profile } : {}), env: io.env });
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (!loaded.policy || errors.length) {
+    for (const d of errors.length ? errors : loaded.diagnostics) io.err(formatDiagnostic(d));
+    if (!errors.length && !loaded.diagnostics.length) io.err('no policy: no config.toml found (pass --config FILE)');
+    return 2;
+  }
+  const result = explainRequest(loaded.policy, { method, url, headers, resolve });
+  if ('error' in result) throw new UsageError(result.error);
+  const out = toOutput(result.final);
+  if (args.flags.has('json')) {
+    io.out(JSON.stringify(out));
+    return 0;
+  }
+  io.out(describe(method, url, result.final, result.connect, loaded.policy));
+  return 0;
+}
+
+function describe(method: string, url: string, d: Decision, connect: Decision | undefined, policy: CompiledPolicy): string {
+  const lines: string[] = [];
+  const verdict = d.decision === 'allow' ? 'ALLOW' : 'DENY';
+  const status = d.proxyError ? `${d.status} ${d.proxyError}` : String(d.status);
+  lines.push(`${verdict}  ${method.toUpperCase()} ${url}  → ${status}`);
+  if (connect && connect !== d) lines.push(`  CONNECT ${connect.host}:${connect.port}: ${connect.decision}${connect.mitm ? ', decrypted (MITM)' : ''}`);
+  else if (connect) lines.push(`  CONNECT ${connect.host}:${connect.port}: ${connect.decision}${connect.mitm ? '' : ', raw tunnel (not decrypted)'}`);
+  if (d.reason) lines.push(`  reason:  ${d.reason} — ${d.message ?? ''}`);
+  else if (d.message) lines.push(`  error:   ${d.message}`);
+  lines.push(`  profile: ${policy.effective.profile} (${policy.effective.mode} mode)`);
+  if (d.hook) lines.push(`  hook:    ${d.hook}`);
+  if (d.headers.strip.length) lines.push(`  strips:  ${d.headers.strip.join(', ')}`);
+  if (d.headers.inject.length) lines.push(`  injects: ${d.headers.inject.join(', ')} (values hidden)`);
+  lines.push(`  rule:    ${d.rule ? `${d.rule.file}:${d.rule.line}` : '(none: no rule matched)'}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+// codex-netpolicy: explain, check, proxy, env, ca. Also the proxy child entry the extension spawns.
+import { UsageError } from './args';
+import { runExplain } from './explain';
+import { version } from '../../package.json';
+
+const HELP = `codex-netpolicy ${version} — Codex network policy tools
+
+Usage: codex-netpolicy <command> [options]
+
+Commands:
+  explain METHOD URL   What the proxy would do with a request (no traffic is sent)
+  check FILE...        Diagnostics for config.toml / requirements.toml files
+  proxy                Run the MITM policy proxy
+  env                  Print the shell environment for a running proxy
+  ca                   Print the local CA path and fingerprint
+
+Run 'codex-netpolicy <command> --help' for a command's options.`;
+
+type Command = (argv: string[], io: Io) => number | Promise<number>;
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  explain: async () => runExplain,
+};
+
+export function registerCommand(name: string, load: () => Promise<Command>): void {
+  commands[name] = load;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.out(HELP);
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    io.out(version);
+    return 0;
+  }
+  const load = commands[cmd];
+  if (!load) {
+    io.err(`codex-netpolicy: unknown command '${cmd}'\n\n${HELP}`);
+    return 64;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`codex-netpolicy ${cmd}: ${e.message} (see 'codex-netpolicy ${cmd} --help')`);
+      return 64;
+    }
+    io.err(`codex-netpolicy ${cmd}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  const io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), env: process.env };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`codex-netpolicy: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

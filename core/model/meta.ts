@@ -1,0 +1,146 @@
+// Metadata carried by the zod schemas: the one place that says how strict a table is,
+// what a field means (hover), and what history it has (diagnostics, quick fixes).
+import { z } from 'zod';
+
+/** How Codex treats keys a table does not know. */
+export type UnknownKeys = 'error' | 'warn' | 'ignore';
+
+export interface FieldMeta {
+  /** Markdown shown on hover and in completion details. */
+  description?: string;
+  /** The value Codex uses when the key is absent, as text. */
+  defaultText?: string;
+  /** For objects: what Codex does with keys it does not know. */
+  unknownKeys?: UnknownKeys;
+  /** Removed from Codex: using it is a hard error. Text says what replaced it. */
+  removed?: string;
+  /** Still read by some Codex versions but outdated: a warning. Text says what to use. */
+  deprecated?: string;
+  /** A short label for completion (e.g. `host pattern`) of record keys. */
+  keyLabel?: string;
+  /** Diagnostic code for using this key when it is removed or deprecated. */
+  code?: string;
+}
+
+const registry = new WeakMap<z.ZodType, FieldMeta>();
+
+/** Attach metadata (and zod's own description, so `.description` works too). */
+export function withMeta<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
+  const described = (meta.description ? schema.describe(meta.description) : schema) as T;
+  registry.set(described, { ...(registry.get(schema) ?? {}), ...meta });
+  return described;
+}
+
+/** A documented optional field. */
+export function field<T extends z.ZodType>(schema: T, description: string, extra: Omit<FieldMeta, 'description'> = {}): z.ZodOptional<T> {
+  return withMeta(schema.optional(), { description, ...extra });
+}
+
+/** A table whose unknown keys Codex rejects (serde `deny_unknown_fields`). */
+export function strictTable<S extends z.ZodRawShape>(shape: S, description: string, extra: Omit<FieldMeta, 'description' | 'unknownKeys'> = {}) {
+  return withMeta(z.strictObject(shape), { description, unknownKeys: 'error', ...extra });
+}
+
+/** A table whose unknown keys Codex ignores: we still report them, as warnings. */
+export function looseTable<S extends z.ZodRawShape>(shape: S, description: string, extra: Omit<FieldMeta, 'description' | 'unknownKeys'> = {}) {
+  return withMeta(z.strictObject(shape), { description, unknownKeys: 'warn', ...extra });
+}
+
+/** Metadata of a schema, merged through optional/default/nullable wrappers (outer wins). */
+export function metaOf(schema: z.ZodType): FieldMeta {
+  const chain: z.ZodType[] = [];
+  let s: z.ZodType | undefined = schema;
+  while (s) {
+    chain.push(s);
+    s = innerOf(s);
+  }
+  const out: FieldMeta = {};
+  for (const node of chain.reverse()) {
+    const m = registry.get(node);
+    if (m) Object.assign(out, m);
+    if (!out.description && node.description) out.description = node.description;
+  }
+  return out;
+}
+
+function innerOf(schema: z.ZodType): z.ZodType | undefined {
+  const def = schema.def as { type: string; innerType?: z.ZodType; in?: z.ZodType; getter?: () => z.ZodType };
+  if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'readonly' || def.type === 'prefault' || def.type === 'catch') return def.innerType;
+  if (def.type === 'pipe') return def.in;
+  if (def.type === 'lazy' && def.getter) return def.getter();
+  return undefined;
+}
+
+/** The schema under all wrappers. */
+export function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let inner = innerOf(s); inner; inner = innerOf(s)) s = inner;
+  return s;
+}
+
+export type SchemaShape =
+  | { kind: 'object'; shape: Record<string, z.ZodType>; unknownKeys: UnknownKeys }
+  | { kind: 'record'; value: z.ZodType }
+  | { kind: 'array'; element: z.ZodType }
+  | { kind: 'enum'; values: string[] }
+  | { kind: 'union'; options: z.ZodType[] }
+  | { kind: 'scalar'; type: 'string' | 'boolean' | 'integer' | 'number' | 'any' | 'literal'; literal?: unknown };
+
+/** A structural view of a schema, for walkers (completion, hover, unknown keys). */
+export function shapeOf(schema: z.ZodType): SchemaShape {
+  const s = unwrap(schema);
+  const def = s.def as { type: string; [k: string]: unknown };
+  switch (def.type) {
+    case 'object':
+      return { kind: 'object', shape: (s as z.ZodObject).shape as Record<string, z.ZodType>, unknownKeys: metaOf(s).unknownKeys ?? 'ignore' };
+    case 'record':
+      return { kind: 'record', value: (s as z.ZodRecord).valueType as z.ZodType };
+    case 'array':
+      return { kind: 'array', element: (s as z.ZodArray<z.ZodType>).element };
+    case 'enum':
+      return { kind: 'enum', values: ((s as z.ZodEnum).options as (string | number)[]).map(String) };
+    case 'union':
+      return { kind: 'union', options: def.options as z.ZodType[] };
+    case 'literal':
+      return { kind: 'scalar', type: 'literal', literal: (def.values as unknown[])[0] };
+    case 'boolean':
+      return { kind: 'scalar', type: 'boolean' };
+    case 'number':
+      return { kind: 'scalar', type: (def.checks as { _zod?: { def?: { check?: string; format?: string } } }[] | undefined)?.some((c) => c._zod?.def?.format === 'safeint') ? 'integer' : 'number' };
+    case 'string':
+      return { kind: 'scalar', type: 'string' };
+    default:
+      return { kind: 'scalar', type: 'any' };
+  }
+}
+
+/** Walk a schema along a key path (numbers step into arrays; record keys into values). */
+export function schemaAt(root: z.ZodType, path: readonly (string | number)[]): z.ZodType | undefined {
+  let s: z.ZodType | undefined = root;
+  for (const seg of path) {
+    if (!s) return undefined;
+    s = childSchema(s, seg);
+  }
+  return s;
+}
+
+export function childSchema(schema: z.ZodType, seg: string | number): z.ZodType | undefined {
+  const sh = shapeOf(schema);
+  switch (sh.kind) {
+    case 'object':
+      return typeof seg === 'string' ? sh.shape[seg] : undefined;
+    case 'record':
+      return sh.value;
+    case 'array':
+      return typeof seg === 'number' ? sh.element : undefined;
+    case 'union': {
+      for (const o of sh.options) {
+        const c = childSchema(o, seg);
+        if (c) return c;
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}

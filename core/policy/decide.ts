@@ -1,0 +1,314 @@
+// decide(): what the proxy does with one request — the single judge shared by the proxy,
+// `explain`, and the decision log. Synchronous and allocation-light; DNS is the caller's job
+// (`needsResolution` tells when it is needed) so this stays pure and testable.
+import { isLocalLiteral, isNonPublicAddress, parseIp } from '../match/address';
+import { normalizeHost, stripZone } from '../match/host';
+import { hookMatches, lazyQuery } from '../match/hooks';
+import type { CompiledHook, CompiledPolicy } from './compile';
+import type { DomainRule } from './effective';
+import { LIMITED_METHODS, messageFor, proxyErrorFor } from './reasons';
+import type { Origin } from './resolve';
+
+/** Result of resolving a host name: its addresses, or why there are none (fail closed). */
+export type Resolution = { addresses: string[] } | { error: 'unresolvable' | 'timeout' } | { assumedPublic: true };
+
+export type Protocol = 'http' | 'https_connect' | 'https' | 'socks5_tcp' | 'socks5_udp';
+
+export type DecisionRequest =
+  | { kind: 'connect'; authority: string; resolution?: Resolution }
+  | {
+      kind: 'http';
+      method: string;
+      /** Host and port from the absolute-form target (port: explicit or the scheme default). */
+      host: string;
+      port: number;
+      scheme: 'http' | 'https' | string;
+      /** Whether the target carried an explicit port. */
+      explicitPort?: boolean;
+      path: string;
+      query: string;
+      hostHeader?: string;
+      headers?: HeaderLookup;
+      resolution?: Resolution;
+    }
+  | {
+      kind: 'inner';
+      /** Normalised host of the CONNECT tunnel. */
+      tunnelHost: string;
+      port: number;
+      method: string;
+      path: string;
+      query: string;
+      /** Host header (or :authority); undefined when absent. */
+      hostHeader?: string;
+      headers?: HeaderLookup;
+      resolution?: Resolution;
+    }
+  | { kind: 'socks'; host: string; port: number; udp?: boolean; resolution?: Resolution };
+
+/** Header values by lower-case name (all values). */
+export type HeaderLookup = (lowerName: string) => string[] | undefined;
+
+export type Source = 'baseline_policy' | 'mode_guard' | 'proxy_state';
+
+export interface Decision {
+  decision: 'allow' | 'deny';
+  /** Upstream reason string for blocks; null when allowed. */
+  reason: string | null;
+  proxyError: string | null;
+  /** What the proxy sends: 200 (allowed / tunnel established), 403, 400, 405, 503… */
+  status: number;
+  /** Body text for blocks and errors. */
+  message: string | null;
+  mitm: boolean;
+  hook: string | null;
+  headers: { strip: string[]; inject: string[] };
+  rule: Origin | null;
+  source: Source;
+  protocol: Protocol;
+  host: string;
+  port: number;
+  /** The host needs a DNS check before it can be judged: resolve and call again with `resolution`. */
+  needsResolution?: boolean;
+  /** Internal: the hook that matched, for the proxy to apply its actions. */
+  appliedHook?: CompiledHook;
+}
+
+const NO_HEADERS = { strip: [] as string[], inject: [] as string[] };
+
+function base(protocol: Protocol, host: string, port: number): Omit<Decision, 'decision' | 'reason' | 'proxyError' | 'status' | 'message' | 'source'> {
+  return { mitm: false, hook: null, headers: NO_HEADERS, rule: null, protocol, host, port };
+}
+
+function block(protocol: Protocol, host: string, port: number, reason: string, source: Source, rule: Origin | null, status = 403): Decision {
+  return { ...base(protocol, host, port), decision: 'deny', reason, proxyError: proxyErrorFor(reason), status, message: messageFor(reason), source, rule };
+}
+
+function badRequest(protocol: Protocol, host: string, port: number, status: number, message: string): Decision {
+  return { ...base(protocol, host, port), decision: 'deny', reason: null, proxyError: null, status, message, source: 'proxy_state' };
+}
+
+function disabled(policy: CompiledPolicy, protocol: Protocol, host: string, port: number): Decision {
+  return {
+    ...base(protocol, host, port), decision: 'deny', reason: 'proxy_disabled', proxyError: null, status: 503,
+    message: messageFor('proxy_disabled'), source: 'proxy_state', rule: policy.effective.stateOrigin ?? null,
+  };
+}
+
+function allowed(protocol: Protocol, host: string, port: number, rule: Origin | null, extra: Partial<Decision> = {}): Decision {
+  return { ...base(protocol, host, port), decision: 'allow', reason: null, proxyError: null, status: 200, message: null, source: 'baseline_policy', rule, ...extra };
+}
+
+type HostVerdict =
+  | { ok: true; rule: DomainRule | null }
+  | { ok: false; reason: 'denied' | 'not_allowed' | 'not_allowed_local'; rule: DomainRule | null }
+  | { ok: 'resolve' };
+
+/** np/runtime.rs host_blocked: deny first, then local/private protection, then the allowlist. */
+export function judgeHost(policy: CompiledPolicy, host: string, resolution: Resolution | undefined): HostVerdict {
+  if (!host) return { ok: false, reason: 'not_allowed', rule: null };
+  const denied = policy.deny.matchWithZoneFallback(host);
+  if (denied) return { ok: false, reason: 'denied', rule: denied };
+  if (!policy.effective.allowLocalBinding) {
+    if (isLocalLiteral(host)) {
+      // Only an exact, wildcard-free allow entry admits a local literal.
+      const exact = policy.allow.exactEntryNames(host);
+      if (!exact) return { ok: false, reason: 'not_allowed_local', rule: null };
+      return { ok: true, rule: exact };
+    }
+    if (!parseIp(host)) {
+      if (!resolution) return { ok: 'resolve' };
+      if ('error' in resolution) return { ok: false, reason: 'not_allowed_local', rule: null };
+      if ('addresses' in resolution) {
+        if (resolution.addresses.length === 0) return { ok: false, reason: 'not_allowed_local', rule: null };
+        // An address we cannot parse counts as local: fail closed.
+        if (resolution.addresses.some((a) => isNonPublicAddress(a) !== false)) return { ok: false, reason: 'not_allowed_local', rule: null };
+      }
+    }
+  }
+  const allow = policy.allow.matchWithZoneFallback(host);
+  if (!allow) return { ok: false, reason: 'not_allowed', rule: null };
+  return { ok: true, rule: allow };
+}
+
+/** Whether a host needs a DNS answer before judgement (cheap; lets the proxy skip DNS for denied hosts). */
+export function needsResolution(policy: CompiledPolicy, host: string): boolean {
+  return judgeHost(policy, host, undefined).ok === 'resolve';
+}
+
+export function decide(policy: CompiledPolicy, req: DecisionRequest): Decision {
+  switch (req.kind) {
+    case 'connect':
+      return decideConnect(policy, req);
+    case 'http':
+      return decideHttp(policy, req);
+    case 'inner':
+      return decideInner(policy, req);
+    case 'socks':
+      return decideSocks(policy, req);
+  }
+}
+
+function hostDecision(policy: CompiledPolicy, protocol: Protocol, host: string, port: number, resolution: Resolution | undefined): Decision | { rule: DomainRule | null } {
+  const v = judgeHost(policy, host, resolution);
+  if (v.ok === 'resolve') return { ...block(protocol, host, port, 'not_allowed_local', 'baseline_policy', null), needsResolution: true };
+  if (v.ok === false) return block(protocol, host, port, v.reason, 'baseline_policy', v.rule?.origin ?? null);
+  return { rule: v.rule };
+}
+
+function isDecision(x: Decision | { rule: DomainRule | null }): x is Decision {
+  return 'decision' in x;
+}
+
+function decideConnect(policy: CompiledPolicy, req: Extract<DecisionRequest, { kind: 'connect' }>): Decision {
+  const { host: rawHost, port } = splitAuthority(req.authority, 443);
+  if (!req.authority.trim()) return badRequest('https_connect', '', port, 400, 'missing authority');
+  const host = normalizeHost(rawHost);
+  if (!host) return badRequest('https_connect', '', port, 400, 'invalid host');
+  const state = policy.effective.state;
+  if (state === 'disabled') return disabled(policy, 'https_connect', host, port);
+  if (state === 'unrestricted') return allowed('https_connect', host, port, null);
+  const h = hostDecision(policy, 'https_connect', host, port, req.resolution);
+  if (isDecision(h)) return h;
+  const mitm = policy.effective.mode === 'limited' || policy.hooksByHost.has(host);
+  return allowed('https_connect', host, port, h.rule?.origin ?? null, { mitm });
+}
+
+function decideHttp(policy: CompiledPolicy, req: Extract<DecisionRequest, { kind: 'http' }>): Decision {
+  const host = normalizeHost(req.host);
+  const port = req.port;
+  if (!host) return badRequest('http', '', port, 400, 'missing host');
+  if (req.hostHeader !== undefined) {
+    const problem = checkHostHeader(req.hostHeader, host, port, req.scheme);
+    if (problem) return badRequest('http', host, port, 400, problem);
+  }
+  const state = policy.effective.state;
+  if (state === 'disabled') return disabled(policy, 'http', host, port);
+  if (state === 'unrestricted') return allowed('http', host, port, null);
+  const h = hostDecision(policy, 'http', host, port, req.resolution);
+  if (isDecision(h)) return h;
+  if (policy.effective.mode === 'limited' && !LIMITED_METHODS.has(req.method)) {
+    return block('http', host, port, 'method_not_allowed', 'mode_guard', policy.effective.modeOrigin ?? null);
+  }
+  // Decision: hooks also judge plain-HTTP requests to a hooked host (upstream only checks them
+  // inside MITM tunnels, which would let `http://` bypass a read-only hook). See docs/semantics.md.
+  const hooks = policy.hooksByHost.get(host);
+  if (hooks) return applyHooks(policy, 'http', host, port, hooks, req, h.rule);
+  return allowed('http', host, port, h.rule?.origin ?? null);
+}
+
+function decideInner(policy: CompiledPolicy, req: Extract<DecisionRequest, { kind: 'inner' }>): Decision {
+  const host = req.tunnelHost;
+  const port = req.port;
+  if (req.method === 'CONNECT') return badRequest('https', host, port, 405, 'CONNECT not supported inside MITM');
+  if (req.hostHeader !== undefined) {
+    const inner = normalizeHost(req.hostHeader);
+    if (inner && inner !== host) return badRequest('https', host, port, 400, 'host mismatch');
+  }
+  if (policy.effective.state === 'unrestricted') return allowed('https', host, port, null, { mitm: true });
+  // Only the local/private re-check matters inside a tunnel (allowlist edits don't close tunnels).
+  const v = judgeHost(policy, host, req.resolution);
+  if (v.ok === 'resolve') return { ...block('https', host, port, 'not_allowed_local', 'baseline_policy', null), mitm: true, needsResolution: true };
+  if (v.ok === false && v.reason === 'not_allowed_local') return { ...block('https', host, port, 'not_allowed_local', 'baseline_policy', null), mitm: true };
+  const domainRule = v.ok === true ? v.rule : null;
+  const hooks = policy.hooksByHost.get(host);
+  const d = hooks ? applyHooks(policy, 'https', host, port, hooks, req, domainRule) : allowed('https', host, port, domainRule?.origin ?? null);
+  if (d.decision === 'allow' && policy.effective.mode === 'limited' && !LIMITED_METHODS.has(req.method)) {
+    // The clamp runs after hooks: a matched write is still blocked in limited mode.
+    return { ...block('https', host, port, 'method_not_allowed', 'mode_guard', policy.effective.modeOrigin ?? null), mitm: true, hook: d.hook };
+  }
+  return { ...d, mitm: true };
+}
+
+function applyHooks(
+  policy: CompiledPolicy,
+  protocol: Protocol,
+  host: string,
+  port: number,
+  hooks: CompiledHook[],
+  req: { method: string; path: string; query: string; headers?: HeaderLookup },
+  domainRule: DomainRule | null,
+): Decision {
+  const query = lazyQuery(req.query);
+  const headers = req.headers ?? (() => undefined);
+  for (const hook of hooks) {
+    const matched = hookMatches(hook.match, { method: req.method, path: req.path, query, headers });
+    if (matched) {
+      return allowed(protocol, host, port, hook.rule.origin ?? domainRule?.origin ?? null, {
+        hook: hook.rule.name,
+        headers: { strip: hook.strip, inject: hook.inject.map((i) => i.name) },
+        appliedHook: hook,
+      });
+    }
+  }
+  void policy;
+  // A hooked host default-denies requests no hook matches; point at its first hook.
+  return block(protocol, host, port, 'mitm_hook_denied', 'baseline_policy', hooks[0]?.rule.origin ?? null);
+}
+
+function decideSocks(policy: CompiledPolicy, req: Extract<DecisionRequest, { kind: 'socks' }>): Decision {
+  const protocol: Protocol = req.udp ? 'socks5_udp' : 'socks5_tcp';
+  const host = normalizeHost(req.host);
+  const port = req.port;
+  if (!host) return badRequest(protocol, '', port, 400, 'invalid host');
+  const eff = policy.effective;
+  if (eff.state === 'disabled') return disabled(policy, protocol, host, port);
+  if (eff.state === 'unrestricted') return allowed(protocol, host, port, null);
+  if (req.udp) {
+    if (eff.mode === 'limited') return block(protocol, host, port, 'method_not_allowed', 'mode_guard', eff.modeOrigin ?? null);
+  } else if (eff.mode === 'limited' && port !== 443) {
+    return block(protocol, host, port, 'method_not_allowed', 'mode_guard', eff.modeOrigin ?? null);
+  }
+  const h = hostDecision(policy, protocol, host, port, req.resolution);
+  if (isDecision(h)) return h;
+  if (req.udp) return allowed(protocol, host, port, h.rule?.origin ?? null);
+  const hooked = policy.hooksByHost.get(host);
+  if (hooked && port !== 443) return block(protocol, host, port, 'mitm_required', 'mode_guard', hooked[0]?.rule.origin ?? null);
+  const mitm = port === 443 && (eff.mode === 'limited' || !!hooked);
+  return allowed(protocol, host, port, h.rule?.origin ?? null, { mitm });
+}
+
+/** Absolute-form Host validation (proxy-behaviour.md §10). Returns the 400 message or undefined. */
+function checkHostHeader(hostHeader: string, targetHost: string, targetPort: number, scheme: string): string | undefined {
+  const raw = hostHeader.trim();
+  if (!raw) return 'invalid Host header';
+  const { host, port, explicit } = splitAuthorityStrict(raw);
+  if (host === undefined) return 'invalid Host header';
+  if (normalizeHost(host) !== targetHost) return 'Host header does not match request target';
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  if (explicit) {
+    if (port !== targetPort) return 'Host header does not match request target';
+  } else if (targetPort !== defaultPort) {
+    return 'Host header does not match request target';
+  }
+  return undefined;
+}
+
+/** Split `host:port`, `[v6]:port`, or a bare host; the port defaults to `defaultPort`. */
+export function splitAuthority(authority: string, defaultPort: number): { host: string; port: number } {
+  const a = authority.trim();
+  const s = splitAuthorityStrict(a);
+  if (s.host === undefined) return { host: a, port: defaultPort };
+  return { host: s.host.startsWith('[') ? s.host : s.host, port: s.explicit ? s.port : defaultPort };
+}
+
+function splitAuthorityStrict(a: string): { host: string | undefined; port: number; explicit: boolean } {
+  if (a.startsWith('[')) {
+    const end = a.indexOf(']');
+    if (end < 0) return { host: undefined, port: 0, explicit: false };
+    const rest = a.slice(end + 1);
+    if (!rest) return { host: a.slice(0, end + 1), port: 0, explicit: false };
+    if (!/^:\d{1,5}$/.test(rest)) return { host: undefined, port: 0, explicit: false };
+    return { host: a.slice(0, end + 1), port: Number(rest.slice(1)), explicit: true };
+  }
+  const colons = a.split(':').length - 1;
+  if (colons === 1) {
+    const [h, p] = a.split(':') as [string, string];
+    if (!/^\d{1,5}$/.test(p)) return { host: undefined, port: 0, explicit: false };
+    return { host: h, port: Number(p), explicit: true };
+  }
+  return { host: a, port: 0, explicit: false };
+}
+
+/** Exposed for the proxy: strip IPv6 zone for comparisons. */
+export { stripZone };

@@ -1,0 +1,213 @@
+// The effective network policy of a session: the resolved profile's network, with
+// requirements.toml's `[experimental_network]` merged in as config-schema.md D.4 describes.
+import type { PolicyDiagnostic } from '../diagnostics';
+import type { LoadedDocument } from '../toml/load';
+import type { PathSegment } from '../toml/positions';
+import { normalizeDomainKey } from './domainKey';
+import { originAt, type Origin, type ResolvedProfile } from './resolve';
+
+export type NetworkState = 'enabled' | 'disabled' | 'unrestricted';
+
+export interface DomainRule { pattern: string; permission: 'allow' | 'deny'; origin?: Origin; managed: boolean }
+export interface HookRule {
+  name: string; host: string; methods: string[]; pathPrefixes: string[];
+  query: [string, string[]][]; headers: [string, string[]][]; actions: string[]; origin?: Origin;
+}
+export interface InjectRule { name: string; secretEnvVar?: string; secretFile?: string; prefix: string; origin?: Origin; secretOrigin?: Origin }
+export interface ActionRule { name: string; strip: string[]; inject: InjectRule[]; origin?: Origin }
+export interface HeaderInjectionRule { host: string; methods: string[]; pathPrefixes: string[]; headers: [string, string][]; origin?: Origin }
+
+export interface EffectivePolicy {
+  profile: string;
+  managedProfile: boolean;
+  state: NetworkState;
+  /** Why the state is what it is (for `proxy_disabled` explanations). */
+  stateOrigin?: Origin;
+  sandboxed: boolean;
+  mode: 'full' | 'limited';
+  modeOrigin?: Origin;
+  allowLocalBinding: boolean;
+  allowUpstreamProxy: boolean;
+  enableSocks5: boolean;
+  enableSocks5Udp: boolean;
+  dangerouslyAllowNonLoopbackProxy: boolean;
+  dangerouslyAllowAllUnixSockets: boolean;
+  proxyUrl?: string;
+  socksUrl?: string;
+  managedAllowedDomainsOnly: boolean;
+  domains: DomainRule[];
+  unixSockets: { path: string; permission: 'allow' | 'deny'; origin?: Origin }[];
+  hooks: HookRule[];
+  actions: Map<string, ActionRule>;
+  headerInjections: HeaderInjectionRule[];
+}
+
+const table = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+
+export function effectivePolicy(profile: ResolvedProfile, requirements: LoadedDocument | undefined, diagnostics: PolicyDiagnostic[]): EffectivePolicy {
+  const net = profile.network ?? {};
+  const o = (p: PathSegment[]) => profile.originOf(p);
+  const reqNet = table(requirements?.value?.experimental_network);
+  const reqOrigin = (p: PathSegment[]) => (requirements ? originAt(requirements, ['experimental_network', ...p]) : undefined);
+  const unrestricted = profile.builtin === ':danger-full-access';
+  const sandboxed = !unrestricted;
+
+  // Network state: a custom profile with `enabled = true`; danger-full-access has no proxy at all.
+  let state: NetworkState = unrestricted ? 'unrestricted' : net.enabled === true ? 'enabled' : 'disabled';
+  let stateOrigin = net.enabled !== undefined ? o(['enabled']) : undefined;
+  const managedEnabled = bool(reqNet?.enabled);
+  if (managedEnabled === false && state === 'enabled') {
+    state = 'disabled';
+    stateOrigin = reqOrigin(['enabled']);
+  }
+  // A managed `enabled = true` forces the proxy on for sandboxed sessions, and for unsandboxed ones with managed rules.
+  if (managedEnabled === true && reqNet && (state === 'disabled' || unrestricted)) {
+    state = 'enabled';
+    stateOrigin = reqOrigin(['enabled']);
+  }
+
+  const pick = (key: string, fallback: boolean): boolean => bool(reqNet?.[key]) ?? bool(net[key]) ?? fallback;
+  const policy: EffectivePolicy = {
+    profile: profile.name,
+    managedProfile: profile.managed,
+    state,
+    ...(stateOrigin ? { stateOrigin } : {}),
+    sandboxed,
+    mode: net.mode === 'limited' ? 'limited' : 'full',
+    ...(net.mode !== undefined && o(['mode']) ? { modeOrigin: o(['mode'])! } : {}),
+    allowLocalBinding: pick('allow_local_binding', false),
+    allowUpstreamProxy: pick('allow_upstream_proxy', true),
+    enableSocks5: bool(net.enable_socks5) ?? true,
+    enableSocks5Udp: bool(net.enable_socks5_udp) ?? true,
+    dangerouslyAllowNonLoopbackProxy: pick('dangerously_allow_non_loopback_proxy', false),
+    dangerouslyAllowAllUnixSockets: pick('dangerously_allow_all_unix_sockets', false),
+    ...(typeof net.proxy_url === 'string' ? { proxyUrl: net.proxy_url } : {}),
+    ...(typeof net.socks_url === 'string' ? { socksUrl: net.socks_url } : {}),
+    managedAllowedDomainsOnly: bool(reqNet?.managed_allowed_domains_only) ?? false,
+    domains: [],
+    unixSockets: [],
+    hooks: [],
+    actions: new Map(),
+    headerInjections: [],
+  };
+  if (typeof reqNet?.http_port === 'number') policy.proxyUrl = `http://127.0.0.1:${reqNet.http_port}`;
+  if (typeof reqNet?.socks_port === 'number') policy.socksUrl = `http://127.0.0.1:${reqNet.socks_port}`;
+
+  // Domains: user entries, then the managed ones (D.4).
+  const userDomains: DomainRule[] = Object.entries(table(net.domains) ?? {})
+    .filter((e): e is [string, 'allow' | 'deny'] => e[1] === 'allow' || e[1] === 'deny')
+    .map(([pattern, permission]) => ({ pattern, permission, managed: false, ...(o(['domains', pattern]) ? { origin: o(['domains', pattern])! } : {}) }));
+  const managedDomains = reqNet ? managedDomainRules(reqNet, reqOrigin) : [];
+  const managedAllows = managedDomains.filter((d) => d.permission === 'allow');
+  const managedDenies = managedDomains.filter((d) => d.permission === 'deny');
+  const denylistOnly = unrestricted && bool(reqNet?.danger_full_access_denylist_only) === true;
+
+  if (!reqNet) {
+    policy.domains = userDomains;
+  } else if (denylistOnly) {
+    // Historical (PR #16946): unsandboxed sessions allow everything but the managed denies.
+    policy.state = 'enabled';
+    policy.domains = [{ pattern: '*', permission: 'allow', managed: true, ...(reqOrigin(['danger_full_access_denylist_only']) ? { origin: reqOrigin(['danger_full_access_denylist_only'])! } : {}) }, ...managedDenies];
+    policy.allowLocalBinding = true;
+    policy.allowUpstreamProxy = true;
+    policy.dangerouslyAllowAllUnixSockets = true;
+  } else if (!sandboxed) {
+    policy.domains = managedDomains;
+  } else if (policy.managedAllowedDomainsOnly) {
+    policy.domains = [...managedAllows, ...managedDenies, ...userDomains.filter((d) => d.permission === 'deny')];
+  } else {
+    const seen = new Set(managedAllows.map((d) => normalizeDomainKey(d.pattern)));
+    const userAllows = userDomains.filter((d) => d.permission === 'allow' && !seen.has(normalizeDomainKey(d.pattern)));
+    policy.domains = [...managedAllows, ...userAllows, ...managedDenies, ...userDomains.filter((d) => d.permission === 'deny')];
+  }
+  if (unrestricted && policy.state === 'unrestricted') policy.domains = [];
+
+  // Unix sockets: managed allow paths replace the user's when set.
+  const managedSockets = table(reqNet?.unix_sockets) ?? legacySockets(reqNet);
+  const socketSource = managedSockets ?? table(net.unix_sockets) ?? {};
+  for (const [path, permission] of Object.entries(socketSource)) {
+    if (permission === 'allow' || permission === 'deny') {
+      const origin = managedSockets ? reqOrigin(['unix_sockets', path]) : o(['unix_sockets', path]);
+      policy.unixSockets.push({ path, permission, ...(origin ? { origin } : {}) });
+    }
+  }
+
+  collectMitm(net, o, policy);
+  if (reqNet) collectHeaderInjections(reqNet, reqOrigin, policy);
+  void diagnostics;
+  return policy;
+}
+
+function managedDomainRules(reqNet: Record<string, unknown>, at: (p: PathSegment[]) => Origin | undefined): DomainRule[] {
+  const out: DomainRule[] = [];
+  const map = table(reqNet.domains);
+  if (map) {
+    for (const [pattern, permission] of Object.entries(map)) {
+      if (permission === 'allow' || permission === 'deny') out.push({ pattern, permission, managed: true, ...(at(['domains', pattern]) ? { origin: at(['domains', pattern])! } : {}) });
+    }
+    return out;
+  }
+  // Legacy lists: allow first, then deny, so a host in both ends up denied.
+  strings(reqNet.allowed_domains).forEach((pattern, i) => out.push({ pattern, permission: 'allow', managed: true, ...(at(['allowed_domains', i]) ? { origin: at(['allowed_domains', i])! } : {}) }));
+  strings(reqNet.denied_domains).forEach((pattern, i) => out.push({ pattern, permission: 'deny', managed: true, ...(at(['denied_domains', i]) ? { origin: at(['denied_domains', i])! } : {}) }));
+  return out;
+}
+
+function legacySockets(reqNet: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const list = strings(reqNet?.allow_unix_sockets);
+  return list.length ? Object.fromEntries(list.map((p) => [p, 'allow'])) : undefined;
+}
+
+function collectMitm(net: Record<string, unknown>, o: (p: PathSegment[]) => Origin | undefined, policy: EffectivePolicy): void {
+  const mitm = table(net.mitm);
+  for (const [name, raw] of Object.entries(table(mitm?.actions) ?? {})) {
+    const a = table(raw) ?? {};
+    const inject = (Array.isArray(a.inject_request_headers) ? a.inject_request_headers : []).map((entry, i): InjectRule => {
+      const e = table(entry) ?? {};
+      const origin = o(['mitm', 'actions', name, 'inject_request_headers', i]);
+      const secretKey = typeof e.secret_env_var === 'string' ? 'secret_env_var' : 'secret_file';
+      const secretOrigin = o(['mitm', 'actions', name, 'inject_request_headers', i, secretKey]);
+      return {
+        ...(secretOrigin ? { secretOrigin } : {}),
+        name: typeof e.name === 'string' ? e.name : '',
+        ...(typeof e.secret_env_var === 'string' ? { secretEnvVar: e.secret_env_var } : {}),
+        ...(typeof e.secret_file === 'string' ? { secretFile: e.secret_file } : {}),
+        prefix: typeof e.prefix === 'string' ? e.prefix : '',
+        ...(origin ? { origin } : {}),
+      };
+    });
+    const origin = o(['mitm', 'actions', name]);
+    policy.actions.set(name, { name, strip: strings(a.strip_request_headers), inject, ...(origin ? { origin } : {}) });
+  }
+  for (const [name, raw] of Object.entries(table(mitm?.hooks) ?? {})) {
+    const h = table(raw) ?? {};
+    const origin = o(['mitm', 'hooks', name]);
+    policy.hooks.push({
+      name,
+      host: typeof h.host === 'string' ? h.host : '',
+      methods: strings(h.methods),
+      pathPrefixes: strings(h.path_prefixes),
+      query: Object.entries(table(h.query) ?? {}).map(([k, v]) => [k, strings(v)]),
+      headers: Object.entries(table(h.headers) ?? {}).map(([k, v]) => [k, strings(v)]),
+      actions: strings(h.action),
+      ...(origin ? { origin } : {}),
+    });
+  }
+}
+
+function collectHeaderInjections(reqNet: Record<string, unknown>, at: (p: PathSegment[]) => Origin | undefined, policy: EffectivePolicy): void {
+  const list = Array.isArray(reqNet.header_injections) ? reqNet.header_injections : [];
+  list.forEach((raw, i) => {
+    const h = table(raw);
+    if (!h || typeof h.host !== 'string') return;
+    const origin = at(['header_injections', i]);
+    policy.headerInjections.push({
+      host: h.host, methods: strings(h.methods), pathPrefixes: strings(h.path_prefixes),
+      headers: Object.entries(table(h.headers) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ...(origin ? { origin } : {}),
+    });
+  });
+}

@@ -1,0 +1,73 @@
+// From files (or texts) to a compiled policy, or the located reasons why not. Used by the CLI
+// (`explain`, `proxy`, `check`) and by the proxy's hot reload; an error never yields a policy.
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { loadDocument, rangeOf, type LoadedDocument } from '../toml/load';
+import type { Range } from '../toml/positions';
+import type { Severity } from '../diagnostics';
+import { validateDocuments, type DocumentDiagnostic } from '../validate/documents';
+import { compilePolicy, type CompiledPolicy } from './compile';
+import { effectivePolicy, type EffectivePolicy } from './effective';
+import { resolveProfile } from './resolve';
+
+export interface PolicySource {
+  file: string;
+  text: string;
+}
+
+export interface LoadPolicyInput {
+  config?: PolicySource;
+  requirements?: PolicySource;
+  profile?: string;
+  env: Record<string, string | undefined>;
+  strict?: boolean;
+  readFile?: (path: string) => string;
+}
+
+export interface LocatedDiagnostic {
+  file: string;
+  range: Range;
+  severity: Severity;
+  code: string;
+  message: string;
+}
+
+export interface LoadPolicyResult {
+  policy?: CompiledPolicy;
+  effective?: EffectivePolicy;
+  diagnostics: LocatedDiagnostic[];
+  documents: { config?: LoadedDocument; requirements?: LoadedDocument };
+}
+
+export function readPolicySource(file: string): PolicySource {
+  const abs = resolvePath(file);
+  return { file: abs, text: readFileSync(abs, 'utf8') };
+}
+
+export function locate(d: DocumentDiagnostic, docs: LoadPolicyResult['documents']): LocatedDiagnostic {
+  const doc = d.file === 'requirements' ? docs.requirements : docs.config;
+  const range = d.range ?? (doc ? rangeOf(doc.index, d.path, d.target) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+  return { file: doc?.file ?? d.file, range, severity: d.severity, code: d.code, message: d.message };
+}
+
+export function loadPolicy(input: LoadPolicyInput): LoadPolicyResult {
+  const documents: LoadPolicyResult['documents'] = {};
+  if (input.config) documents.config = loadDocument(input.config.text, input.config.file, 'config');
+  if (input.requirements) documents.requirements = loadDocument(input.requirements.text, input.requirements.file, 'requirements');
+  const validation = validateDocuments(documents.config, documents.requirements, { strict: input.strict ?? false });
+  const diagnostics = validation.map((d) => locate(d, documents));
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, documents };
+
+  const resolved = resolveProfile({ ...documents, ...(input.profile ? { profile: input.profile } : {}) });
+  diagnostics.push(...resolved.diagnostics.filter((d) => !validation.some((v) => v.code === d.code && JSON.stringify(v.path) === JSON.stringify(d.path))).map((d) => locate({ ...d, file: d.file ?? 'config' }, documents)));
+  if (!resolved.profile) return { diagnostics, documents };
+  const effective = effectivePolicy(resolved.profile, documents.requirements, []);
+  const compiled = compilePolicy(effective, { env: input.env, ...(input.readFile ? { readFile: input.readFile } : {}) });
+  for (const p of compiled.problems) {
+    const doc = p.origin?.kind === 'requirements' ? documents.requirements : documents.config;
+    const range = doc && p.origin ? rangeOf(doc.index, p.origin.path, 'key') : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    diagnostics.push({ file: p.origin?.file ?? doc?.file ?? '', range, severity: 'error', code: p.code, message: p.message });
+  }
+  if (!compiled.policy) return { diagnostics, effective, documents };
+  return { policy: compiled.policy, effective, diagnostics, documents };
+}

@@ -1,0 +1,255 @@
+// Which permission profile is active, and its network table after the `extends` chain is merged
+// (parents first, child on top; tables merge per key, scalars and arrays are replaced).
+import type { PolicyDiagnostic } from '../diagnostics';
+import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
+import { lineOf, type LoadedDocument } from '../toml/load';
+import type { PathSegment } from '../toml/positions';
+import { normalizeDomainKey } from './domainKey';
+
+export interface Origin {
+  file: string;
+  kind: 'config' | 'requirements';
+  path: PathSegment[];
+  line: number;
+}
+
+export interface ProfileLayer {
+  name: string;
+  doc: LoadedDocument;
+  body: Record<string, unknown>;
+}
+
+export interface ResolvedProfile {
+  name: string;
+  builtin?: BuiltinProfile;
+  /** Defined in requirements.toml (a managed profile). */
+  managed: boolean;
+  /** Where the selection came from (`default_permissions`, `--profile`, requirements fallback). */
+  selectedBy: Origin | 'option' | 'default';
+  layers: ProfileLayer[];
+  /** Merged `network` table, domain keys normalised; undefined when no layer has one. */
+  network: Record<string, unknown> | undefined;
+  /** Origin of a merged value by path relative to the network table. */
+  originOf(path: readonly PathSegment[]): Origin | undefined;
+  /** Built-in the chain ends in (`:workspace`, `:read-only`) or undefined. */
+  baseBuiltin?: BuiltinProfile;
+}
+
+export interface ResolveInput {
+  config?: LoadedDocument;
+  requirements?: LoadedDocument;
+  profile?: string;
+}
+
+export interface ResolveResult {
+  profile?: ResolvedProfile;
+  diagnostics: PolicyDiagnostic[];
+}
+
+const isBuiltin = (n: string): n is BuiltinProfile => (BUILTIN_PROFILES as readonly string[]).includes(n);
+
+function table(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export function originAt(doc: LoadedDocument, path: PathSegment[]): Origin {
+  return { file: doc.file, kind: doc.kind, path, line: lineOf(doc.index, path) };
+}
+
+/** Every profile a session could select: config.toml's, then requirements.toml's managed ones. */
+export function availableProfiles(input: ResolveInput): Map<string, ProfileLayer> {
+  const out = new Map<string, ProfileLayer>();
+  const add = (doc: LoadedDocument | undefined) => {
+    const perms = table(doc?.value?.permissions);
+    if (!doc || !perms) return;
+    for (const [name, body] of Object.entries(perms)) {
+      if (doc.kind === 'requirements' && name === 'filesystem') continue; // reserved: filesystem constraints
+      const t = table(body);
+      if (t && !out.has(name)) out.set(name, { name, doc, body: t });
+    }
+  };
+  add(input.config);
+  add(input.requirements);
+  return out;
+}
+
+export function resolveProfile(input: ResolveInput): ResolveResult {
+  const diagnostics: PolicyDiagnostic[] = [];
+  const cfg = input.config?.value;
+  const req = input.requirements?.value;
+  const profiles = availableProfiles(input);
+
+  let name: string | undefined = input.profile;
+  let selectedBy: ResolvedProfile['selectedBy'] = input.profile ? 'option' : 'default';
+  if (!name && typeof cfg?.default_permissions === 'string' && input.config) {
+    name = cfg.default_permissions;
+    selectedBy = originAt(input.config, ['default_permissions']);
+  }
+  if (!name && typeof req?.default_permissions === 'string' && input.requirements) {
+    name = req.default_permissions;
+    selectedBy = originAt(input.requirements, ['default_permissions']);
+  }
+  const legacySandbox = typeof cfg?.sandbox_mode === 'string' ? (cfg.sandbox_mode as string) : undefined;
+  const managedProfiles = table(req?.allowed_permission_profiles);
+  if (legacySandbox && !managedProfiles && !input.profile) {
+    // Legacy sandbox settings win over profiles (config-schema.md A.1).
+    const legacy: Record<string, BuiltinProfile> = { 'read-only': ':read-only', 'workspace-write': ':workspace', 'danger-full-access': ':danger-full-access' };
+    if (cfg?.default_permissions !== undefined) {
+      diagnostics.push({ path: ['default_permissions'], target: 'key', severity: 'warning', code: 'profiles-ignored-by-sandbox-mode', file: 'config',
+        message: '`sandbox_mode` is set, so Codex ignores `default_permissions` and every permission profile.', related: [{ path: ['sandbox_mode'], message: 'sandbox_mode set here', file: 'config' }] });
+    }
+    name = legacy[legacySandbox] ?? ':read-only';
+    selectedBy = input.config ? originAt(input.config, ['sandbox_mode']) : 'default';
+  }
+  if (!name) name = ':read-only';
+
+  // A managed allowlist of profiles: a disallowed choice falls back to the managed default (or first allowed).
+  if (managedProfiles) {
+    const allowed = Object.entries(managedProfiles).filter(([, v]) => v === true).map(([k]) => k);
+    if (!allowed.includes(name)) {
+      const fallback = typeof req?.default_permissions === 'string' && allowed.includes(req.default_permissions) ? req.default_permissions : allowed[0];
+      const where = typeof selectedBy === 'object' ? selectedBy : undefined;
+      diagnostics.push({
+        path: where ? where.path : ['allowed_permission_profiles'], target: 'value', severity: 'warning', code: 'profile-not-allowed',
+        file: where?.kind ?? 'requirements',
+        message: `Configured value for \`default_permissions\` is disallowed by requirements: \`${name}\` is not in allowed_permission_profiles; falling back to ${fallback ? `\`${fallback}\`` : 'no profile'}.`,
+      });
+      if (!fallback) return { diagnostics };
+      name = fallback;
+      if (input.requirements) selectedBy = originAt(input.requirements, ['allowed_permission_profiles', fallback]);
+    }
+  }
+
+  const selectorPath = typeof selectedBy === 'object' ? selectedBy : undefined;
+  const selectorDiag = (code: string, message: string): PolicyDiagnostic => ({
+    path: selectorPath?.path ?? [], target: 'value', severity: 'error', code, message, file: selectorPath?.kind ?? 'config',
+  });
+
+  if (name.startsWith(':')) {
+    if (!isBuiltin(name)) {
+      diagnostics.push(selectorDiag('profile-unknown-builtin', `default_permissions refers to unknown built-in profile \`${name}\`; built-ins are ${BUILTIN_PROFILES.map((b) => `\`${b}\``).join(', ')}`));
+      return { diagnostics };
+    }
+    return { diagnostics, profile: builtinProfile(name, selectedBy) };
+  }
+  if (profiles.size === 0) {
+    diagnostics.push(selectorDiag('profile-missing-permissions', `default_permissions requires a \`[permissions]\` table (profile \`${name}\` is not defined)`));
+    return { diagnostics };
+  }
+  const chain: ProfileLayer[] = [];
+  const seen: string[] = [];
+  let cur: string | undefined = name;
+  let baseBuiltin: BuiltinProfile | undefined;
+  while (cur !== undefined) {
+    if (seen.includes(cur)) {
+      const first = chain[chain.length - 1]!;
+      diagnostics.push({ path: ['permissions', first.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-cycle', file: first.doc.kind,
+        message: `permission profile inheritance cycle: ${[...seen, cur].join(' -> ')}` });
+      return { diagnostics };
+    }
+    seen.push(cur);
+    const layer = profiles.get(cur);
+    if (!layer) {
+      const child = chain[chain.length - 1];
+      if (child) {
+        diagnostics.push({ path: ['permissions', child.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-undefined', file: child.doc.kind,
+          message: `permission profile \`${child.name}\` extends undefined profile \`${cur}\`` });
+      } else {
+        diagnostics.push(selectorDiag('profile-undefined', `default_permissions refers to undefined profile \`${cur}\``));
+      }
+      return { diagnostics };
+    }
+    chain.push(layer);
+    const parent: unknown = layer.body.extends;
+    if (typeof parent !== 'string') break;
+    if (parent.startsWith(':')) {
+      if (parent === ':danger-full-access' || !isBuiltin(parent)) {
+        diagnostics.push({ path: ['permissions', layer.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-unsupported', file: layer.doc.kind,
+          message: parent === ':danger-full-access'
+            ? 'permission profiles cannot extend the built-in `:danger-full-access` profile'
+            : `permission profile \`${layer.name}\` extends unknown built-in profile \`${parent}\`` });
+        return { diagnostics };
+      }
+      baseBuiltin = parent;
+      break;
+    }
+    cur = parent;
+  }
+  const layers = chain.reverse();
+  const merged = mergeNetworks(layers);
+  return {
+    diagnostics,
+    profile: {
+      name, managed: layers[layers.length - 1]!.doc.kind === 'requirements', selectedBy, layers,
+      network: merged.network, originOf: merged.originOf, ...(baseBuiltin ? { baseBuiltin } : {}),
+    },
+  };
+}
+
+function builtinProfile(name: BuiltinProfile, selectedBy: ResolvedProfile['selectedBy']): ResolvedProfile {
+  return { name, builtin: name, managed: false, selectedBy, layers: [], network: undefined, originOf: () => undefined };
+}
+
+/** Deep-merge the layers' `network` tables, remembering where each value came from. */
+function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknown> | undefined; originOf: (p: readonly PathSegment[]) => Origin | undefined } {
+  const origins = new Map<string, { layer: ProfileLayer; path: PathSegment[] }>();
+  let network: Record<string, unknown> | undefined;
+  for (const layer of layers) {
+    const net = table(layer.body.network);
+    if (!net) continue;
+    network ??= {};
+    mergeInto(network, net, [], (rel, abs) => origins.set(JSON.stringify(rel), { layer, path: abs }), ['permissions', layer.name, 'network']);
+  }
+  const cache = new Map<string, Origin>();
+  return {
+    network,
+    originOf: (p) => {
+      const key = JSON.stringify(p);
+      const hit = cache.get(key);
+      if (hit) return hit;
+      // Values inside arrays are not recorded one by one: extend the longest recorded prefix.
+      let o = origins.get(key);
+      let rest: readonly PathSegment[] = [];
+      for (let n = p.length - 1; !o && n > 0; n--) {
+        o = origins.get(JSON.stringify(p.slice(0, n)));
+        rest = p.slice(n);
+      }
+      if (!o) return undefined;
+      const origin = originAt(o.layer.doc, [...o.path, ...rest]);
+      cache.set(key, origin);
+      return origin;
+    },
+  };
+}
+
+function mergeInto(
+  target: Record<string, unknown>,
+  src: Record<string, unknown>,
+  rel: PathSegment[],
+  record: (rel: PathSegment[], abs: PathSegment[]) => void,
+  absBase: PathSegment[],
+): void {
+  const isDomainMap = rel.length === 1 && (rel[0] === 'domains' || rel[0] === 'unix_sockets');
+  for (const [rawKey, v] of Object.entries(src)) {
+    // Domain keys are normalised before layers merge, so `Example.COM.` and `example.com` are one key.
+    const key = isDomainMap && rel[0] === 'domains' ? normalizeDomainKey(rawKey) : rawKey;
+    const relPath = [...rel, key];
+    const absPath = [...absBase, rawKey];
+    const sub = table(v);
+    if (sub) {
+      const existing = table(target[key]);
+      const next = existing ?? {};
+      target[key] = next;
+      record(relPath, absPath);
+      mergeInto(next, sub, relPath, record, absPath);
+    } else {
+      if (isDomainMap && key in target && rel[0] === 'domains' && target[key] !== v && src !== target) {
+        // Within one table two spellings of one host: the stronger permission wins (deny > allow).
+        const sameLayer = Object.keys(src).some((k) => k !== rawKey && normalizeDomainKey(k) === key);
+        if (sameLayer && (target[key] === 'deny' || v !== 'deny')) continue;
+      }
+      target[key] = v;
+      record(relPath, absPath);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// Loads a policy document: smol-toml for values (the authority on TOML syntax), our position
+// index for where each key and value is. The same pair serves the engine, the CLI and the LSP.
+import { parse, TomlError } from 'smol-toml';
+import { indexToml, type Range, type TomlIndex, type PathSegment } from './positions';
+
+export type DocumentKind = 'config' | 'requirements';
+
+export interface LoadedDocument {
+  file: string;
+  kind: DocumentKind;
+  text: string;
+  /** Parsed value; `undefined` when the TOML does not parse. */
+  value: Record<string, unknown> | undefined;
+  index: TomlIndex;
+  syntaxError?: { message: string; range: Range };
+}
+
+export function documentKindOf(file: string): DocumentKind {
+  return /requirements\.toml$/i.test(file) ? 'requirements' : 'config';
+}
+
+export function loadDocument(text: string, file: string, kind: DocumentKind = documentKindOf(file)): LoadedDocument {
+  const index = indexToml(text);
+  try {
+    const value = toPlain(parse(text)) as Record<string, unknown>;
+    return { file, kind, text, value, index };
+  } catch (e) {
+    if (!(e instanceof TomlError)) throw e;
+    const first = e.message.replace(/^Invalid TOML document:\s*/, '').split('\n')[0] ?? 'invalid TOML';
+    const line = Math.max(0, e.line - 1);
+    const character = Math.max(0, e.column - 1);
+    const lineText = text.split(/\r?\n/)[line] ?? '';
+    const end = Math.min(lineText.length, character + 1);
+    return {
+      file, kind, text, value: undefined, index,
+      syntaxError: { message: first, range: { start: { line, character }, end: { line, character: Math.max(end, character) } } },
+    };
+  }
+}
+
+/** smol-toml returns null-prototype objects and TomlDate: give zod plain data. */
+function toPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (v instanceof Date) return v.toISOString();
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toPlain(x);
+    return out;
+  }
+  return v;
+}
+
+/** The range a diagnostic or rule points at: the key, else the value, else the nearest parent. */
+export function rangeOf(index: TomlIndex, path: readonly PathSegment[], target: 'key' | 'value'): Range {
+  const node = index.get(path);
+  if (node) {
+    const r = target === 'value' ? node.valueRange ?? node.keyRange ?? node.headerRange : node.keyRange ?? node.headerRange ?? node.valueRange;
+    if (r) return r;
+    return node.range;
+  }
+  const near = index.nearest(path);
+  if (near) return near.keyRange ?? near.headerRange ?? near.range;
+  return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
+
+/** 1-based line of a path (for `rule.line`). */
+export function lineOf(index: TomlIndex, path: readonly PathSegment[]): number {
+  return rangeOf(index, path, 'key').start.line + 1;
+}

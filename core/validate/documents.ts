@@ -1,0 +1,45 @@
+// All rules for a config.toml and/or requirements.toml, in one list of diagnostics tagged
+// with the file they belong to. The engine, `check`, and the language server all call this.
+import type { PolicyDiagnostic } from '../diagnostics';
+import { configSchema } from '../model/config';
+import { requirementsSchema } from '../model/requirements';
+import type { LoadedDocument } from '../toml/load';
+import { checkNetworkTable } from './network';
+import { checkProfiles } from './profiles';
+import { checkRequirements } from './requirements';
+import { checkSchema } from './schema';
+
+export interface ValidateOptions {
+  strict?: boolean;
+}
+
+export interface DocumentDiagnostic extends PolicyDiagnostic {
+  file: 'config' | 'requirements';
+}
+
+const table = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+export function validateDocuments(config: LoadedDocument | undefined, requirements: LoadedDocument | undefined, opts: ValidateOptions = {}): DocumentDiagnostic[] {
+  const out: DocumentDiagnostic[] = [];
+  for (const doc of [config, requirements]) {
+    if (!doc) continue;
+    const emit = (d: PolicyDiagnostic) => out.push({ ...d, file: d.file ?? doc.kind });
+    if (doc.syntaxError) {
+      emit({ path: [], target: 'key', severity: 'error', code: 'toml-syntax', message: doc.syntaxError.message, range: doc.syntaxError.range });
+      continue;
+    }
+    const value = doc.value ?? {};
+    checkSchema(doc.kind === 'config' ? configSchema : requirementsSchema, value, opts).forEach(emit);
+    for (const [name, body] of Object.entries(table(value.permissions) ?? {})) {
+      const net = table(table(body)?.network);
+      if (net) checkNetworkTable(net, ['permissions', name, 'network'], emit);
+    }
+    if (doc.kind === 'requirements') checkRequirements(value, emit);
+  }
+  const usable = (d: LoadedDocument | undefined) => (d && !d.syntaxError ? d : undefined);
+  const c = usable(config);
+  const r = usable(requirements);
+  if (c || r) checkProfiles({ ...(c ? { config: c } : {}), ...(r ? { requirements: r } : {}) }, (d) => out.push({ ...d, file: d.file ?? 'config' }));
+  return out;
+}

@@ -1,0 +1,61 @@
+// Rules over permission profiles as a whole: names, `extends` chains, and action references,
+// which Codex checks after the chain is merged (so a hook may use a parent's action).
+import type { PolicyDiagnostic } from '../diagnostics';
+import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
+import type { PathSegment } from '../toml/positions';
+
+const table = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) => void): void {
+  const seen = new Set<string>();
+  const once = (d: PolicyDiagnostic) => {
+    const key = `${d.file}|${d.code}|${JSON.stringify(d.path)}|${d.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      emit(d);
+    }
+  };
+  // Name rules, and managed names colliding with config names.
+  const configNames = new Set(Object.keys(table(input.config?.value?.permissions) ?? {}));
+  for (const doc of [input.config, input.requirements]) {
+    for (const name of Object.keys(table(doc?.value?.permissions) ?? {})) {
+      if (name.startsWith(':')) {
+        once({ path: ['permissions', name], target: 'key', severity: 'error', code: 'profile-reserved-name', file: doc!.kind,
+          message: `permission profile \`${name}\` uses the reserved built-in prefix \`:\`` });
+      }
+      if (doc!.kind === 'requirements' && name !== 'filesystem' && configNames.has(name)) {
+        once({ path: ['permissions', name], target: 'key', severity: 'error', code: 'profile-managed-collision', file: 'requirements',
+          message: `managed permission profile \`${name}\` collides with a profile of the same name in config.toml` });
+      }
+    }
+  }
+  // The selected profile (default_permissions, sandbox_mode, requirements fallback).
+  const selected = resolveProfile({ ...input, profile: undefined });
+  selected.diagnostics.forEach(once);
+  // Every defined profile: its chain, and its hooks' action references after the merge.
+  for (const name of availableProfiles(input).keys()) {
+    if (name.startsWith(':')) continue;
+    const r = resolveProfile({ ...input, profile: name });
+    r.diagnostics.filter((d) => d.code !== 'profile-not-allowed').forEach(once);
+    const profile = r.profile;
+    const net = profile?.network;
+    if (!profile || !net) continue;
+    const mitm = table(net.mitm);
+    const actions = table(mitm?.actions) ?? {};
+    for (const [hookName, raw] of Object.entries(table(mitm?.hooks) ?? {})) {
+      const list = table(raw)?.action;
+      if (!Array.isArray(list)) continue;
+      list.forEach((actionName, i) => {
+        if (typeof actionName !== 'string' || actionName in actions) return;
+        const origin = profile.originOf(['mitm', 'hooks', hookName, 'action', i]) ?? profile.originOf(['mitm', 'hooks', hookName]);
+        if (!origin) return;
+        once({
+          path: origin.path as PathSegment[], target: 'value', severity: 'error', code: 'mitm-undefined-action', file: origin.kind,
+          message: `network.mitm.hooks.${hookName}.action references undefined action \`${actionName}\``,
+          data: { action: actionName, profile: name, actionsPath: ['permissions', profile.layers[profile.layers.length - 1]!.name, 'network', 'mitm', 'actions'] },
+        });
+      });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// requirements.toml rules beyond types: network form mixing, managed allowlists, and the
+// list rules whose wording Codex fixes (config_requirements.rs).
+import type { PolicyDiagnostic } from '../diagnostics';
+import type { PathSegment } from '../toml/positions';
+import { checkDomains } from './network';
+
+const table = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+export function checkRequirements(req: Record<string, unknown>, emit: (d: PolicyDiagnostic) => void): void {
+  const net = table(req.experimental_network);
+  if (net) {
+    const base: PathSegment[] = ['experimental_network'];
+    if ('domains' in net) {
+      for (const legacy of ['allowed_domains', 'denied_domains']) {
+        if (legacy in net) {
+          emit({ path: [...base, legacy], target: 'key', severity: 'error', code: 'requirements-network-mixed',
+            message: '`experimental_network.domains` cannot be combined with legacy `allowed_domains` or `denied_domains`',
+            related: [{ path: [...base, 'domains'], message: 'canonical `domains` table here' }] });
+        }
+      }
+    }
+    if ('unix_sockets' in net && 'allow_unix_sockets' in net) {
+      emit({ path: [...base, 'allow_unix_sockets'], target: 'key', severity: 'error', code: 'requirements-network-mixed',
+        message: '`experimental_network.unix_sockets` cannot be combined with legacy `allow_unix_sockets`',
+        related: [{ path: [...base, 'unix_sockets'], message: 'canonical `unix_sockets` table here' }] });
+    }
+    checkDomains(table(net.domains), [...base, 'domains'], emit, true);
+    (['allowed_domains', 'denied_domains'] as const).forEach((k) => {
+      const list = net[k];
+      if (!Array.isArray(list)) return;
+      list.forEach((p, i) => {
+        if (p === '*' || p === '[*]' || p === '**.[*]') {
+          emit({ path: [...base, k, i], target: 'value', severity: 'error', code: k === 'allowed_domains' ? 'domain-global-managed' : 'domain-global-deny',
+            message: k === 'allowed_domains' ? 'managed allowlists may not contain the global wildcard `*`' : 'unsupported global wildcard domain pattern `*` in the denylist' });
+        }
+      });
+    });
+  }
+  const perms = table(req.permissions);
+  const fs = table(perms?.filesystem);
+  if (fs) {
+    for (const key of Object.keys(fs)) {
+      if (key !== 'deny_read') {
+        emit({ path: ['permissions', 'filesystem', key], target: 'key', severity: 'error', code: 'requirements-filesystem-profile',
+          message: '`permissions.filesystem` is reserved for filesystem constraints (`deny_read`) and cannot define a profile' });
+      }
+    }
+  }
+  const defaultProfile = req.default_permissions;
+  const allowed = table(req.allowed_permission_profiles);
+  if (typeof defaultProfile === 'string' && allowed && allowed[defaultProfile] !== true) {
+    emit({ path: ['default_permissions'], target: 'value', severity: 'error', code: 'requirements-default-not-allowed',
+      message: `managed default profile \`${defaultProfile}\` is not allowed by \`allowed_permission_profiles\`` });
+  }
+  const rules = table(req.rules);
+  if (rules && Array.isArray(rules.prefix_rules)) checkPrefixRules(rules.prefix_rules, emit);
+}
+
+function checkPrefixRules(list: unknown[], emit: (d: PolicyDiagnostic) => void): void {
+  const base: PathSegment[] = ['rules', 'prefix_rules'];
+  const bad = (path: PathSegment[], target: 'key' | 'value', message: string) =>
+    emit({ path, target, severity: 'error', code: 'requirements-rules-invalid', message: `invalid rules in requirements: ${message}` });
+  if (list.length === 0) bad(base, 'value', '`prefix_rules` must not be empty');
+  list.forEach((raw, i) => {
+    const rule = table(raw);
+    if (!rule) return;
+    const p = [...base, i];
+    if (!Array.isArray(rule.pattern) || rule.pattern.length === 0) bad([...p, 'pattern'], 'value', 'a rule must have a non-empty `pattern`');
+    else {
+      rule.pattern.forEach((tok, j) => {
+        const t = table(tok);
+        if (!t) return;
+        const hasToken = 'token' in t;
+        const hasAny = 'any_of' in t;
+        if (hasToken === hasAny) bad([...p, 'pattern', j], 'value', 'each pattern token needs exactly one of `token` or `any_of`');
+        else if (hasToken && (typeof t.token !== 'string' || !t.token)) bad([...p, 'pattern', j], 'value', 'empty `token`');
+        else if (hasAny && (!Array.isArray(t.any_of) || t.any_of.length === 0 || t.any_of.some((x) => typeof x !== 'string' || !x))) bad([...p, 'pattern', j], 'value', 'empty `any_of` or an empty alternative');
+      });
+    }
+    if (!('decision' in rule)) bad(p, 'key', 'missing `decision`');
+    else if (rule.decision === 'allow') bad([...p, 'decision'], 'value', '`decision = "allow"` is not allowed in requirements; use `prompt` or `forbidden`');
+    if ('reviewer' in rule && rule.decision !== 'prompt') bad([...p, 'reviewer'], 'key', '`reviewer` is only allowed with `decision = "prompt"`');
+    if (typeof rule.justification !== 'string' || !rule.justification.trim()) bad('justification' in rule ? [...p, 'justification'] : p, 'value', 'a rule needs a non-blank `justification`');
+  });
+}

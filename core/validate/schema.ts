@@ -1,0 +1,137 @@
+// Type and key checks driven purely by the zod model: wrong types and enum values (Codex's
+// serde wording), unknown keys (severity from the table's metadata), removed and legacy keys.
+import type { z } from 'zod';
+import type { PolicyDiagnostic } from '../diagnostics';
+import { pathText } from '../diagnostics';
+import { metaOf, shapeOf, type SchemaShape } from '../model/meta';
+import type { PathSegment } from '../toml/positions';
+import { closest } from './suggest';
+
+export interface SchemaCheckOptions {
+  /** Strict mode: keys Codex ignores become errors (Codex's own strict-config mode). */
+  strict?: boolean;
+}
+
+export function checkSchema(root: z.ZodType, value: unknown, opts: SchemaCheckOptions = {}): PolicyDiagnostic[] {
+  const out: PolicyDiagnostic[] = [];
+  walkKeys(root, value, [], out, opts);
+  const res = root.safeParse(value);
+  if (!res.success) {
+    for (const issue of res.error.issues) {
+      if (issue.code === 'unrecognized_keys') continue; // walkKeys reports these with the right severity
+      const d = issueToDiagnostic(issue, value);
+      if (d && !out.some((o) => o.code === d.code && samePath(o.path, d.path))) out.push(d);
+    }
+  }
+  return out;
+}
+
+function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: PolicyDiagnostic[], opts: SchemaCheckOptions): void {
+  const sh = shapeOf(schema);
+  if (sh.kind === 'union') {
+    // Walk the first option whose shape fits the value, so nested unknown keys are still found.
+    const fit = sh.options.find((o) => fits(shapeOf(o), value));
+    if (fit) walkKeys(fit, value, path, out, opts);
+    return;
+  }
+  if (sh.kind === 'array' && Array.isArray(value)) {
+    value.forEach((v, i) => walkKeys(sh.element, v, [...path, i], out, opts));
+    return;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+  const obj = value as Record<string, unknown>;
+  if (sh.kind === 'record') {
+    for (const [k, v] of Object.entries(obj)) walkKeys(sh.value, v, [...path, k], out, opts);
+    return;
+  }
+  if (sh.kind !== 'object') return;
+  const known = Object.keys(sh.shape);
+  for (const [k, v] of Object.entries(obj)) {
+    const child = sh.shape[k];
+    const keyPath = [...path, k];
+    if (!child) {
+      if (sh.unknownKeys === 'ignore') continue;
+      const suggestion = closest(k, known.filter((n) => !metaOf(sh.shape[n]!).removed && !(k in obj && n === k)));
+      const hard = sh.unknownKeys === 'error';
+      const severity = hard || opts.strict ? 'error' : 'warning';
+      const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : '';
+      out.push({
+        path: keyPath, target: 'key', severity, code: 'unknown-key',
+        message: hard
+          ? `unknown field \`${k}\`, expected one of ${list(known.filter((n) => !metaOf(sh.shape[n]!).removed))}.${hint}`
+          : `unknown configuration field \`${pathText(keyPath)}\`: Codex ignores it.${hint}`,
+        data: { key: k, ...(suggestion ? { suggestion } : {}) },
+      });
+      continue;
+    }
+    const meta = metaOf(child);
+    if (meta.removed) {
+      out.push({ path: keyPath, target: 'key', severity: 'error', code: meta.code ?? 'removed-key', message: meta.removed, data: { key: k } });
+      continue;
+    }
+    if (meta.deprecated) {
+      out.push({ path: keyPath, target: 'key', severity: opts.strict ? 'error' : 'warning', code: meta.code ?? 'deprecated-key', message: `\`${k}\`: ${meta.deprecated}`, data: { key: k } });
+    }
+    walkKeys(child, v, keyPath, out, opts);
+  }
+}
+
+function fits(sh: SchemaShape, value: unknown): boolean {
+  if (sh.kind === 'object' || sh.kind === 'record') return !!value && typeof value === 'object' && !Array.isArray(value);
+  if (sh.kind === 'array') return Array.isArray(value);
+  return false;
+}
+
+function list(names: string[]): string {
+  const q = names.map((n) => `\`${n}\``);
+  return q.length <= 2 ? q.join(' or ') : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'boolean') return `boolean \`${v}\``;
+  if (typeof v === 'number') return Number.isInteger(v) ? `integer \`${v}\`` : `floating point \`${v}\``;
+  if (Array.isArray(v)) return 'an array';
+  if (v && typeof v === 'object') return 'a table';
+  return 'nothing';
+}
+
+const expectedText: Record<string, string> = {
+  string: 'a string', boolean: 'a boolean', number: 'a number', int: 'an integer', array: 'an array', object: 'a table', record: 'a table',
+};
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const seg of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined;
+  return v;
+}
+
+function issueToDiagnostic(issue: z.core.$ZodIssue, root: unknown): PolicyDiagnostic | undefined {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const actual = valueAt(root, path);
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (actual === undefined) return undefined; // missing required keys are reported by semantic rules
+      return { path, target: 'value', severity: 'error', code: 'invalid-type', message: `invalid type: ${describeValue(actual)}, expected ${expectedText[issue.expected] ?? issue.expected}` };
+    }
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      const q = values.map((v) => `\`${v}\``);
+      const expected = q.length <= 2 ? q.join(' or ') : `one of ${q.join(', ')}`;
+      const suggestion = typeof actual === 'string' ? closest(actual, values) : undefined;
+      return {
+        path, target: 'value', severity: 'error', code: 'invalid-value',
+        message: `unknown variant \`${String(actual)}\`, expected ${expected}`,
+        data: { values, ...(suggestion ? { suggestion } : {}) },
+      };
+    }
+    case 'invalid_union':
+      return { path, target: 'value', severity: 'error', code: 'invalid-type', message: `invalid value ${describeValue(actual)}: it matches none of the accepted forms` };
+    default:
+      return { path, target: 'value', severity: 'error', code: 'invalid-value', message: issue.message };
+  }
+}
