@@ -1,0 +1,121 @@
+// DocumentDiagnostic (key paths) → LSP Diagnostic (ranges), and the debounced publisher:
+// immediate on open/save, ~200 ms after the last change, and dependants revalidated when a
+// requirements (or config) document changes.
+import { DiagnosticSeverity, type Connection, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver/node';
+import type { DocumentAnalysis } from './context';
+import type { Analyzer } from './documents';
+import { pathToUri } from './uri';
+import { rangeOf, type LoadedDocument } from '../core/toml/load';
+import type { DocumentDiagnostic } from '../core/validate/documents';
+import type { Severity } from '../core/diagnostics';
+
+export const SOURCE = 'codex';
+export const DEBOUNCE_MS = 200;
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+function uriOf(doc: LoadedDocument, fallbackUri: string, ownPath: string): string {
+  return doc.file === ownPath ? fallbackUri : pathToUri(doc.file);
+}
+
+/** Converts one finding of `analysis.doc`; related places may be in the other file. */
+export function toLspDiagnostic(d: DocumentDiagnostic, analysis: DocumentAnalysis): Diagnostic {
+  const doc = analysis.doc;
+  const range = d.range ?? rangeOf(doc.index, d.path, d.target);
+  const out: Diagnostic = { range, severity: SEVERITY[d.severity], code: d.code, source: SOURCE, message: d.message };
+  if (d.data) out.data = { ...d.data, path: d.path };
+  else out.data = { path: d.path };
+  if (d.related?.length) {
+    const info: DiagnosticRelatedInformation[] = [];
+    for (const r of d.related) {
+      const other = r.file && r.file !== doc.kind ? (doc.kind === 'config' ? analysis.requirements : analysis.config) : doc;
+      if (!other) continue;
+      info.push({ location: { uri: uriOf(other, analysis.uri, doc.file), range: rangeOf(other.index, r.path, 'key') }, message: r.message });
+    }
+    if (info.length) out.relatedInformation = info;
+  }
+  return out;
+}
+
+export function lspDiagnostics(analysis: DocumentAnalysis, showSyntax: boolean): Diagnostic[] {
+  return analysis.diagnostics.filter((d) => showSyntax || d.code !== 'toml-syntax').map((d) => toLspDiagnostic(d, analysis));
+}
+
+export class DiagnosticPublisher {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly published = new Set<string>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly analyzer: Analyzer,
+    private readonly showSyntax: () => boolean,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  /** Validate `uri` after the debounce delay (restarted by each call). */
+  schedule(uri: string, delay = DEBOUNCE_MS): void {
+    const prev = this.timers.get(uri);
+    if (prev) clearTimeout(prev);
+    this.timers.set(uri, setTimeout(() => {
+      this.timers.delete(uri);
+      this.publishNow(uri);
+    }, delay));
+  }
+
+  publishNow(uri: string): void {
+    const prev = this.timers.get(uri);
+    if (prev) {
+      clearTimeout(prev);
+      this.timers.delete(uri);
+    }
+    let diagnostics: Diagnostic[] = [];
+    try {
+      const a = this.analyzer.analysis(uri);
+      if (!a) {
+        if (this.published.has(uri)) this.clear(uri);
+        return;
+      }
+      diagnostics = lspDiagnostics(a, this.showSyntax());
+    } catch (e) {
+      // A rule threw: say so once in the log and publish nothing rather than crash the server.
+      this.log(`diagnostics for ${uri} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    }
+    this.published.add(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics });
+  }
+
+  /** A document changed: revalidate it (debounced) and the open documents of the other kind. */
+  changed(uri: string, immediate: boolean): void {
+    const kind = this.kindOf(uri);
+    if (immediate) this.publishNow(uri);
+    else this.schedule(uri);
+    if (!kind) return;
+    this.analyzer.invalidateAll();
+    for (const other of this.analyzer.openOfKind(kind === 'config' ? 'requirements' : 'config')) {
+      if (other !== uri) this.schedule(other);
+    }
+  }
+
+  /** Everything may be stale (settings, files on disk). */
+  all(uris: readonly string[]): void {
+    this.analyzer.invalidateAll();
+    for (const uri of uris) this.schedule(uri, 0);
+  }
+
+  clear(uri: string): void {
+    const prev = this.timers.get(uri);
+    if (prev) clearTimeout(prev);
+    this.timers.delete(uri);
+    this.published.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  private kindOf(uri: string): 'config' | 'requirements' | undefined {
+    return this.analyzer.servedKind(uri);
+  }
+}

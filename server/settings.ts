@@ -1,0 +1,56 @@
+// Server settings: initializationOptions from the client, then `workspace/configuration` section
+// `codexNetworkPolicy` (pulled again on didChangeConfiguration). Unknown or mistyped values fall
+// back to defaults so a bad settings.json never stops diagnostics.
+import type { ServerSettings } from './context';
+
+/** How our TOML syntax errors coexist with Even Better TOML, which reports the same ones. */
+export type SyntaxErrorMode = 'auto' | 'always' | 'never';
+
+export interface FullSettings extends ServerSettings {
+  syntaxErrors: SyntaxErrorMode;
+}
+
+/** What the client may send in `initializationOptions`. */
+export interface InitOptions {
+  settings?: unknown;
+  /** True when the `tamasfe.even-better-toml` extension is active in the editor. */
+  evenBetterTomlActive?: boolean;
+}
+
+export const DEFAULT_SETTINGS: FullSettings = { strict: false, extraGlobs: [], syntaxErrors: 'auto' };
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** Reads `codexNetworkPolicy.*` whether given nested (`{files:{extraGlobs}}`) or flat (`{"files.extraGlobs": …}`). */
+export function parseSettings(raw: unknown, base: FullSettings = DEFAULT_SETTINGS): FullSettings {
+  const o = obj(raw);
+  if (!o) return base;
+  const pick = (path: string[]): unknown => {
+    const flat = o[path.join('.')];
+    if (flat !== undefined) return flat;
+    let v: unknown = o;
+    for (const seg of path) v = obj(v)?.[seg];
+    return v;
+  };
+  const out: FullSettings = { ...base };
+  const strict = pick(['strict']) ?? pick(['diagnostics', 'strict']);
+  if (typeof strict === 'boolean') out.strict = strict;
+  const globs = pick(['files', 'extraGlobs']) ?? pick(['extraGlobs']);
+  if (Array.isArray(globs)) out.extraGlobs = globs.filter((g): g is string => typeof g === 'string' && g.trim() !== '');
+  const req = pick(['requirementsPath']) ?? pick(['requirements', 'path']);
+  if (typeof req === 'string' && req.trim() !== '') out.requirementsPath = req.trim();
+  else if (req === null || req === '') delete out.requirementsPath;
+  const syn = pick(['diagnostics', 'syntaxErrors']);
+  if (syn === 'auto' || syn === 'always' || syn === 'never') out.syntaxErrors = syn;
+  return out;
+}
+
+/** Whether to publish our `toml-syntax` diagnostics. */
+export function showSyntaxErrors(settings: FullSettings, evenBetterTomlActive: boolean): boolean {
+  // Decision: "auto" leaves TOML syntax errors to Even Better TOML when it is active (it reports
+  // the same parse errors); our other rules still run on what parses.
+  if (settings.syntaxErrors === 'always') return true;
+  if (settings.syntaxErrors === 'never') return false;
+  return !evenBetterTomlActive;
+}
