@@ -1,0 +1,150 @@
+// Text edits that change a policy file the way a person would: one inserted or replaced line,
+// comments and formatting untouched. Positions come from core/toml/positions (0-based, LSP).
+// The extension turns these into a WorkspaceEdit; tests apply them with applyEdits().
+import { indexToml, type Position, type TomlIndex, type TomlNode } from '../../core/toml/positions';
+import { normalizeDomainKey } from '../../core/policy/domainKey';
+
+export interface TextEdit {
+  range: { start: Position; end: Position };
+  newText: string;
+}
+
+export type EditResult = { edits: TextEdit[]; summary: string } | { error: string };
+
+const BARE = /^[A-Za-z0-9_-]+$/;
+export const keyText = (k: string): string => (BARE.test(k) ? k : JSON.stringify(k));
+const tomlString = (s: string): string => JSON.stringify(s); // JSON string escapes are valid TOML basic-string escapes
+const eol = (text: string): string => (text.includes('\r\n') ? '\r\n' : '\n');
+const pathText = (p: readonly string[]): string => p.map(keyText).join('.');
+
+function profileError(profile: string | null | undefined): string | null {
+  if (!profile) return 'No permission profile is active; set `default_permissions` or the codexNetworkPolicy.profile setting first.';
+  if (profile.startsWith(':')) return `The built-in profile \`${profile}\` has no network table to edit; select a custom profile (Codex Network Policy: Select Profile).`;
+  return null;
+}
+
+/** Position where a new line may be inserted after `node` (start of the following line). */
+function lineAfter(text: string, ix: TomlIndex, node: TomlNode): { pos: Position; lead: string } {
+  const endOff = ix.offsetAt(node.range.end);
+  const nl = text.indexOf('\n', endOff);
+  if (nl < 0) return { pos: ix.positionAt(text.length), lead: eol(text) };
+  return { pos: ix.positionAt(nl + 1), lead: '' };
+}
+
+function appendAtEnd(text: string, ix: TomlIndex, block: string): TextEdit {
+  const nl = eol(text);
+  const trimmedEnd = text.replace(/[\r\n]+$/, '');
+  const lead = text.length === 0 ? '' : trimmedEnd.length === text.length ? nl + nl : text.endsWith(nl + nl) ? '' : nl;
+  return { range: { start: ix.positionAt(text.length), end: ix.positionAt(text.length) }, newText: lead + block };
+}
+
+/** Sets `domains["host"] = "allow" | "deny"` in the profile's network table. */
+export function setDomainEdit(text: string, profile: string | null | undefined, host: string, value: 'allow' | 'deny'): EditResult {
+  const pe = profileError(profile);
+  if (pe) return { error: pe };
+  const p = profile!;
+  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  if (!h || /[\s"\\]/.test(h)) return { error: `Not a host name: ${JSON.stringify(host)}` };
+  const ix = indexToml(text);
+  if (ix.problems.length) return { error: `The file has TOML syntax errors (line ${ix.problems[0]!.range.start.line + 1}: ${ix.problems[0]!.message}); fix them first.` };
+  const nl = eol(text);
+  const domainsPath = ['permissions', p, 'network', 'domains'];
+  const domains = ix.get(domainsPath);
+  const entry = `${tomlString(h)} = ${tomlString(value)}`;
+  const summary = `${value === 'allow' ? 'Allowed' : 'Denied'} ${h} in [${pathText(domainsPath)}]`;
+  const wanted = normalizeDomainKey(h);
+
+  if (domains) {
+    // An existing key for the same host (any spelling that normalises alike) gets its value replaced.
+    const same = ix.childrenOf(domainsPath).filter((n) => typeof n.path.at(-1) === 'string' && normalizeDomainKey(String(n.path.at(-1))) === wanted);
+    const last = same.at(-1);
+    if (last?.valueRange) return { edits: [{ range: last.valueRange, newText: tomlString(value) }], summary };
+    if (domains.kind === 'table') {
+      const kids = ix.childrenOf(domainsPath);
+      const anchor = kids.length ? kids.reduce((a, b) => (ix.offsetAt(b.range.end) > ix.offsetAt(a.range.end) ? b : a)) : domains;
+      const { pos, lead } = lineAfter(text, ix, anchor.kind === 'table' ? { ...anchor, range: anchor.headerRange ?? anchor.range } : anchor);
+      return { edits: [{ range: { start: pos, end: pos }, newText: `${lead}${entry}${nl}` }], summary };
+    }
+    if (domains.valueKind === 'inline-table' && domains.valueRange) {
+      const endOff = ix.offsetAt(domains.valueRange.end) - 1; // the closing brace
+      if (text[endOff] !== '}') return { error: 'Could not find the end of the inline `domains` table.' };
+      let before = endOff;
+      while (before > 0 && /\s/.test(text[before - 1]!)) before--;
+      const empty = text[before - 1] === '{';
+      const at = ix.positionAt(before);
+      return { edits: [{ range: { start: at, end: at }, newText: empty ? ` ${entry} ` : `, ${entry}` }], summary };
+    }
+    return { error: `\`${pathText(domainsPath)}\` is not a table; edit it by hand.` };
+  }
+  const network = ix.get(['permissions', p, 'network']);
+  if (network && network.kind !== 'table') {
+    if (network.valueKind === 'inline-table') return { error: `[${pathText(['permissions', p, 'network'])}] is an inline table; add the domain by hand.` };
+  }
+  if (!ix.get(['permissions', p])) {
+    return { error: `Profile \`${p}\` is not defined in this file (it may come from requirements.toml); add the domain where the profile is defined.` };
+  }
+  return { edits: [appendAtEnd(text, ix, `[${pathText(domainsPath)}]${nl}${entry}${nl}`)], summary };
+}
+
+export interface HookRequest {
+  host: string;
+  method: string;
+  path: string;
+}
+
+/** Name for a new hook, unique among the profile's hooks: `allow_get_api_github_com`. */
+export function hookName(ix: TomlIndex, profile: string, req: HookRequest): string {
+  const base = `allow_${req.method.toLowerCase()}_${req.host.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}`.slice(0, 60);
+  const taken = new Set(ix.childrenOf(['permissions', profile, 'network', 'mitm', 'hooks']).map((n) => String(n.path.at(-1))));
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+export const PASS_THROUGH_ACTION = 'pass_through';
+
+/**
+ * Adds a MITM hook matching this method and path prefix on the host. It references the profile's
+ * first existing action, or creates a pass-through action. Hooks keep definition order (first match
+ * wins), so the new hook goes after the existing ones (end of file).
+ */
+export function addHookEdit(text: string, profile: string | null | undefined, req: HookRequest): EditResult {
+  const pe = profileError(profile);
+  if (pe) return { error: pe };
+  const p = profile!;
+  const host = req.host.trim().toLowerCase().replace(/\.$/, '');
+  if (!host || host.includes('*') || /[\s"\\]/.test(host)) return { error: `A hook needs an exact host, got ${JSON.stringify(req.host)}.` };
+  const method = req.method.trim().toUpperCase();
+  if (!/^[A-Z][A-Z0-9_-]*$/.test(method) || method === 'CONNECT') return { error: `A hook needs an HTTP method, got ${JSON.stringify(req.method)}.` };
+  const rawPath = (req.path || '/').split('?')[0] || '/';
+  // A path that happens to start with a matcher prefix must be forced literal.
+  const prefix = /^(pattern|literal):/.test(rawPath) ? `literal:${rawPath}` : rawPath;
+  const ix = indexToml(text);
+  if (ix.problems.length) return { error: `The file has TOML syntax errors (line ${ix.problems[0]!.range.start.line + 1}: ${ix.problems[0]!.message}); fix them first.` };
+  if (!ix.get(['permissions', p])) return { error: `Profile \`${p}\` is not defined in this file; add the hook where the profile is defined.` };
+  for (const sub of [['network'], ['network', 'mitm'], ['network', 'mitm', 'hooks'], ['network', 'mitm', 'actions']]) {
+    const n = ix.get(['permissions', p, ...sub]);
+    if (n && n.kind === 'key-value') return { error: `\`${pathText(['permissions', p, ...sub])}\` is written inline; add the hook by hand.` };
+  }
+  const nl = eol(text);
+  const mitm = ['permissions', p, 'network', 'mitm'];
+  const actions = ix.childrenOf([...mitm, 'actions']).map((n) => String(n.path.at(-1)));
+  const action = actions[0] ?? PASS_THROUGH_ACTION;
+  const name = hookName(ix, p, { host, method, path: rawPath });
+  let block =
+    `[${pathText([...mitm, 'hooks', name])}]${nl}` +
+    `host = ${tomlString(host)}${nl}methods = [${tomlString(method)}]${nl}path_prefixes = [${tomlString(prefix)}]${nl}action = [${tomlString(action)}]${nl}`;
+  if (!actions.length) {
+    // Codex rejects empty actions; stripping proxy-authorization changes nothing upstream sees.
+    block += `${nl}[${pathText([...mitm, 'actions', action])}]${nl}strip_request_headers = ["proxy-authorization"]${nl}`;
+  }
+  return { edits: [appendAtEnd(text, ix, block)], summary: `Added hook \`${name}\` (${method} ${rawPath} on ${host}) using action \`${action}\`` };
+}
+
+/** Applies non-overlapping edits (any order) to a text; used by tests and previews. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const ix = indexToml(text);
+  const withOff = edits.map((e) => ({ s: ix.offsetAt(e.range.start), e: ix.offsetAt(e.range.end), t: e.newText })).sort((a, b) => b.s - a.s);
+  let out = text;
+  for (const x of withOff) out = out.slice(0, x.s) + x.t + out.slice(x.e);
+  return out;
+}
