@@ -25,6 +25,9 @@ export interface Io {
 
 const commands: Record<string, () => Promise<Command>> = {
   explain: async () => runExplain,
+  proxy: async () => (await import('./proxy')).runProxy,
+  env: async () => (await import('./env')).runEnv,
+  ca: async () => (await import('./ca')).runCa,
 };
 
 export function registerCommand(name: string, load: () => Promise<Command>): void {

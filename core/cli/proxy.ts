@@ -1,0 +1,123 @@
+// `codex-netpolicy proxy`: runs the MITM policy proxy until SIGINT/SIGTERM.
+// With --json the first stdout line is the `listening` event, then one event per line.
+import { resolve } from 'node:path';
+import type { AuthMode } from '../proxy/access';
+import type { ProxyEvent } from '../proxy/events';
+import { ListenError } from '../proxy/listen';
+import { PolicyInvalidError, startProxy, diagnosticsOf } from '../proxy/server';
+import { defaultCaDir, netpolicyHome, removeState, writeState } from '../proxy/state';
+import { many, one, parseArgs, UsageError } from './args';
+import type { Io } from './main';
+import { formatDiagnostic, loadPolicyFiles, policyFiles } from './policyFiles';
+import { parseResolveOverrides } from './resolveOverrides';
+
+export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requirements FILE] [--profile NAME]
+                            [--listen ADDR] [--socks ADDR] [--ca-dir DIR] [--upstream-ca FILE]...
+                            [--resolve HOST=IP]... [--audit FILE] [--auth auto|required|off] [--json]
+                            [--dangerously-allow-non-loopback]
+
+Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
+watched and reloaded; an invalid edit keeps the last good policy. Upstream connections are always
+direct (HTTP(S)_PROXY of this process is ignored). CA dir default: $CODEX_NETPOLICY_HOME/ca or
+~/.codex-netpolicy/ca. --auth auto requires a per-run credential when the policy injects secrets.`;
+
+export async function runProxy(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, {
+    flags: ['json', 'help', 'dangerously-allow-non-loopback'],
+    options: ['config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth'],
+  });
+  if (args.flags.has('help')) {
+    io.out(PROXY_HELP);
+    return 0;
+  }
+  if (args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
+  const auth = one(args, 'auth') ?? 'auto';
+  if (auth !== 'auto' && auth !== 'required' && auth !== 'off') throw new UsageError('--auth must be auto, required or off');
+  const json = args.flags.has('json');
+  const config = one(args, 'config');
+  const requirements = one(args, 'requirements');
+  const profile = one(args, 'profile');
+  const fileOpts = { ...(config ? { config: resolve(config) } : {}), ...(requirements ? { requirements: resolve(requirements) } : {}), ...(profile ? { profile } : {}), env: io.env };
+  const files = policyFiles(fileOpts);
+  const fileList = [files.config, files.requirements].filter((f): f is string => !!f).map((f) => resolve(f));
+  if (!files.config) throw new UsageError('no config.toml found (pass --config FILE)');
+  const overrides = parseResolveOverrides(many(args, 'resolve'));
+  const home = netpolicyHome(io.env);
+  const print = (e: ProxyEvent): void => io.out(json ? JSON.stringify(e) : describe(e));
+
+  let handle;
+  try {
+    handle = await startProxy({
+      load: () => {
+        const r = loadPolicyFiles(fileOpts);
+        return { ...(r.policy ? { policy: r.policy } : {}), diagnostics: r.diagnostics, files: fileList };
+      },
+      watchFiles: fileList,
+      listen: one(args, 'listen') ?? '127.0.0.1:0',
+      ...(one(args, 'socks') !== undefined ? { socks: one(args, 'socks')! } : {}),
+      caDir: resolve(one(args, 'ca-dir') ?? defaultCaDir(io.env)),
+      upstreamCaFiles: many(args, 'upstream-ca').map((f) => resolve(f)),
+      overrides,
+      auth: auth as AuthMode,
+      allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
+      ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
+      env: io.env,
+    });
+  } catch (e) {
+    if (e instanceof PolicyInvalidError) {
+      const errors = e.outcome.diagnostics.filter((d) => d.severity === 'error');
+      if (json) io.out(JSON.stringify({ event: 'policy', time: new Date().toISOString(), status: 'invalid', profile: profile ?? null, files: fileList, diagnostics: diagnosticsOf(e.outcome) }));
+      for (const d of errors) io.err(formatDiagnostic(d));
+      if (!errors.length) io.err('the policy could not be loaded');
+      return 2;
+    }
+    if (e instanceof ListenError) throw new UsageError(e.message);
+    throw e;
+  }
+  const h = handle;
+  if (json) io.out(JSON.stringify({ event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert }));
+  else {
+    io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
+    io.out(`proxy URL: ${h.proxyUrl}`);
+    io.out(`CA certificate: ${h.caCert} (SHA-256 ${h.ca.fingerprintSha256})`);
+  }
+  h.events.onEvent(print);
+  const writeOurState = (): void => {
+    try {
+      writeState(home, { pid: process.pid, proxyUrl: h.proxyUrl, socks: h.socks, caCert: h.caCert, allowLocalBinding: h.policy().effective.allowLocalBinding, startedAt: new Date().toISOString() });
+    } catch (e) {
+      h.events.error(`cannot write ${home}/proxy.json: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  writeOurState();
+  h.events.onEvent((e) => {
+    if (e.event === 'policy' && e.status === 'loaded') writeOurState();
+  });
+
+  return new Promise<number>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      removeState(home);
+      h.close().then(() => done(0), () => done(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** One readable line per event. */
+function describe(e: ProxyEvent): string {
+  const t = e.time.slice(11, 23);
+  if (e.event === 'decision') {
+    const verdict = e.decision === 'allow' ? 'ALLOW' : 'DENY ';
+    const target = `${e.host}:${e.port}${e.path ?? ''}`;
+    const why = e.decision === 'allow' ? (e.mitm ? 'mitm' : 'allowed') : (e.reason ?? `status ${e.status}`);
+    return `${t} ${verdict} ${e.method ?? e.protocol} ${target} ${why}${e.hook ? ` hook=${e.hook}` : ''}`;
+  }
+  if (e.event === 'policy') {
+    if (e.status === 'loaded') return `${t} policy reloaded (profile ${e.profile})`;
+    return `${t} policy INVALID, keeping the last good policy:\n` + e.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n');
+  }
+  return `${t} error: ${e.message}`;
+}

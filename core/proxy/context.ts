@@ -1,0 +1,50 @@
+// What every listener's handlers share: the current policy, events, DNS, upstream agents, CA.
+import type { Socket } from 'node:net';
+import type { CaHandle } from '../ca';
+import type { CompiledPolicy } from '../policy/compile';
+import type { Decision } from '../policy/decide';
+import type { Credential } from './access';
+import { Resolver, type ResolveOverrides } from './dns';
+import type { DecisionContext, EventLog } from './events';
+import type { Upstreams } from './upstream';
+
+export const HEADERS_TIMEOUT_MS = 30_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** A tunnel or client connection with no traffic either way for this long is closed. */
+export const IDLE_TIMEOUT_MS = 300_000;
+export const MAX_HEADER_BYTES = 32 * 1024;
+
+export interface ProxyContext {
+  /** The last good policy; swapped atomically on reload. */
+  policy(): CompiledPolicy;
+  events: EventLog;
+  resolver: Resolver;
+  overrides: ResolveOverrides;
+  upstreams: Upstreams;
+  ca: CaHandle;
+  /** null when no proxy credential is required. */
+  credential: Credential | null;
+  /** Hands a client stream (after CONNECT 200 / SOCKS success) to the MITM TLS server. */
+  intercept(stream: Socket, tunnel: Tunnel): void;
+  /** Sockets to destroy on shutdown. */
+  track(socket: { destroy(): void; once(ev: 'close', f: () => void): unknown }): void;
+  /** Removes every known secret from a message before it reaches an event or a log. */
+  scrub(message: string): string;
+}
+
+export interface Tunnel {
+  host: string;
+  port: number;
+  client: string;
+}
+
+export function clientOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  const a = socket.remoteAddress;
+  if (!a) return 'unknown';
+  return a.includes(':') ? `[${a}]:${socket.remotePort ?? 0}` : `${a}:${socket.remotePort ?? 0}`;
+}
+
+export function record(ctx: ProxyContext, d: Decision, c: Omit<DecisionContext, 'profile' | 'mode'>): void {
+  const eff = ctx.policy().effective;
+  ctx.events.decision(d, { ...c, profile: eff.profile, mode: eff.mode });
+}

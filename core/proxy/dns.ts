@@ -1,0 +1,62 @@
+// DNS for the local-address check: resolve once, judge the answers, then dial exactly those
+// addresses (the connect-time check that defeats DNS rebinding). Fails closed on error/timeout.
+import { lookup } from 'node:dns';
+import { parseIp } from '../match/address';
+import { normalizeHost, stripZone } from '../match/host';
+import { decide, type Decision, type DecisionRequest, type Resolution } from '../policy/decide';
+import type { CompiledPolicy } from '../policy/compile';
+
+export const DNS_TIMEOUT_MS = 2000;
+
+/** `--resolve HOST=IP` overrides: normalised host → addresses (empty = unresolvable). */
+export type ResolveOverrides = ReadonlyMap<string, readonly string[]>;
+
+export class Resolver {
+  constructor(private readonly overrides: ResolveOverrides = new Map(), private readonly timeoutMs = DNS_TIMEOUT_MS) {}
+
+  /** Addresses for a host: the override, the literal itself, or a system lookup (all families). */
+  resolve(rawHost: string): Promise<Resolution> {
+    const host = normalizeHost(rawHost);
+    const o = this.overrides.get(host);
+    if (o !== undefined) return Promise.resolve(o.length ? { addresses: [...o] } : { error: 'unresolvable' });
+    if (parseIp(host)) return Promise.resolve({ addresses: [stripZone(host)] });
+    return new Promise((done) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        done({ error: 'timeout' });
+      }, this.timeoutMs);
+      lookup(host, { all: true, verbatim: true }, (err, addrs) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err || !addrs.length) done({ error: 'unresolvable' });
+        else done({ addresses: addrs.map((a) => a.address) });
+      });
+    });
+  }
+}
+
+export interface CheckedDecision {
+  decision: Decision;
+  /** Addresses that were checked and are the only ones to dial; undefined = dial the name (local binding allowed, no override). */
+  addresses?: string[];
+}
+
+/**
+ * decide() with the DNS step: when the policy needs an answer, resolve and decide again.
+ * Overrides are always used for dialing, so test names never reach real DNS.
+ */
+export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver, overrides: ResolveOverrides): Promise<CheckedDecision> {
+  const first = decide(policy, req);
+  const h = normalizeHost(host);
+  if (!first.needsResolution) {
+    const o = overrides.get(h);
+    if (o !== undefined) return { decision: first, addresses: [...o] };
+    const ip = parseIp(h) ? [stripZone(h)] : undefined;
+    return ip ? { decision: first, addresses: ip } : { decision: first };
+  }
+  const resolution = await resolver.resolve(h);
+  const second = decide(policy, { ...req, resolution } as DecisionRequest);
+  return { decision: second, ...('addresses' in resolution ? { addresses: resolution.addresses } : {}) };
+}

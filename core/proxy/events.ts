@@ -1,0 +1,135 @@
+// Decision events: one flat object per judged request (CONNECT, plain request, each inner MITM
+// request, SOCKS), kept in a ring buffer and fanned out to listeners (CLI stdout, audit file).
+// Only names ever go in: no header values, no query strings, no credentials.
+import type { Decision } from '../policy/decide';
+
+export interface DecisionEvent {
+  event: 'decision';
+  id: number;
+  /** RFC 3339 UTC with milliseconds. */
+  time: string;
+  decision: 'allow' | 'deny';
+  reason: string | null;
+  proxyError: string | null;
+  status: number;
+  source: string;
+  protocol: string;
+  method: string | null;
+  host: string;
+  port: number;
+  /** Path without the query string. */
+  path: string | null;
+  client: string;
+  mitm: boolean;
+  hook: string | null;
+  actions: string[];
+  headers: { strip: string[]; inject: string[] };
+  rule: { file: string; line: number } | null;
+  profile: string;
+  mode: string;
+  durationMs?: number;
+}
+
+export interface PolicyEvent {
+  event: 'policy';
+  time: string;
+  status: 'loaded' | 'invalid';
+  profile: string | null;
+  files: string[];
+  diagnostics: { file: string; line: number; col: number; message: string }[];
+}
+
+export interface ErrorEvent {
+  event: 'error';
+  time: string;
+  message: string;
+}
+
+export type ProxyEvent = DecisionEvent | PolicyEvent | ErrorEvent;
+
+export interface DecisionContext {
+  method: string | null;
+  path: string | null;
+  client: string;
+  profile: string;
+  mode: string;
+  startedAt?: number;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Strips anything after `?` or `#`, so a query never reaches an event. */
+export function pathOnly(path: string | null): string | null {
+  if (path === null) return null;
+  const cut = path.search(/[?#]/);
+  return cut >= 0 ? path.slice(0, cut) : path;
+}
+
+export class EventLog {
+  private nextId = 1;
+  private readonly ring: DecisionEvent[] = [];
+  private readonly listeners = new Set<(e: ProxyEvent) => void>();
+
+  constructor(private readonly capacity = 1000) {}
+
+  onEvent(listener: (e: ProxyEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The last N decision events, oldest first (a copy). */
+  recent(): DecisionEvent[] {
+    return [...this.ring];
+  }
+
+  decision(d: Decision, ctx: DecisionContext): DecisionEvent {
+    const e: DecisionEvent = {
+      event: 'decision',
+      id: this.nextId++,
+      time: nowIso(),
+      decision: d.decision,
+      reason: d.reason,
+      proxyError: d.proxyError,
+      status: d.status,
+      source: d.source,
+      protocol: d.protocol,
+      method: ctx.method,
+      host: d.host,
+      port: d.port,
+      path: pathOnly(ctx.path),
+      client: ctx.client,
+      mitm: d.mitm,
+      hook: d.hook,
+      actions: d.appliedHook ? [...d.appliedHook.actionNames] : [],
+      headers: { strip: [...d.headers.strip], inject: [...d.headers.inject] },
+      rule: d.rule ? { file: d.rule.file, line: d.rule.line } : null,
+      profile: ctx.profile,
+      mode: ctx.mode,
+      ...(ctx.startedAt !== undefined ? { durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100 } : {}),
+    };
+    this.ring.push(e);
+    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    this.emit(e);
+    return e;
+  }
+
+  policy(e: Omit<PolicyEvent, 'event' | 'time'>): void {
+    this.emit({ event: 'policy', time: nowIso(), ...e });
+  }
+
+  error(message: string): void {
+    this.emit({ event: 'error', time: nowIso(), message });
+  }
+
+  private emit(e: ProxyEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A failing listener (closed stdout, full disk) must not break request handling.
+      }
+    }
+  }
+}

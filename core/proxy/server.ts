@@ -1,0 +1,193 @@
+// The proxy process: HTTP/1.1 proxy listener (absolute-form + CONNECT), optional SOCKS5,
+// MITM engine, hot reload, events. Plain node:net/http/tls objects created here, so nothing
+// inherits an embedding host's patched agents.
+import * as http from 'node:http';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { loadOrCreateCa, type CaHandle } from '../ca';
+import type { CompiledPolicy } from '../policy/compile';
+import { authRequired, newCredential, type AuthMode, type Credential } from './access';
+import { AuditFile } from './audit';
+import { handleConnect } from './connect';
+import { HEADERS_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, type ProxyContext } from './context';
+import { Resolver, type ResolveOverrides } from './dns';
+import { EventLog } from './events';
+import { handlePlainRequest } from './httpProxy';
+import { MitmServer } from './mitm';
+import { PolicyWatcher, type LoadOutcome } from './reload';
+import { sendText } from './responses';
+import { createSocksServer } from './socks5';
+import { createUpstreams, upstreamTrust } from './upstream';
+import { parseListen, formatAddress } from './listen';
+
+export interface ProxyOptions {
+  /** Loads (and re-loads) the policy from its files. */
+  load: () => LoadOutcome;
+  /** Files to watch for hot reload (empty: no watching). */
+  watchFiles?: readonly string[];
+  listen?: string;
+  /** SOCKS5 listen address, or undefined for none. */
+  socks?: string;
+  caDir: string;
+  /** Extra PEM files trusted for upstream TLS (besides Node's roots and NODE_EXTRA_CA_CERTS). */
+  upstreamCaFiles?: readonly string[];
+  overrides?: ResolveOverrides;
+  auth?: AuthMode;
+  allowNonLoopback?: boolean;
+  ringSize?: number;
+  auditFile?: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface ProxyHandle {
+  /** `host:port` of the HTTP listener. */
+  http: string;
+  socks: string | null;
+  /** `http://[user:pass@]host:port`. */
+  proxyUrl: string;
+  caCert: string;
+  ca: CaHandle;
+  credential: Credential | null;
+  events: EventLog;
+  policy(): CompiledPolicy;
+  /** Reload now (tests; the watcher calls this after a debounce). */
+  reload(): void;
+  close(): Promise<void>;
+}
+
+export class PolicyInvalidError extends Error {
+  constructor(readonly outcome: LoadOutcome) {
+    super('the policy is invalid');
+  }
+}
+
+function injectsSecrets(p: CompiledPolicy): boolean {
+  for (const hooks of p.hooksByHost.values()) if (hooks.some((h) => h.inject.length > 0)) return true;
+  return false;
+}
+
+export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
+  const first = opts.load();
+  if (!first.policy || first.diagnostics.some((d) => d.severity === 'error')) throw new PolicyInvalidError(first);
+  let current: CompiledPolicy = first.policy;
+  const httpAddr = parseListen(opts.listen ?? '127.0.0.1:0', !!opts.allowNonLoopback);
+  const socksAddr = opts.socks !== undefined ? parseListen(opts.socks, !!opts.allowNonLoopback) : null;
+  const ca = await loadOrCreateCa(opts.caDir);
+  const extraCa = [...(opts.env.NODE_EXTRA_CA_CERTS ? [opts.env.NODE_EXTRA_CA_CERTS] : []), ...(opts.upstreamCaFiles ?? [])];
+  const upstreams = createUpstreams(upstreamTrust(extraCa));
+  const events = new EventLog(opts.ringSize ?? 1000);
+  const audit = opts.auditFile ? new AuditFile(opts.auditFile) : null;
+  if (audit) events.onEvent((e) => audit.write(e));
+  const mode = opts.auth ?? 'auto';
+  const credential = authRequired(mode, injectsSecrets(current)) ? newCredential() : null;
+  const sockets = new Set<{ destroy(): void }>();
+  const overrides = opts.overrides ?? new Map();
+
+  let mitm: MitmServer | null = null;
+  const ctx: ProxyContext = {
+    policy: () => current,
+    events,
+    resolver: new Resolver(overrides),
+    overrides,
+    upstreams,
+    ca,
+    credential,
+    intercept: (stream, tunnel) => mitm!.intercept(stream, tunnel),
+    track: (s) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    },
+    scrub: (message) => {
+      let m = message;
+      for (const s of current.secrets) if (s) m = m.split(s).join('[redacted]');
+      return m;
+    },
+  };
+  mitm = new MitmServer(ctx);
+
+  const server = http.createServer({
+    requireHostHeader: false, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
+  }, (req, res) => {
+    handlePlainRequest(ctx, req, res).catch((e: unknown) => {
+      events.error(ctx.scrub(`request failed: ${e instanceof Error ? e.message : String(e)}`));
+      sendText(res, 500, 'error');
+    });
+  });
+  server.timeout = IDLE_TIMEOUT_MS;
+  server.on('connection', (s: Socket) => ctx.track(s));
+  server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    handleConnect(ctx, req, socket, head).catch((e: unknown) => {
+      events.error(ctx.scrub(`CONNECT failed: ${e instanceof Error ? e.message : String(e)}`));
+      socket.destroy();
+    });
+  });
+  // Decision: protocol upgrades (ws:// via absolute-form) are refused with 501; wss:// via CONNECT works.
+  server.on('upgrade', (_req: http.IncomingMessage, socket: Socket) => {
+    socket.end('HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain\r\ncontent-length: 33\r\nconnection: close\r\n\r\nprotocol upgrades are unsupported');
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_INVALID_VERSION' ? 505 : 400;
+    const text = status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
+  });
+
+  const socksServer = socksAddr ? createSocksServer(ctx) : null;
+  const listen = (s: Server, a: { host: string; port: number }): Promise<AddressInfo> =>
+    new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(a.port, a.host, () => resolve(s.address() as AddressInfo));
+    });
+  const httpInfo = await listen(server, httpAddr);
+  const socksInfo = socksServer && socksAddr ? await listen(socksServer, socksAddr) : null;
+  const httpText = formatAddress(httpInfo);
+  const userinfo = credential ? `${encodeURIComponent(credential.user)}:${encodeURIComponent(credential.pass)}@` : '';
+
+  const watcher = new PolicyWatcher(opts.watchFiles ?? [], opts.load, {
+    loaded: (policy, outcome) => {
+      if (!credential && mode === 'auto' && injectsSecrets(policy)) {
+        // Decision: auth is fixed at start; a reload that adds injected secrets to an
+        // unauthenticated proxy is refused (restart to get a credential), never served open.
+        events.policy({ status: 'invalid', profile: current.effective.profile, files: outcome.files, diagnostics: [{ file: outcome.files[0] ?? '', line: 1, col: 1, message: 'this edit injects secrets, but the running proxy has no access credential; restart the proxy to apply it' }] });
+        return;
+      }
+      current = policy;
+      events.policy({ status: 'loaded', profile: policy.effective.profile, files: outcome.files, diagnostics: [] });
+    },
+    invalid: (outcome) => {
+      events.policy({ status: 'invalid', profile: current.effective.profile, files: outcome.files, diagnostics: diagnosticsOf(outcome) });
+    },
+  });
+  watcher.start();
+
+  let closed: Promise<void> | null = null;
+  return {
+    http: httpText,
+    socks: socksInfo ? formatAddress(socksInfo) : null,
+    proxyUrl: `http://${userinfo}${httpText}`,
+    caCert: ca.certPath,
+    ca,
+    credential,
+    events,
+    policy: () => current,
+    reload: () => watcher.reloadNow(),
+    close: () => {
+      closed ??= (async () => {
+        watcher.close();
+        const done = Promise.all([
+          new Promise<void>((r) => server.close(() => r())),
+          socksServer ? new Promise<void>((r) => socksServer.close(() => r())) : Promise.resolve(),
+        ]);
+        server.closeAllConnections();
+        mitm?.close();
+        for (const s of sockets) s.destroy();
+        upstreams.close();
+        await done;
+      })();
+      return closed;
+    },
+  };
+}
+
+export function diagnosticsOf(outcome: LoadOutcome): { file: string; line: number; col: number; message: string }[] {
+  return outcome.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ file: d.file, line: d.range.start.line + 1, col: d.range.start.character + 1, message: d.message }));
+}

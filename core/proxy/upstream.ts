@@ -1,0 +1,75 @@
+// Dialing upstream: always direct (Decision: upstream proxies are out of scope for now; the
+// proxy never reads its own HTTP(S)_PROXY, which would loop back to itself), only to addresses
+// that passed the policy check, with a connect timeout. HTTPS upstreams inside MITM go through
+// one pooled keep-alive agent that always verifies certificates.
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import * as tls from 'node:tls';
+
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Opens a TCP connection to the first reachable address (in order), or the name itself. */
+export function dialChecked(addresses: readonly string[] | undefined, host: string, port: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Socket> {
+  const targets = addresses && addresses.length ? [...addresses] : addresses ? [] : [host];
+  return new Promise((resolve, reject) => {
+    let lastError: Error = new Error(`no address to dial for ${host}`);
+    const next = (): void => {
+      const target = targets.shift();
+      if (target === undefined) return reject(lastError);
+      const socket = netConnect({ host: target, port });
+      const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (e) => {
+        clearTimeout(timer);
+        lastError = e;
+        next();
+      });
+    };
+    next();
+  });
+}
+
+/** Trust for upstream TLS: Node's bundled roots plus extra PEM files (NODE_EXTRA_CA_CERTS, --upstream-ca). */
+export function upstreamTrust(extraCaFiles: readonly string[]): string[] {
+  const out = [...tls.rootCertificates];
+  for (const f of extraCaFiles) out.push(readFileSync(f, 'utf8'));
+  return out;
+}
+
+export interface Upstreams {
+  http: http.Agent;
+  https: https.Agent;
+  close(): void;
+}
+
+export function createUpstreams(ca: string[]): Upstreams {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, ca, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] });
+  return {
+    http: httpAgent,
+    https: httpsAgent,
+    close: () => {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
+
+/**
+ * Request options that pin the connection to a checked address while keeping the name for
+ * Host, SNI and certificate verification. The agent pools per address+SNI.
+ */
+export function pinnedTarget(host: string, addresses: readonly string[] | undefined): { host: string; lookupName: string } {
+  const addr = addresses && addresses.length ? addresses[0]! : host;
+  return { host: addr, lookupName: host };
+}
+
+export function isIpLiteral(host: string): boolean {
+  return isIP(host.replace(/%.*$/, '')) !== 0;
+}
