@@ -1,0 +1,49 @@
+// The decision log in the extension host: a bounded ring of decision events with running counts.
+// The webview mirrors it; exports read from it. Counts cover every event since the last clear,
+// including ones the ring has already evicted.
+import type { DecisionEvent } from './events';
+
+export const DEFAULT_CAPACITY = 50_000;
+
+export class DecisionStore {
+  private ring: DecisionEvent[] = [];
+  private head = 0;
+  allowed = 0;
+  blocked = 0;
+  private listeners = new Set<(change: { added?: DecisionEvent; cleared?: boolean }) => void>();
+
+  constructor(readonly capacity = DEFAULT_CAPACITY) {}
+
+  add(e: DecisionEvent): void {
+    if (e.decision === 'allow') this.allowed++;
+    else this.blocked++;
+    if (this.ring.length < this.capacity) this.ring.push(e);
+    else {
+      this.ring[this.head] = e;
+      this.head = (this.head + 1) % this.capacity;
+    }
+    for (const l of this.listeners) l({ added: e });
+  }
+
+  clear(): void {
+    this.ring = [];
+    this.head = 0;
+    this.allowed = 0;
+    this.blocked = 0;
+    for (const l of this.listeners) l({ cleared: true });
+  }
+
+  /** Oldest first. */
+  all(): DecisionEvent[] {
+    return this.head === 0 ? [...this.ring] : [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
+  }
+
+  get size(): number {
+    return this.ring.length;
+  }
+
+  onChange(l: (change: { added?: DecisionEvent; cleared?: boolean }) => void): { dispose(): void } {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  }
+}
