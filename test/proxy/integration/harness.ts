@@ -23,7 +23,7 @@ export const TEST_HOSTS = [
 ] as const;
 
 /** Proxy / client variables a developer's shell may carry; they must not leak into tests. */
-const PROXY_ENV = /^(https?|all|ftp|no|ws|wss)_proxy$|^(ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle|node_extra_ca_certs|git_ssl_cainfo|node_use_env_proxy|codex_home)$/i;
+const PROXY_ENV = /^(https?|all|ftp|no|ws|wss)_proxy$|^(ssl_cert_file|ssl_cert_dir|requests_ca_bundle|curl_ca_bundle|node_extra_ca_certs|git_ssl_cainfo|node_use_env_proxy|codex_home|codex_netpolicy_home)$/i;
 
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
@@ -84,6 +84,8 @@ export interface ProxyOptions {
 export interface RunningProxy {
   dir: string;
   codexHome: string;
+  /** CODEX_NETPOLICY_HOME of the proxy (state file, CA bundles written by `env`). */
+  netpolicyHome: string;
   caDir: string;
   configPath: string;
   requirementsPath?: string;
@@ -167,7 +169,7 @@ function spawnProxy(args: string[], env: Record<string, string>, cwd: string): C
 export async function runProxyToExit(opts: ProxyOptions, timeoutMs = 15_000): Promise<ProxyExit & { dir: TempDir; configPath: string }> {
   const dir = tempDir();
   const { configPath, requirementsPath } = writePolicies(dir.path, opts);
-  const env = cleanEnv({ CODEX_HOME: join(dir.path, 'codex-home'), ...(opts.env ?? {}) });
+  const env = cleanEnv({ CODEX_HOME: join(dir.path, 'codex-home'), CODEX_NETPOLICY_HOME: join(dir.path, 'netpolicy-home'), ...(opts.env ?? {}) });
   const child = spawnProxy(proxyArgs(dir.path, opts, configPath, requirementsPath), env, dir.path);
   let stdout = '';
   let stderr = '';
@@ -188,7 +190,9 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const { configPath, requirementsPath } = writePolicies(dir.path, opts);
   const auditPath = opts.audit ? join(dir.path, 'audit.jsonl') : undefined;
   const codexHome = join(dir.path, 'codex-home');
-  const env = cleanEnv({ CODEX_HOME: codexHome, ...(opts.env ?? {}) });
+  // Own state dir: `env` finds the proxy through <home>/proxy.json, and parallel test files must not collide.
+  const netpolicyHome = join(dir.path, 'netpolicy-home');
+  const env = cleanEnv({ CODEX_HOME: codexHome, CODEX_NETPOLICY_HOME: netpolicyHome, ...(opts.env ?? {}) });
   const child = spawnProxy(proxyArgs(dir.path, opts, configPath, requirementsPath, auditPath), env, dir.path);
 
   const events: ProxyEvent[] = [];
@@ -281,6 +285,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   return {
     dir: dir.path,
     codexHome,
+    netpolicyHome,
     caDir: join(dir.path, 'ca'),
     configPath,
     ...(requirementsPath ? { requirementsPath } : {}),
