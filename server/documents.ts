@@ -57,7 +57,7 @@ export class Analyzer {
     const hit = this.cache.get(uri);
     if (hit && hit.version === text.version && hit.generation === this.generation) return hit.analysis;
     const doc = this.load(uri, text, served.kind);
-    const opts = { strict: this.host.settings().strict, envHas: (n: string) => this.host.envHas(n), baseDir: dirname(served.path) };
+    const opts = { strict: this.host.settings().strict, envHas: (n: string) => this.host.envHas(n), fileExists: existsSync };
     let analysis: DocumentAnalysis;
     if (doc.kind === 'config') {
       const requirements = this.requirementsFor(served.path);

@@ -25,6 +25,7 @@ export interface Io {
 
 const commands: Record<string, () => Promise<Command>> = {
   explain: async () => runExplain,
+  check: async () => (await import('./check')).runCheck,
   proxy: async () => (await import('./proxy')).runProxy,
   env: async () => (await import('./env')).runEnv,
   ca: async () => (await import('./ca')).runCa,

@@ -8,8 +8,12 @@ import { checkNetworkTable } from './network';
 import { checkProfiles } from './profiles';
 import { checkRequirements } from './requirements';
 import { checkSchema } from './schema';
+import { checkCrossFile } from './crossFile';
+import { checkLifecycleHooks, checkMcpRequirements } from './semanticHooks';
+import { checkMitmSemantics, type SemanticOptions } from './semanticMitm';
+import { checkInlineSecrets } from './semanticSecrets';
 
-export interface ValidateOptions {
+export interface ValidateOptions extends SemanticOptions {
   strict?: boolean;
 }
 
@@ -36,10 +40,19 @@ export function validateDocuments(config: LoadedDocument | undefined, requiremen
       if (net) checkNetworkTable(net, ['permissions', name, 'network'], emit);
     }
     if (doc.kind === 'requirements') checkRequirements(value, emit);
+    checkInlineSecrets(doc, emit);
+    checkLifecycleHooks(doc, emit);
+    checkMcpRequirements(doc, emit);
   }
   const usable = (d: LoadedDocument | undefined) => (d && !d.syntaxError ? d : undefined);
   const c = usable(config);
   const r = usable(requirements);
-  if (c || r) checkProfiles({ ...(c ? { config: c } : {}), ...(r ? { requirements: r } : {}) }, (d) => out.push({ ...d, file: d.file ?? 'config' }));
+  const input = { ...(c ? { config: c } : {}), ...(r ? { requirements: r } : {}) };
+  const emitResolved = (d: PolicyDiagnostic) => out.push({ ...d, file: d.file ?? 'config' });
+  if (c || r) {
+    checkProfiles(input, emitResolved);
+    checkMitmSemantics(input, opts, emitResolved);
+  }
+  if (c && r) checkCrossFile(c, r, emitResolved);
   return out;
 }

@@ -6,6 +6,7 @@ import { pathText } from '../diagnostics';
 import { metaOf, shapeOf, type SchemaShape } from '../model/meta';
 import type { PathSegment } from '../toml/positions';
 import { closest } from './suggest';
+import { keyAlias } from './semanticAliases';
 
 export interface SchemaCheckOptions {
   /** Strict mode: keys Codex ignores become errors (Codex's own strict-config mode). */
@@ -55,7 +56,8 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
     const keyPath = [...path, k];
     if (!child) {
       if (sh.unknownKeys === 'ignore') continue;
-      const suggestion = closest(k, known.filter((n) => !metaOf(sh.shape[n]!).removed && !(k in obj && n === k)));
+      const candidates = known.filter((n) => !metaOf(sh.shape[n]!).removed && !(k in obj && n === k));
+      const suggestion = keyAlias(k, candidates) ?? closest(k, candidates);
       const hard = sh.unknownKeys === 'error';
       const severity = hard || opts.strict ? 'error' : 'warning';
       const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : '';
