@@ -75,13 +75,6 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     throw e;
   }
   const h = handle;
-  if (json) io.out(JSON.stringify({ event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert }));
-  else {
-    io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
-    io.out(`proxy URL: ${h.proxyUrl}`);
-    io.out(`CA certificate: ${h.caCert} (SHA-256 ${h.ca.fingerprintSha256})`);
-  }
-  h.events.onEvent(print);
   const writeOurState = (): void => {
     try {
       writeState(home, { pid: process.pid, proxyUrl: h.proxyUrl, socks: h.socks, caCert: h.caCert, allowLocalBinding: h.policy().effective.allowLocalBinding, startedAt: new Date().toISOString() });
@@ -90,6 +83,14 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     }
   };
   writeOurState();
+  // The state file exists before the listening line, so `env` works as soon as that line is seen.
+  if (json) io.out(JSON.stringify({ event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert }));
+  else {
+    io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
+    io.out(`proxy URL: ${h.proxyUrl}`);
+    io.out(`CA certificate: ${h.caCert} (SHA-256 ${h.ca.fingerprintSha256})`);
+  }
+  h.events.onEvent(print);
   h.events.onEvent((e) => {
     if (e.event === 'policy' && e.status === 'loaded') writeOurState();
   });
