@@ -62,8 +62,11 @@ export function hoverText(a: DocumentAnalysis, path: PathSegment[], onValue: boo
   }
   const schema = schemaFor(a.kind, path);
   if (!schema) return undefined;
-  const last = [...path].reverse().find((s): s is string => typeof s === 'string');
-  const doc = keyDoc(schema, last);
+  // An array element is documented by its array's key.
+  const keyPath = typeof path[path.length - 1] === 'number' ? path.slice(0, -1) : path;
+  const keySchema = schemaFor(a.kind, keyPath) ?? schema;
+  const last = [...keyPath].reverse().find((s): s is string => typeof s === 'string');
+  const doc = keyDoc(keySchema, last);
   if (onValue && enumValues(schema).length) {
     const v = valueAt(value, path);
     const e = enumDoc(schema);
