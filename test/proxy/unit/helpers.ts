@@ -60,10 +60,13 @@ export async function httpUpstream(): Promise<Upstream> {
 }
 
 /** HTTPS upstream with a leaf for `hosts` from a throwaway CA (the proxy trusts it via upstreamCaFiles). */
+export const connections = { n: 0 };
+
 export async function httpsUpstream(ca: CaHandle, host: string): Promise<Upstream> {
   const seen: Seen[] = [];
   const leaf = ca.leafFor(host);
   const server = https.createServer({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem }, record(seen));
+  server.on('secureConnection', () => (connections.n += 1));
   return { port: await listen(server), seen, close: closer(server) };
 }
 
