@@ -49,6 +49,9 @@ export function checkLifecycleHooks(doc: LoadedDocument, emit: (d: PolicyDiagnos
         if (typeof type !== 'string') return;
         for (const field of REQUIRED[type] ?? []) {
           if (typeof handler[field] === 'string' && (handler[field] as string).trim()) continue;
+          // Decision: a Windows-only handler (`command_windows` without `command`) is accepted, as
+          // managed Windows installers generate them (seed 004); no false positive there.
+          if (field === 'command' && ['commandWindows', 'command_windows'].some((k) => typeof handler[k] === 'string' && (handler[k] as string).trim())) continue;
           emit({
             path: field in handler ? [...hp, field] : hp, target: field in handler ? 'value' : 'key', severity: 'error', code: 'hook-handler-missing-field', file,
             message: `a \`${type}\` hook handler needs a non-empty \`${field}\``, data: { field },
