@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { curl, header, lastBlock } from './clients';
+import { curl, header, lastBlock, nodeFetch } from './clients';
 import { decisionFor, disposeProxy, fixture, startProxy, tempDir, type RunningProxy, type TempDir } from './harness';
 import { startUpstreams, type Upstreams } from './upstreams';
 
@@ -66,6 +66,16 @@ describe('hooked host edges', () => {
       assert.equal(r.status, 200, `${v}: ${r.stderr}`);
       assert.equal(up.https.received[n]?.headers.authorization, `Bearer ${CANARY}`, v);
     }
+  });
+
+  test('concurrent MITM requests from Node fetch each get their own hook treatment', async () => {
+    const n = up.https.received.length;
+    const paths = Array.from({ length: 24 }, (_, i) => `/repos/myorg/c${i}`);
+    const results = await Promise.all(paths.map((p) => nodeFetch(`https://api.github.test:${up.https.port}${p}`, { proxy: proxy.proxyUrl, ca: [proxy.listening.caCert], headers: { 'x-echo-quiet': '1' } })));
+    for (const r of results) assert.equal(r.status, 200, r.error);
+    const got = up.https.received.slice(n);
+    assert.deepEqual(got.map((q) => q.url).sort(), [...paths].sort());
+    for (const q of got) assert.equal(q.headers.authorization, `Bearer ${CANARY}`);
   });
 
   test('the query string of an inner request is never logged; the event has the contract fields', async () => {

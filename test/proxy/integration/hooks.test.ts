@@ -139,5 +139,10 @@ describe('MITM hook: strip and inject', () => {
     const audit = readFileSync(proxy.auditPath!, 'utf8');
     assert.ok(audit.includes('api.github.test'), 'the audit file records decisions');
     assertNoCanary('audit file', audit);
+    // The proxy password is announced once (the listening line) and never again.
+    const password = decodeURIComponent(new URL(proxy.proxyUrl).password);
+    const later = proxy.stdout().split('\n').filter((l) => !l.includes('"event":"listening"'));
+    assert.ok(!later.some((l) => l.includes(password)), 'proxy password in an event');
+    assert.ok(!audit.includes(password) && !proxy.stderr().includes(password), 'proxy password in audit/stderr');
   });
 });
