@@ -70,7 +70,7 @@ export function hoverText(a: DocumentAnalysis, path: PathSegment[], onValue: boo
   if (onValue && enumValues(schema).length) {
     const v = valueAt(value, path);
     const e = enumDoc(schema);
-    return [typeof v === 'string' ? `\`${JSON.stringify(v)}\`` : '', e, doc].filter(Boolean).join('\n\n');
+    return [typeof v === 'string' ? `\`${JSON.stringify(v)}\`` : '', e && !doc.includes(e) ? e : '', doc].filter(Boolean).join('\n\n');
   }
   return doc || undefined;
 }

@@ -2,7 +2,7 @@
 // both read key names, enum values, defaults and history from here, never from a list of their own.
 import type { z } from 'zod';
 import { configSchema } from '../../core/model/config';
-import { childSchema, metaOf, schemaAt, shapeOf } from '../../core/model/meta';
+import { childSchema, metaOf, schemaAt, shapeOf, unwrap } from '../../core/model/meta';
 import { requirementsSchema } from '../../core/model/requirements';
 import type { DocumentKind } from '../../core/toml/load';
 import type { PathSegment } from '../../core/toml/positions';
@@ -74,7 +74,8 @@ export function enumDoc(schema: z.ZodType): string | undefined {
       if (d) return d;
     }
   }
-  return metaOf(schema).description;
+  // The enum's own description explains its values; the field's (outer) one explains the key.
+  return metaOf(unwrap(schema)).description ?? metaOf(schema).description;
 }
 
 export function childOf(schema: z.ZodType, seg: PathSegment): z.ZodType | undefined {
