@@ -1,6 +1,8 @@
 // Hover, definition, references, rename, document symbols and folding over the real server (stdio).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DocumentSymbol, FoldingRange, Hover, Location, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver/node';
 import { loadDocument } from '../../core/toml/load';
 import { validateDocuments } from '../../core/validate/documents';
@@ -173,3 +175,47 @@ function apply(text: string, edits: TextEdit[]): string {
   const off = (p: { line: number; character: number }) => starts[p.line]! + p.character;
   return [...edits].sort((a, b) => off(b.range.start) - off(a.range.start)).reduce((t, e) => t.slice(0, off(e.range.start)) + e.newText + t.slice(off(e.range.end)), text);
 }
+
+describe('snippets and grammar injection', () => {
+  /** Expands a VS Code snippet body with each placeholder's default (choices: the first). */
+  function expand(body: string): string {
+    let out = body;
+    for (let prev = ''; prev !== out; ) {
+      prev = out;
+      out = out.replace(/\$\{\d+\|([^,|}]*)[^}]*\|\}/g, '$1').replace(/\$\{\d+:([^${}]*)\}/g, '$1');
+    }
+    return out.replace(/\$\d+/g, '');
+  }
+  const snippets = JSON.parse(readFileSync(join(__dirname, '..', '..', 'snippets', 'codex-toml.json'), 'utf8')) as Record<string, { body: string[]; prefix: string[] }>;
+
+  it('every snippet expands to TOML the model accepts', () => {
+    const structural = new Set(['toml-syntax', 'unknown-key', 'invalid-type', 'invalid-value', 'mitm-hook-missing-field', 'mitm-action-no-operation', 'mitm-secret-source']);
+    assert.equal(Object.keys(snippets).length, 5);
+    for (const [name, s] of Object.entries(snippets)) {
+      const kind = /requirements|managed lifecycle/i.test(name) ? 'requirements' : 'config';
+      const text = expand(s.body.join('\n'));
+      assert.ok(!text.includes('$'), `${name}: unexpanded placeholder in\n${text}`);
+      const doc = loadDocument(text, `/x/.codex/${kind}.toml`, kind);
+      assert.equal(doc.syntaxError, undefined, `${name}:\n${text}`);
+      const bad = validateDocuments(kind === 'config' ? doc : undefined, kind === 'requirements' ? doc : undefined).filter((d) => structural.has(d.code));
+      assert.deepEqual(bad.map((d) => d.message), [], name);
+    }
+  });
+
+  it('the injection grammar marks matcher prefixes and host wildcards only after a quote', () => {
+    const g = JSON.parse(readFileSync(join(__dirname, '..', '..', 'syntaxes', 'codex-netpolicy.injection.tmLanguage.json'), 'utf8')) as {
+      scopeName: string; injectionSelector: string; repository: Record<string, { match?: string; begin?: string }>;
+    };
+    assert.equal(g.scopeName, 'codex-netpolicy.injection');
+    assert.match(g.injectionSelector, /^L:source\.toml/);
+    const re = (k: string) => new RegExp(g.repository[k]!.match ?? g.repository[k]!.begin!);
+    assert.ok(re('pattern-matcher').test('"pattern:/repos/*/x"'));
+    assert.ok(!re('pattern-matcher').test('pattern: in prose'));
+    assert.ok(re('literal-matcher').test("'literal:main'"));
+    assert.ok(re('host-wildcard').test('"*.example.com" = "allow"'));
+    assert.equal(re('host-wildcard').exec('"**.github.com"')?.[1], '**');
+    assert.ok(!re('host-wildcard').test('a *.b'));
+    assert.ok(re('host-global').test('"*" = "allow"'));
+    assert.ok(!re('host-global').test('"*.x"'));
+  });
+});
