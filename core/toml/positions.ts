@@ -1,0 +1,130 @@
+// Error-tolerant key -> range index for TOML documents (smol-toml gives values but no positions).
+// One linear pass (builder.ts) records tables, keys, array elements and inline-table entries;
+// lookups are by interned path id (O(path length)) or binary search by offset, and TomlNode objects
+// are built on first access. Never throws on malformed input: problems are collected instead.
+import { Builder } from './builder';
+import type { Position, Range } from './lexer';
+import { computeContext, type CursorContext, type PathSegment } from './context';
+import * as store from './store';
+
+export type { Position, Range } from './lexer';
+export type { CursorContext, PathSegment } from './context';
+
+const { F_HE, F_HS, F_KE, F_KIND, F_KS, F_NSEG, F_PATH, F_RE, F_RS, F_SEG, F_VE, F_VKIND, F_VS, KINDS, STRIDE, VALUE_KINDS } = store;
+
+export type NodeKind = 'table' | 'array-table' | 'key-value' | 'array-item' | 'inline-entry';
+export type ValueKind = 'string' | 'integer' | 'float' | 'boolean' | 'datetime' | 'array' | 'inline-table' | 'invalid';
+export interface TomlNode {
+  path: PathSegment[];
+  kind: NodeKind;
+  keyRange?: Range;
+  keySegmentRanges?: Range[];
+  valueRange?: Range;
+  headerRange?: Range;
+  range: Range;
+  valueKind?: ValueKind;
+  stringValue?: string;
+}
+export interface SyntaxProblem { message: string; range: Range }
+export interface TomlIndex {
+  readonly nodes: readonly TomlNode[];
+  readonly problems: readonly SyntaxProblem[];
+  get(path: readonly PathSegment[]): TomlNode | undefined;
+  getAll(path: readonly PathSegment[]): TomlNode[];
+  nearest(path: readonly PathSegment[]): TomlNode | undefined;
+  childrenOf(path: readonly PathSegment[]): TomlNode[];
+  nodeAt(pos: Position): TomlNode | undefined;
+  context(pos: Position): CursorContext;
+  offsetAt(pos: Position): number;
+  positionAt(offset: number): Position;
+}
+
+class Index implements TomlIndex {
+  readonly problems: readonly SyntaxProblem[];
+  private readonly cache: (TomlNode | undefined)[] = [];
+  private all: readonly TomlNode[] | undefined;
+  private parent: Int32Array | undefined;
+
+  constructor(private readonly b: Builder) { this.problems = b.problems; }
+
+  get nodes(): readonly TomlNode[] {
+    if (!this.all) {
+      const out: TomlNode[] = [];
+      for (let r = 0, n = this.b.rows.n / STRIDE; r < n; r++) out.push(this.node(r));
+      this.all = out;
+    }
+    return this.all;
+  }
+
+  /** Builds (once) the TomlNode for a row. */
+  private node(row: number): TomlNode {
+    const cached = this.cache[row];
+    if (cached) return cached;
+    const { rows: { a }, segs, lm, paths } = this.b, o = row * STRIDE;
+    const node: TomlNode = { path: paths.pathOf(a[o + F_PATH]!), kind: KINDS[a[o + F_KIND]!]!, range: lm.range(a[o + F_RS]!, a[o + F_RE]!) };
+    if (a[o + F_KS]! >= 0) {
+      node.keyRange = lm.range(a[o + F_KS]!, a[o + F_KE]!);
+      node.keySegmentRanges = [];
+      for (let q = 0, s = a[o + F_SEG]!; q < a[o + F_NSEG]!; q++, s += 2) node.keySegmentRanges.push(lm.range(segs.a[s]!, segs.a[s + 1]!));
+    }
+    if (a[o + F_VS]! >= 0) node.valueRange = lm.range(a[o + F_VS]!, a[o + F_VE]!);
+    if (a[o + F_HS]! >= 0) node.headerRange = lm.range(a[o + F_HS]!, a[o + F_HE]!);
+    if (a[o + F_VKIND]! >= 0) node.valueKind = VALUE_KINDS[a[o + F_VKIND]!];
+    const str = this.b.strs[row];
+    if (str !== undefined) node.stringValue = str;
+    return (this.cache[row] = node);
+  }
+  private primaryNode(id: number): TomlNode | undefined {
+    const row = this.b.paths.primary(id);
+    return row >= 0 ? this.node(row) : undefined;
+  }
+
+  get(path: readonly PathSegment[]): TomlNode | undefined { return this.primaryNode(this.b.paths.find(path)); }
+  getAll(path: readonly PathSegment[]): TomlNode[] { return this.b.paths.rows(this.b.paths.find(path)).map((r) => this.node(r)); }
+  nearest(path: readonly PathSegment[]): TomlNode | undefined {
+    for (let n = path.length; n > 0; n--) {
+      const node = this.primaryNode(this.b.paths.find(path, n));
+      if (node) return node;
+    }
+    return undefined;
+  }
+  childrenOf(path: readonly PathSegment[]): TomlNode[] {
+    const out: TomlNode[] = [];
+    const id = this.b.paths.find(path);
+    if (id < 0) return out;
+    for (const k of this.b.paths.childIds(id)) {
+      const node = this.primaryNode(k);
+      if (node) out.push(node);
+    }
+    return out;
+  }
+  nodeAt(pos: Position): TomlNode | undefined {
+    const off = this.offsetAt(pos);
+    const start = this.b.spanStart.a, end = this.b.spanEnd.a, n = this.b.spanStart.n;
+    if (!this.parent) {
+      // Spans are properly nested and in start order: a stack pass gives each its enclosing span.
+      const parent = (this.parent = new Int32Array(n)), stack: number[] = [];
+      for (let k = 0; k < n; k++) {
+        while (stack.length && end[stack[stack.length - 1]!]! < start[k]!) stack.pop();
+        parent[k] = stack.length ? stack[stack.length - 1]! : -1;
+        stack.push(k);
+      }
+    }
+    let lo = 0, hi = n - 1, k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (start[mid]! <= off) { k = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    while (k >= 0 && end[k]! < off) k = this.parent[k]!;
+    return k >= 0 ? this.node(this.b.spanRow.a[k]!) : undefined;
+  }
+  context(pos: Position): CursorContext { return computeContext(this.b.t, this.b.lm, this.b, pos); }
+  offsetAt(pos: Position): number { return this.b.lm.offsetAt(pos); }
+  positionAt(offset: number): Position { return this.b.lm.positionAt(offset); }
+}
+
+export function indexToml(text: string): TomlIndex {
+  const b = new Builder(text);
+  b.run();
+  return new Index(b);
+}
