@@ -2,38 +2,13 @@
 // result re-validated with the engine, and comments elsewhere must survive untouched.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { loadDocument } from '../../core/toml/load';
 import { validateDocuments } from '../../core/validate/documents';
+import type { Diagnostic } from 'vscode-languageserver/node';
+import { LspSession } from './harness';
 
-// Minimal LSP client (the shared harness may replace it): spawn, initialize, open, request.
 interface Edit { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }
 interface Action { title: string; kind?: string; isPreferred?: boolean; edit?: { changes?: Record<string, Edit[]> }; diagnostics?: { code?: string }[] }
-interface LspDiag { code?: string; range: Edit['range'] }
-class Client {
-  private proc!: ChildProcess;
-  conn!: MessageConnection;
-  private waiters = new Map<string, (d: LspDiag[]) => void>();
-  private version = 1;
-  async start(): Promise<void> {
-    this.proc = spawn(process.execPath, ['dist/server.js', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
-    this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: LspDiag[] }) => this.waiters.get(p.uri)?.(p.diagnostics));
-    this.conn.onRequest('workspace/configuration', () => [{}]);
-    this.conn.onRequest('client/registerCapability', () => null);
-    this.conn.listen();
-    await this.conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
-    await this.conn.sendNotification('initialized', {});
-  }
-  open(uri: string, text: string): Promise<LspDiag[]> {
-    const published = new Promise<LspDiag[]>((resolve) => this.waiters.set(uri, resolve));
-    void this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'toml', version: this.version++, text } });
-    return published;
-  }
-  request<T>(method: string, params: unknown): Promise<T> { return this.conn.sendRequest(method, params) as Promise<T>; }
-  stop(): void { this.conn.dispose(); this.proc.kill(); }
-}
 
 function applyEdits(text: string, edits: Edit[]): string {
   const starts = [0];
@@ -56,11 +31,11 @@ function codesAfter(text: string, kind: 'config' | 'requirements'): string[] {
 }
 
 describe('quick fixes', () => {
-  const client = new Client();
-  before(() => client.start());
+  let client: LspSession;
+  before(async () => { client = await LspSession.start(); });
   after(() => client.stop());
 
-  async function fixes(text: string, kind: 'config' | 'requirements' = 'config'): Promise<{ uri: string; actions: Action[]; diags: LspDiag[] }> {
+  async function fixes(text: string, kind: 'config' | 'requirements' = 'config'): Promise<{ uri: string; actions: Action[]; diags: Diagnostic[] }> {
     const uri = uriFor(kind);
     const diags = await client.open(uri, text);
     const lines = text.split('\n').length;
@@ -82,6 +57,7 @@ describe('quick fixes', () => {
     assert.ok(table, actions.map((a) => a.title).join('\n'));
     assert.equal(table.isPreferred, true);
     assert.equal(table.kind, 'quickfix');
+    assert.equal(table.diagnostics?.[0]?.code, 'legacy-network-list', 'the fix names the diagnostic it resolves');
     const fixed = apply(text, uri, table);
     assert.ok(!codesAfter(fixed, 'config').includes('legacy-network-list'), fixed);
     assert.deepEqual(comments(fixed), comments(text));
@@ -94,6 +70,14 @@ describe('quick fixes', () => {
     const doc2 = loadDocument(fixed2, '/x/.codex/config.toml', 'config');
     assert.deepEqual((doc2.value?.permissions as Record<string, { network: { domains: unknown } }>).w.network.domains, { 'a.com': 'deny', '**.b.com': 'allow' });
     assert.deepEqual(comments(fixed2), comments(text));
+  });
+
+  it('converts a legacy list on the last line of a file without a trailing newline', async () => {
+    const text = '[permissions.w.network]\nenabled = true\nallowed_domains = ["a.com"]';
+    const { uri, actions } = await fixes(text);
+    const fix = actions.find((a) => a.title.includes('new table'));
+    assert.ok(fix);
+    assert.equal(apply(text, uri, fix), '[permissions.w.network]\nenabled = true\n[permissions.w.network.domains]\n"a.com" = "allow"');
   });
 
   it('converts legacy lists written as dotted keys inline, and unix sockets', async () => {
