@@ -19,6 +19,8 @@ const entries = [
   { entryPoints: ['client/extension.ts'], outfile: 'dist/client.js' },
   { entryPoints: ['server/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // Decision log webview (browser; its CSS import becomes dist/panel.css).
+  { entryPoints: ['client/panel/webview/main.ts'], outfile: 'dist/panel.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 import { existsSync } from 'node:fs';

@@ -1,0 +1,210 @@
+// Extension entry: wires the language server, the proxy supervisor, the decision log, the status
+// bar and proxied terminals. Activation stays cheap: the proxy starts only on a command or autoStart.
+import * as vscode from 'vscode';
+import { join } from 'node:path';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { loadOrCreateCa } from '../core/ca';
+import { DecisionStore } from './logic/decisionStore';
+import { ProxySupervisor, type ProxyState } from './proxySupervisor';
+import { ProxyStatusBar } from './statusBar';
+import { Terminals } from './terminals';
+import { DecisionLogPanels } from './panel/decisionPanel';
+import { startLanguageClient } from './languageClient';
+import { caDirOf, policyPaths, proxyArgs, readSettings, SECTION } from './settings';
+import { addHook, loadCurrentPolicy, openRule, selectProfile, setHost } from './policyActions';
+import { explainCommand, exportCommand, regenerateCaCommand, revealCaCommand } from './commands';
+
+let client: LanguageClient | undefined;
+let supervisor: ProxySupervisor | undefined;
+
+interface PolicyInfo {
+  mode?: string;
+  allowLocalBinding: boolean;
+  profile: string | null;
+  secrets: string[];
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const t0 = performance.now();
+  const log = vscode.window.createOutputChannel('Codex Network Policy', { log: true });
+  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? '0.0.0');
+  const store = new DecisionStore();
+  const status = new ProxyStatusBar();
+  let info: PolicyInfo = { allowLocalBinding: false, profile: null, secrets: [] };
+  let caFingerprint: string | undefined;
+
+  const refreshInfo = () => {
+    try {
+      const r = loadCurrentPolicy();
+      info = {
+        ...(r.effective?.mode ? { mode: r.effective.mode } : {}),
+        allowLocalBinding: r.effective?.allowLocalBinding === true,
+        profile: r.effective?.profile ?? null,
+        secrets: r.policy?.secrets ?? [],
+      };
+    } catch (e) {
+      log.warn(`Could not read the policy in-process: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
+  const sup = new ProxySupervisor({
+    nodePath: process.execPath,
+    cliPath: context.asAbsolutePath(join('dist', 'cli.js')),
+    args: () => proxyArgs(),
+    env: () => process.env,
+    log,
+    onDecision: (e) => {
+      store.add(e);
+      paintStatus();
+    },
+  });
+  supervisor = sup;
+
+  const listening = () => (sup.state.kind === 'running' ? sup.state.listening : undefined);
+  const terminals = new Terminals(
+    { listening, allowLocalBinding: () => info.allowLocalBinding, profile: () => info.profile, bundleDir: join(context.globalStorageUri.fsPath, 'terminal-env'), log },
+    context.environmentVariableCollection,
+  );
+
+  const statusLine = (): string => {
+    const s = sup.state;
+    if (s.kind === 'running') return `Proxy on ${s.listening.http} · profile ${s.policy?.profile ?? info.profile ?? 'default'}${info.mode ? ` · ${info.mode} mode` : ''}`;
+    if (s.kind === 'error') return `Proxy: ${s.message}`;
+    return s.kind === 'starting' ? 'Proxy starting…' : 'Proxy stopped — run "Codex Network Policy: Start Proxy".';
+  };
+
+  const panels = new DecisionLogPanels(context.extensionUri, store, {
+    statusText: statusLine,
+    handle: async (m) => {
+      switch (m.type) {
+        case 'openRule': return openRule(m.file, m.line);
+        case 'setHost': return setHost(m.host, m.value, info.profile);
+        case 'addHook': return addHook({ host: m.host, method: m.method, path: m.path }, info.profile);
+        case 'clear': store.clear(); paintStatus(); return;
+        case 'export': return exportCommand(store.all(), m.format, exportSecrets(), version);
+      }
+    },
+  });
+
+  function paintStatus(): void {
+    status.update({ state: sup.state, allowed: store.allowed, blocked: store.blocked, ...(caFingerprint ? { caFingerprint } : {}), ...(info.mode ? { mode: info.mode } : {}) });
+  }
+
+  function exportSecrets(): string[] {
+    const l = listening();
+    const out = [...info.secrets];
+    if (l) {
+      try {
+        const u = new URL(l.proxyUrl);
+        if (u.password) out.push(decodeURIComponent(u.password));
+      } catch {
+        // not a URL: nothing to add
+      }
+    }
+    return out;
+  }
+
+  let lastError = '';
+  const onState = async (s: ProxyState) => {
+    paintStatus();
+    panels.updateStatus();
+    if (s.kind === 'running') {
+      lastError = '';
+      refreshInfo();
+      terminals.invalidate();
+      loadOrCreateCa(caDirOf(readSettings())).then((ca) => { caFingerprint = ca.fingerprintSha256; paintStatus(); }, () => undefined);
+      if (readSettings().proxy.allTerminals) await terminals.syncAllTerminals(true, true).catch((e: unknown) => log.error(`Terminal env: ${String(e)}`));
+      paintStatus();
+      return;
+    }
+    if (s.kind === 'stopped' || s.kind === 'error') await terminals.syncAllTerminals(false, false);
+    if (s.kind === 'error' && s.invalidPolicy && lastError !== s.details.join('\n')) {
+      lastError = s.details.join('\n');
+      const pick = await vscode.window.showErrorMessage(
+        `Codex policy proxy cannot start: the policy is invalid. ${s.details[0] ?? ''}`, 'Show Problems', 'Open Policy',
+      );
+      if (pick === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+      else if (pick === 'Open Policy') {
+        const m = /^(.*?):(\d+):\d+: /.exec(s.details[0] ?? '');
+        const file = m?.[1] && m[1].startsWith('/') ? m[1] : policyPaths().config;
+        if (file) await openRule(file, m ? Number(m[2]) : 1);
+      }
+    }
+  };
+  context.subscriptions.push(sup.onDidChangeState((s) => void onState(s)));
+
+  const startProxy = async (): Promise<boolean> => {
+    if (!policyPaths().config) {
+      void vscode.window.showErrorMessage('Codex policy proxy: no config.toml found. Create .codex/config.toml or set codexNetworkPolicy.configPath.');
+      return false;
+    }
+    const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Starting Codex policy proxy' }, () => sup.start());
+    return s.kind === 'running';
+  };
+  const cmd = (name: string, f: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(`codexNetworkPolicy.${name}`, f));
+  cmd('startProxy', () => startProxy());
+  cmd('stopProxy', () => sup.stop());
+  cmd('restartProxy', () => sup.restartNow());
+  cmd('openProxiedTerminal', async () => {
+    if (sup.state.kind !== 'running' && !(await startProxy())) return undefined;
+    return terminals.openProxiedTerminal();
+  });
+  cmd('toggleAllTerminals', async () => {
+    const next = !readSettings().proxy.allTerminals;
+    await vscode.workspace.getConfiguration(SECTION).update('proxy.allTerminals', next, vscode.ConfigurationTarget.Global);
+    if (next && sup.state.kind !== 'running') await startProxy();
+    void vscode.window.showInformationMessage(next ? 'New terminals now use the Codex policy proxy.' : 'New terminals no longer use the Codex policy proxy.');
+  });
+  cmd('showDecisionLog', () => panels.showPanel());
+  cmd('showDecisionLogView', () => panels.showView());
+  cmd('clearDecisionLog', () => { store.clear(); paintStatus(); });
+  cmd('explainRequest', () => explainCommand(log));
+  cmd('revealCaCertificate', () => revealCaCommand(caDirOf(readSettings()), listening()?.caCert));
+  cmd('regenerateCa', async () => {
+    if (!(await regenerateCaCommand(caDirOf(readSettings()), log))) return;
+    caFingerprint = undefined;
+    terminals.invalidate();
+    if (sup.state.kind !== 'stopped') await sup.restartNow();
+  });
+  cmd('selectProfile', () => selectProfile());
+  cmd('exportDecisionLog', () => exportCommand(store.all(), undefined, exportSecrets(), version));
+
+  context.subscriptions.push(
+    log, status, panels, terminals,
+    { dispose: () => void sup.stop() },
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      const p = policyPaths();
+      if (doc.uri.scheme === 'file' && (doc.uri.fsPath === p.config || doc.uri.fsPath === p.requirements)) {
+        sup.policySaved();
+        if (sup.state.kind === 'running') refreshInfo();
+      }
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      const restartKeys = ['configPath', 'requirementsPath', 'profile', 'proxy.listen', 'proxy.caDir', 'proxy.auditFile', 'proxy.extraArgs'];
+      if (sup.state.kind !== 'stopped' && restartKeys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
+        log.info('Settings changed; restarting the proxy.');
+        await sup.restartNow();
+      }
+      if (e.affectsConfiguration(`${SECTION}.proxy.allTerminals`)) await terminals.syncAllTerminals(readSettings().proxy.allTerminals, true);
+    }),
+  );
+
+  paintStatus();
+  status.paint();
+  const settings = readSettings();
+  if (settings.proxy.autoStart) void startProxy();
+  const activated = performance.now() - t0;
+  log.info(`Activated in ${activated.toFixed(1)} ms (language server starting in the background).`);
+  startLanguageClient(context, settings, log).then(
+    (c) => {
+      client = c;
+      log.info(`Language server ready ${(performance.now() - t0).toFixed(0)} ms after activation began.`);
+    },
+    (e: unknown) => log.error(`Language server failed to start: ${e instanceof Error ? e.message : String(e)}`),
+  );
+}
+
+export async function deactivate(): Promise<void> {
+  await Promise.all([supervisor?.stop(), client?.stop()]);
+}

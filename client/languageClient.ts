@@ -1,0 +1,38 @@
+// Starts the Codex policy language server (dist/server.js over IPC) for Codex TOML files.
+import * as vscode from 'vscode';
+import { join } from 'node:path';
+import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { codexHome } from '../core/cli/policyFiles';
+import type { Settings } from './settings';
+
+export function documentSelector(s: Settings): DocumentSelector {
+  const home = codexHome(process.env).replace(/\\/g, '/');
+  const patterns = ['**/.codex/{config,requirements}.toml', `${home}/*.toml`, '/etc/codex/*.toml', ...s.extraGlobs];
+  return [...new Set(patterns)].map((pattern) => ({ scheme: 'file', language: 'toml', pattern }));
+}
+
+export function serverSettings(s: Settings): Record<string, unknown> {
+  return {
+    strict: s.strict,
+    files: { extraGlobs: s.extraGlobs },
+    diagnostics: { syntaxErrors: s.syntaxErrors },
+    ...(s.requirementsPath ? { requirementsPath: s.requirementsPath } : {}),
+  };
+}
+
+export async function startLanguageClient(context: vscode.ExtensionContext, s: Settings, log: vscode.LogOutputChannel): Promise<LanguageClient> {
+  const module = context.asAbsolutePath(join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: documentSelector(s),
+    initializationOptions: { settings: serverSettings(s), evenBetterTomlActive: !!vscode.extensions.getExtension('tamasfe.even-better-toml') },
+    synchronize: { configurationSection: 'codexNetworkPolicy' },
+    outputChannel: log,
+  };
+  const client = new LanguageClient('codexNetworkPolicy', 'Codex Network Policy', serverOptions, clientOptions);
+  await client.start();
+  return client;
+}

@@ -1,0 +1,90 @@
+// Extension settings (package.json contributes.configuration) and the policy files they select.
+import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { codexHome, defaultRequirementsPath } from '../core/cli/policyFiles';
+import { defaultCaDir } from '../core/proxy/state';
+
+export const SECTION = 'codexNetworkPolicy';
+
+export interface Settings {
+  configPath: string;
+  requirementsPath: string;
+  profile: string;
+  strict: boolean;
+  extraGlobs: string[];
+  syntaxErrors: 'auto' | 'always' | 'never';
+  proxy: { listen: string; caDir: string; autoStart: boolean; allTerminals: boolean; auditFile: string; extraArgs: string[] };
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const s = (k: string) => (c.get<string>(k) ?? '').trim();
+  const se = c.get<string>('diagnostics.syntaxErrors');
+  return {
+    configPath: s('configPath'),
+    requirementsPath: s('requirementsPath'),
+    profile: s('profile'),
+    strict: c.get<boolean>('strict') === true,
+    extraGlobs: c.get<string[]>('files.extraGlobs') ?? [],
+    syntaxErrors: se === 'always' || se === 'never' ? se : 'auto',
+    proxy: {
+      listen: s('proxy.listen') || '127.0.0.1:0',
+      caDir: s('proxy.caDir'),
+      autoStart: c.get<boolean>('proxy.autoStart') === true,
+      allTerminals: c.get<boolean>('proxy.allTerminals') === true,
+      auditFile: s('proxy.auditFile'),
+      extraArgs: c.get<string[]>('proxy.extraArgs') ?? [],
+    },
+  };
+}
+
+/** `~` and workspace-relative paths become absolute. */
+export function expandPath(p: string): string {
+  if (p === '~' || p.startsWith('~/')) return join(homedir(), p.slice(1));
+  if (isAbsolute(p)) return p;
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return ws ? join(ws, p) : p;
+}
+
+export interface PolicyPaths {
+  config?: string;
+  requirements?: string;
+}
+
+/** Setting, else the first workspace folder's `.codex/config.toml`, else `$CODEX_HOME/config.toml`. */
+export function policyPaths(s: Settings = readSettings()): PolicyPaths {
+  let config: string | undefined;
+  if (s.configPath) config = expandPath(s.configPath);
+  else {
+    for (const f of vscode.workspace.workspaceFolders ?? []) {
+      const p = join(f.uri.fsPath, '.codex', 'config.toml');
+      if (existsSync(p)) {
+        config = p;
+        break;
+      }
+    }
+    const user = join(codexHome(process.env), 'config.toml');
+    if (!config && existsSync(user)) config = user;
+  }
+  const requirements = s.requirementsPath ? expandPath(s.requirementsPath) : defaultRequirementsPath();
+  return { ...(config ? { config } : {}), ...(requirements ? { requirements } : {}) };
+}
+
+export function caDirOf(s: Settings): string {
+  return s.proxy.caDir ? expandPath(s.proxy.caDir) : defaultCaDir(process.env);
+}
+
+/** CLI arguments for `codex-netpolicy proxy --json`. */
+export function proxyArgs(s: Settings = readSettings()): string[] {
+  const p = policyPaths(s);
+  const args: string[] = [];
+  if (p.config) args.push('--config', p.config);
+  if (p.requirements) args.push('--requirements', p.requirements);
+  if (s.profile) args.push('--profile', s.profile);
+  args.push('--listen', s.proxy.listen, '--ca-dir', caDirOf(s));
+  if (s.proxy.auditFile) args.push('--audit', expandPath(s.proxy.auditFile));
+  args.push(...s.proxy.extraArgs);
+  return args;
+}

@@ -1,0 +1,80 @@
+// Status bar item: proxy state plus allowed/blocked counts, e.g. `$(shield) Codex proxy: 12 ✓ 3 ✗`.
+import * as vscode from 'vscode';
+import { redactCredentials } from '../core/env';
+import type { ProxyState } from './proxySupervisor';
+
+export interface StatusInfo {
+  state: ProxyState;
+  allowed: number;
+  blocked: number;
+  caFingerprint?: string;
+  mode?: string;
+}
+
+export function statusText(i: StatusInfo): string {
+  switch (i.state.kind) {
+    case 'stopped': return '$(circle-slash) Codex proxy: off';
+    case 'starting': return '$(loading~spin) Codex proxy: starting';
+    case 'error': return `$(error) Codex proxy: ${i.state.invalidPolicy ? 'invalid policy' : 'error'}`;
+    case 'running': return `$(shield) Codex proxy: ${i.allowed} ✓ ${i.blocked} ✗`;
+  }
+}
+
+export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.isTrusted = { enabledCommands: ['codexNetworkPolicy.showDecisionLog', 'codexNetworkPolicy.startProxy', 'workbench.actions.view.problems'] };
+  const s = i.state;
+  if (s.kind === 'running') {
+    md.appendMarkdown(`**Codex policy proxy** — running\n\n`);
+    md.appendMarkdown(`| | |\n|---|---|\n| Listen | \`${s.listening.http}\` |\n`);
+    if (s.listening.socks) md.appendMarkdown(`| SOCKS5 | \`${s.listening.socks}\` |\n`);
+    md.appendMarkdown(`| Proxy URL | \`${redactCredentials(s.listening.proxyUrl)}\` |\n`);
+    md.appendMarkdown(`| Profile | \`${s.policy?.profile ?? '(default)'}\` |\n`);
+    if (i.mode) md.appendMarkdown(`| Mode | ${i.mode} |\n`);
+    if (i.caFingerprint) md.appendMarkdown(`| CA SHA-256 | \`${i.caFingerprint}\` |\n`);
+    md.appendMarkdown(`| Decisions | ${i.allowed} allowed, ${i.blocked} blocked |\n\n`);
+    if (s.policy?.status === 'invalid') md.appendMarkdown(`$(warning) Last edit rejected; previous policy in force.\n\n`);
+    md.appendMarkdown('[Show decision log](command:codexNetworkPolicy.showDecisionLog)');
+  } else if (s.kind === 'error') {
+    md.appendText(`Codex policy proxy — ${s.message}`);
+    if (s.retryInMs) md.appendText(` (retrying in ${Math.round(s.retryInMs / 1000)} s)`);
+    md.appendMarkdown(s.invalidPolicy ? '\n\nFix the policy and save; [Show problems](command:workbench.actions.view.problems)' : '');
+  } else if (s.kind === 'starting') md.appendText('Codex policy proxy — starting…');
+  else md.appendMarkdown('Codex policy proxy — stopped. [Start](command:codexNetworkPolicy.startProxy)');
+  return md;
+}
+
+export class ProxyStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('codexNetworkPolicy.proxy', vscode.StatusBarAlignment.Right, 100);
+  private pending: NodeJS.Timeout | undefined;
+  private last: StatusInfo | undefined;
+
+  constructor() {
+    this.item.name = 'Codex Network Policy proxy';
+    this.item.command = 'codexNetworkPolicy.showDecisionLog';
+  }
+
+  /** Coalesces bursts of decisions into one repaint per 100 ms. */
+  update(i: StatusInfo): void {
+    this.last = i;
+    if (this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = undefined;
+      this.paint();
+    }, 100);
+  }
+
+  paint(): void {
+    const i = this.last;
+    if (!i) return;
+    this.item.text = statusText(i);
+    this.item.tooltip = statusTooltip(i);
+    this.item.backgroundColor = i.state.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.show();
+  }
+
+  dispose(): void {
+    clearTimeout(this.pending);
+    this.item.dispose();
+  }
+}
