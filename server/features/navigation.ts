@@ -3,6 +3,7 @@
 // `[permissions.<name>...]`), within one document.
 import { ResponseError, type Location, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { FeatureRegistration, ServerContext } from '../context';
+import { pathToUri } from '../uri';
 import { isValidSymbolName, occurrenceAt, occurrences, sameSymbol, type Occurrence } from './references';
 
 function symbolAt(ctx: ServerContext, uri: string, pos: { line: number; character: number }): { all: Occurrence[]; at: Occurrence } | undefined {
@@ -20,7 +21,14 @@ export const register: FeatureRegistration = (ctx) => {
     const s = symbolAt(ctx, params.textDocument.uri, params.position);
     if (!s) return null;
     const defs = sameSymbol(s.all, s.at).filter((o) => o.role === 'definition');
-    return defs.length ? defs.map((o) => ({ uri: params.textDocument.uri, range: o.range })) : null;
+    if (defs.length) return defs.map((o) => ({ uri: params.textDocument.uri, range: o.range }));
+    // A profile may live in the other file: a managed one in requirements.toml, or (from a
+    // requirements document) one of the config it is checked against.
+    const a = ctx.analysis(params.textDocument.uri);
+    const other = a?.kind === 'config' ? a.requirements : a?.config;
+    if (s.at.kind !== 'profile' || !other) return null;
+    const there = occurrences(other).filter((o) => o.kind === 'profile' && o.name === s.at.name && o.role === 'definition');
+    return there.length ? there.map((o) => ({ uri: pathToUri(other.file), range: o.range })) : null;
   }));
 
   c.onReferences((params) => ctx.safe<Location[] | null>('references', null, () => {

@@ -119,6 +119,16 @@ describe('hover, navigation, symbols, folding', () => {
     assert.equal(none, null);
   });
 
+  it('goes to a managed profile defined in the sibling requirements.toml', async () => {
+    const dir = `file:///tmp/cnp-lsp-features/${n++}/.codex`;
+    await lsp.open(`${dir}/requirements.toml`, '# managed\n[permissions.managed]\ndescription = "From IT"\n');
+    await lsp.open(`${dir}/config.toml`, 'default_permissions = "managed"\n');
+    const defs = await lsp.request<Location[]>('textDocument/definition', { textDocument: { uri: `${dir}/config.toml` }, position: pos(0, 24) });
+    assert.deepEqual(defs, [{ uri: `${dir}/requirements.toml`, range: { start: pos(1, 13), end: pos(1, 20) } }]);
+    const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: `${dir}/config.toml` }, position: pos(0, 24) });
+    assert.match((h.contents as { value: string }).value, /managed, requirements\.toml[\s\S]*From IT/);
+  });
+
   it('renames a profile and an action everywhere, refusing bad names and built-ins', async () => {
     const edit = await lsp.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: pos(0, col(0, 'work')), newName: 'team' });
     const renamed = apply(TEXT, edit.changes![uri]!);
