@@ -118,10 +118,12 @@ function covers(earlier: HookFacts, later: HookFacts): boolean {
 }
 
 function checkUnreachableHooks(t: NetworkTable, emit: Emit): void {
-  const facts: HookFacts[] = [];
+  const byHost = new Map<string, HookFacts[]>();
   for (const [name, raw] of Object.entries(table(table(t.net.mitm)?.hooks) ?? {})) {
     const f = hookFacts(name, raw);
     if (!f) continue;
+    let facts = byHost.get(f.host);
+    if (!facts) byHost.set(f.host, (facts = []));
     const winner = facts.find((e) => covers(e, f));
     if (winner) {
       emit({
@@ -170,6 +172,9 @@ function domainSets(...domainTables: (Record<string, unknown> | undefined)[]): {
     for (const [k, v] of Object.entries(d ?? {})) (v === 'deny' ? deny : v === 'allow' ? allow : []).push(k);
   }
   const build = (list: string[]) => {
+    const all = compileDomainSet(list.map((pattern) => ({ pattern, value: true as const })));
+    if (all.ok) return all.set;
+    // Some pattern is invalid (reported by the domain rules): drop the bad ones.
     const ok = list.filter((p) => compileDomainSet([{ pattern: p, value: true as const }]).ok);
     const r = compileDomainSet(ok.map((pattern) => ({ pattern, value: true as const })));
     return r.ok ? r.set : undefined;
