@@ -123,6 +123,13 @@ describe('full mode: raw tunnels, plain HTTP and host blocks (curl)', () => {
     assert.equal(up.http.received.length, n);
   });
 
+  test('absolute-form request whose Host header names another host: 400, not forwarded', async () => {
+    const n = up.http.received.length;
+    const r = await curl(`http://plain.test:${up.http.port}/`, { proxy: proxy.proxyUrl, headers: [`Host: other.test:${up.http.port}`] });
+    assert.equal(r.status, 400);
+    assert.equal(up.http.received.length, n);
+  });
+
   test('SIGTERM: the proxy exits cleanly', async () => {
     const r = await proxy.stop();
     assert.equal(r.signal, null, `killed by ${r.signal}`);
