@@ -32,6 +32,7 @@ export interface DecisionEvent {
   rule: { file: string; line: number } | null;
   profile: string | null;
   mode: string | null;
+  durationMs?: number;
 }
 
 export interface PolicyEvent {
@@ -94,13 +95,13 @@ function decisionOf(o: Obj): ProxyEvent {
   const rule = o.rule && typeof o.rule === 'object' ? (o.rule as Obj) : null;
   const headers = o.headers && typeof o.headers === 'object' ? (o.headers as Obj) : {};
   return {
-    event: 'decision', id: str(o.id) ?? '', time: str(o.time) ?? new Date(0).toISOString(), decision: o.decision,
+    event: 'decision', id: typeof o.id === 'number' ? String(o.id) : str(o.id) ?? '', time: str(o.time) ?? new Date(0).toISOString(), decision: o.decision,
     reason: str(o.reason), proxyError: str(o.proxyError), status: num(o.status) ?? 0, source: str(o.source),
     protocol: str(o.protocol) ?? 'http', method: str(o.method), host, port: num(o.port) ?? 0, path: str(o.path),
     client: str(o.client), mitm: o.mitm === true, hook: str(o.hook), actions: strs(o.actions),
     headers: { strip: strs(headers.strip), inject: strs(headers.inject) },
     rule: rule && str(rule.file) ? { file: str(rule.file)!, line: num(rule.line) ?? 1 } : null,
-    profile: str(o.profile), mode: str(o.mode),
+    profile: str(o.profile), mode: str(o.mode), ...(num(o.durationMs) !== null ? { durationMs: num(o.durationMs)! } : {}),
   };
 }
 
