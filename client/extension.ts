@@ -3,16 +3,19 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { loadOrCreateCa } from '../core/ca';
 import { DecisionStore } from './logic/decisionStore';
 import { ProxySupervisor, type ProxyState } from './proxySupervisor';
 import { ProxyStatusBar } from './statusBar';
 import { Terminals } from './terminals';
 import { DecisionLogPanels } from './panel/decisionPanel';
-import { startLanguageClient } from './languageClient';
 import { caDirOf, policyPaths, proxyArgs, readSettings, SECTION } from './settings';
-import { addHook, loadCurrentPolicy, openRule, selectProfile, setHost } from './policyActions';
-import { explainCommand, exportCommand, regenerateCaCommand, revealCaCommand } from './commands';
+
+// Loaded on first use: the policy engine (zod) and the CA code (node-forge) are most of the bundle's
+// load time, and activation must stay cheap.
+const actions = () => import('./policyActions');
+const commands = () => import('./commands');
+const caModule = () => import('../core/ca');
+const languageClient = () => import('./languageClient');
 
 let client: LanguageClient | undefined;
 let supervisor: ProxySupervisor | undefined;
@@ -33,9 +36,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   let info: PolicyInfo = { allowLocalBinding: false, profile: null, secrets: [] };
   let caFingerprint: string | undefined;
 
-  const refreshInfo = () => {
+  const refreshInfo = async () => {
     try {
-      const r = loadCurrentPolicy();
+      const r = (await actions()).loadCurrentPolicy();
       info = {
         ...(r.effective?.mode ? { mode: r.effective.mode } : {}),
         allowLocalBinding: r.effective?.allowLocalBinding === true,
@@ -77,11 +80,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusText: statusLine,
     handle: async (m) => {
       switch (m.type) {
-        case 'openRule': return openRule(m.file, m.line);
-        case 'setHost': return setHost(m.host, m.value, info.profile);
-        case 'addHook': return addHook({ host: m.host, method: m.method, path: m.path }, info.profile);
+        case 'openRule': return (await actions()).openRule(m.file, m.line);
+        case 'setHost': return (await actions()).setHost(m.host, m.value, info.profile);
+        case 'addHook': return (await actions()).addHook({ host: m.host, method: m.method, path: m.path }, info.profile);
         case 'clear': store.clear(); paintStatus(); return;
-        case 'export': return exportCommand(store.all(), m.format, exportSecrets(), version);
+        case 'export': return (await commands()).exportCommand(store.all(), m.format, exportSecrets(), version);
       }
     },
   });
@@ -110,9 +113,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     panels.updateStatus();
     if (s.kind === 'running') {
       lastError = '';
-      refreshInfo();
+      await refreshInfo();
       terminals.invalidate();
-      loadOrCreateCa(caDirOf(readSettings())).then((ca) => { caFingerprint = ca.fingerprintSha256; paintStatus(); }, () => undefined);
+      caModule().then((m) => m.loadOrCreateCa(caDirOf(readSettings()))).then((ca) => { caFingerprint = ca.fingerprintSha256; paintStatus(); }, () => undefined);
       if (readSettings().proxy.allTerminals) await terminals.syncAllTerminals(true, true).catch((e: unknown) => log.error(`Terminal env: ${String(e)}`));
       paintStatus();
       return;
@@ -127,7 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       else if (pick === 'Open Policy') {
         const m = /^(.*?):(\d+):\d+: /.exec(s.details[0] ?? '');
         const file = m?.[1] && m[1].startsWith('/') ? m[1] : policyPaths().config;
-        if (file) await openRule(file, m ? Number(m[2]) : 1);
+        if (file) await (await actions()).openRule(file, m ? Number(m[2]) : 1);
       }
     }
   };
@@ -158,16 +161,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   cmd('showDecisionLog', () => panels.showPanel());
   cmd('showDecisionLogView', () => panels.showView());
   cmd('clearDecisionLog', () => { store.clear(); paintStatus(); });
-  cmd('explainRequest', () => explainCommand(log));
-  cmd('revealCaCertificate', () => revealCaCommand(caDirOf(readSettings()), listening()?.caCert));
+  cmd('explainRequest', async () => (await commands()).explainCommand(log));
+  cmd('revealCaCertificate', async () => (await commands()).revealCaCommand(caDirOf(readSettings()), listening()?.caCert));
   cmd('regenerateCa', async () => {
-    if (!(await regenerateCaCommand(caDirOf(readSettings()), log))) return;
+    if (!(await (await commands()).regenerateCaCommand(caDirOf(readSettings()), log))) return;
     caFingerprint = undefined;
     terminals.invalidate();
     if (sup.state.kind !== 'stopped') await sup.restartNow();
   });
-  cmd('selectProfile', () => selectProfile());
-  cmd('exportDecisionLog', () => exportCommand(store.all(), undefined, exportSecrets(), version));
+  cmd('selectProfile', async () => (await actions()).selectProfile());
+  cmd('exportDecisionLog', async () => (await commands()).exportCommand(store.all(), undefined, exportSecrets(), version));
 
   context.subscriptions.push(
     log, status, panels, terminals,
@@ -176,7 +179,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const p = policyPaths();
       if (doc.uri.scheme === 'file' && (doc.uri.fsPath === p.config || doc.uri.fsPath === p.requirements)) {
         sup.policySaved();
-        if (sup.state.kind === 'running') refreshInfo();
+        if (sup.state.kind === 'running') void refreshInfo();
       }
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -196,7 +199,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   if (settings.proxy.autoStart) void startProxy();
   const activated = performance.now() - t0;
   log.info(`Activated in ${activated.toFixed(1)} ms (language server starting in the background).`);
-  startLanguageClient(context, settings, log).then(
+  languageClient().then((m) => m.startLanguageClient(context, settings, log)).then(
     (c) => {
       client = c;
       log.info(`Language server ready ${(performance.now() - t0).toFixed(0)} ms after activation began.`);

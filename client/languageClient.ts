@@ -2,8 +2,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { codexHome } from '../core/cli/policyFiles';
-import type { Settings } from './settings';
+import { codexHome, type Settings } from './settings';
 
 export function documentSelector(s: Settings): DocumentSelector {
   const home = codexHome(process.env).replace(/\\/g, '/');

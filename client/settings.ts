@@ -3,10 +3,17 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { codexHome, defaultRequirementsPath } from '../core/cli/policyFiles';
 import { defaultCaDir } from '../core/proxy/state';
 
 export const SECTION = 'codexNetworkPolicy';
+
+// Same rules as core/cli/policyFiles (codexHome, SYSTEM_REQUIREMENTS), restated here because that
+// module pulls in the whole policy engine (zod) and activation must stay cheap.
+export function codexHome(env: Record<string, string | undefined> = process.env): string {
+  return env.CODEX_HOME || join(homedir(), '.codex');
+}
+const SYSTEM_REQUIREMENTS = '/etc/codex/requirements.toml';
+const defaultRequirementsPath = (): string | undefined => (existsSync(SYSTEM_REQUIREMENTS) ? SYSTEM_REQUIREMENTS : undefined);
 
 export interface Settings {
   configPath: string;
