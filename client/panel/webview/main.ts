@@ -98,6 +98,8 @@ function rowElement(e: DecisionEvent, pos: number): HTMLDivElement {
   el.dataset.testid = 'row';
   el.dataset.decision = e.decision;
   el.dataset.host = e.host;
+  el.dataset.hook = e.hook ?? '';
+  el.dataset.method = e.method ?? '';
   el.dataset.pos = String(pos);
   el.setAttribute('role', 'option');
   el.style.top = `${pos * ROW}px`;

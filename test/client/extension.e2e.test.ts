@@ -1,0 +1,155 @@
+// The extension in a real VS Code (code-server + chromium, tooling from scripts/e2e/setup.sh; skips
+// without it). Loopback only: test host names map to 127.0.0.1 via the proxy's --resolve.
+// Proxied terminal → MITM proxy with a secret-injecting hook → decision log webview → "Allow host"
+// edit → hot reload; the injected secret (canary) never shows in the log, the webview or exports.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttp, type Server } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadOrCreateCa } from '../../core/ca';
+import {
+  e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
+  type CodeServer, type Workbench,
+} from '../e2e/harness';
+
+const CANARY = 'CANARY-e2e-7c1d9a55b0';
+
+function logsMatching(dir: string, needle: string): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (n.endsWith('.log') && readFileSync(p, 'utf8').includes(needle)) hits.push(p);
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+function outputLog(dir: string): string {
+  let text = '';
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (n.endsWith('Codex Network Policy.log')) text += readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return text;
+}
+
+const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
+
+test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no secret leaks', { skip: e2eSkipReason() ?? false, timeout: 300_000 }, async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'cnp-client-e2e-'));
+  const ws = join(scratch, 'ws');
+  mkdirSync(join(ws, '.codex'), { recursive: true });
+  // Upstreams: plain HTTP, and HTTPS with a certificate from a separate test CA the proxy trusts.
+  const plain = createHttp((_q, r) => r.end('upstream-ok'));
+  const upstreamCa = await loadOrCreateCa(join(scratch, 'upstream-ca'));
+  const leaf = upstreamCa.leafFor('secure.test');
+  const secure = createHttps({ cert: leaf.certPem, key: leaf.keyPem }, (q, r) => r.end(q.headers.authorization === `Bearer ${CANARY}` ? 'secret-injected' : 'no-secret'));
+  const [pp, sp] = [await listen(plain), await listen(secure)];
+  t.after(() => { plain.close(); secure.close(); });
+  const config = join(ws, '.codex', 'config.toml');
+  writeFileSync(config, `# e2e policy
+default_permissions = "work"
+[permissions.work.network]
+enabled = true
+allow_local_binding = true
+
+[permissions.work.network.domains]
+"allowed.test" = "allow"
+"secure.test" = "allow"
+
+[permissions.work.network.mitm.hooks.api]
+host = "secure.test"
+methods = ["GET"]
+path_prefixes = ["/api"]
+action = ["token"]
+
+[permissions.work.network.mitm.actions.token]
+strip_request_headers = ["authorization"]
+[[permissions.work.network.mitm.actions.token.inject_request_headers]]
+name = "authorization"
+secret_env_var = "E2E_TOKEN"
+prefix = "Bearer "
+`);
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  try {
+    server = await startCodeServer({
+      extensionDir: PROJECT_ROOT, workspace: ws,
+      env: { CODEX_NETPOLICY_HOME: join(scratch, 'home'), E2E_TOKEN: CANARY },
+      settings: {
+        'codexNetworkPolicy.proxy.extraArgs': ['--resolve', 'allowed.test=127.0.0.1', '--resolve', 'blocked.test=127.0.0.1', '--resolve', 'secure.test=127.0.0.1', '--upstream-ca', upstreamCa.certPath],
+      },
+    });
+    wb = await openWorkbench(server);
+    const { page } = wb;
+    await server.waitForActivation('codex-netpolicy.codex-network-policy');
+    await waitUntil(() => /Activated in [\d.]+ ms/.test(outputLog(server!.userDataDir)), 'activation line in the output channel', 30_000);
+    t.diagnostic(/Activated in [\d.]+ ms/.exec(outputLog(server.userDataDir))![0]);
+
+    const status = page.locator('.statusbar-item', { hasText: 'Codex proxy' }).first();
+    assert.match(await status.innerText(), /Codex proxy: off/);
+    await runCommand(page, 'Codex Network Policy: Start Proxy');
+    await waitUntil(async () => /Codex proxy: 0 ✓ 0 ✗/.test(await status.innerText()), 'status bar: running', 30_000);
+
+    await runCommand(page, 'Codex Network Policy: Open Proxied Terminal');
+    await waitUntil(async () => (await page.locator('.terminal-wrapper.active .xterm-rows').first().innerText().catch(() => '')).trim().length > 0, 'proxied shell prompt', 30_000);
+    await terminalRun(page, `curl -s http://allowed.test:${pp}/a; echo; curl -s -o /dev/null -w 'code=%{http_code}\\n' http://blocked.test:${pp}/b`);
+    await waitForTerminalText(page, /^code=403\s*$/m, 20_000);
+    await terminalRun(page, `clear; curl -sS https://secure.test:${sp}/api/x; echo; curl -sS -o /dev/null -w 'other=%{http_code}\\n' https://secure.test:${sp}/other`);
+    const out = await waitForTerminalText(page, /^other=\d+\s*$/m, 20_000);
+    assert.match(out, /^secret-injected\s*$/m, 'the hook injected the secret upstream (curl trusted the MITM CA via SSL_CERT_FILE)');
+    assert.match(out, /^other=403\s*$/m, 'unmatched path on a hooked host is blocked');
+    // HTTPS requests log their CONNECT too, so allowed >= 2 (plain + hooked GET); exactly 2 blocked.
+    const counts = await waitUntil(async () => {
+      const m = /Codex proxy: (\d+) ✓ (\d+) ✗/.exec(await status.innerText());
+      return m && Number(m[2]) === 2 && Number(m[1]) >= 2 ? { allowed: Number(m[1]), blocked: 2 } : null;
+    }, 'status bar counts', 20_000);
+    t.diagnostic(`status bar: ${await status.innerText()}`);
+
+    await runCommand(page, 'Codex Network Policy: Show Decision Log');
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const rows = frame.locator('[data-testid="row"]');
+    await waitUntil(async () => (await rows.count()) === counts.allowed + counts.blocked, 'one row per decision', 20_000);
+    const hookRow = frame.locator('[data-testid="row"][data-host="secure.test"][data-hook="api"]').first();
+    await hookRow.click();
+    const detail = await frame.locator('[data-testid="detail"]').innerText();
+    assert.match(detail, /hook\tapi/);
+    assert.match(detail, /injected headers \(names only\)\tauthorization/);
+    assert.ok(!detail.includes(CANARY), 'secret not in the detail pane');
+
+    await frame.locator('[data-testid="filter"]').fill('decision:deny host:blocked');
+    await waitUntil(async () => (await rows.count()) === 1, 'filter narrows to one row', 10_000);
+    await rows.first().click();
+    await frame.locator('[data-testid="allow-host"]').click();
+    await waitUntil(() => readFileSync(config, 'utf8').includes('"blocked.test" = "allow"'), 'config edited', 15_000);
+    assert.ok(readFileSync(config, 'utf8').startsWith('# e2e policy\n'), 'comments kept');
+    // The proxy hot-reloads the saved file: the same request now passes.
+    let passed = '';
+    await waitUntil(async () => {
+      await terminalRun(page, `clear; curl -s -o /dev/null -w 'again=%{http_code}\\n' http://blocked.test:${pp}/b`);
+      passed = await waitForTerminalText(page, /^again=\d+\s*$/m, 10_000);
+      return /again=200/.test(passed);
+    }, 'blocked.test allowed after the edit', 30_000, 500);
+
+    await screenshot(page, 'client-e2e');
+    assert.deepEqual(logsMatching(server.userDataDir, CANARY), [], 'the secret is in no log file');
+  } catch (e) {
+    if (wb) await screenshot(wb.page, 'client-e2e-failure').catch(() => undefined);
+    if (server) t.diagnostic(outputLog(server.userDataDir).slice(-4000));
+    throw e;
+  } finally {
+    await wb?.close();
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
