@@ -1,7 +1,7 @@
 // Extension entry: wires the language server, the proxy supervisor, the decision log, the status
 // bar and proxied terminals. Activation stays cheap: the proxy starts only on a command or autoStart.
 import * as vscode from 'vscode';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DecisionStore } from './logic/decisionStore';
 import { ProxySupervisor, type ProxyState } from './proxySupervisor';
@@ -177,13 +177,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => void sup.stop() },
     vscode.workspace.onDidSaveTextDocument((doc) => {
       const p = policyPaths();
-      if (doc.uri.scheme === 'file' && (doc.uri.fsPath === p.config || doc.uri.fsPath === p.requirements)) {
-        sup.policySaved();
-        if (sup.state.kind === 'running') void refreshInfo();
-      }
+      if (doc.uri.scheme === 'file' && (doc.uri.fsPath === p.config || doc.uri.fsPath === p.requirements)) onPolicyChanged();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration(SECTION)) return;
+      if (['configPath', 'requirementsPath'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) watchPolicyFiles();
       const restartKeys = ['configPath', 'requirementsPath', 'profile', 'proxy.listen', 'proxy.caDir', 'proxy.auditFile', 'proxy.extraArgs'];
       if (sup.state.kind !== 'stopped' && restartKeys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
         log.info('Settings changed; restarting the proxy.');
@@ -192,6 +190,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (e.affectsConfiguration(`${SECTION}.proxy.allTerminals`)) await terminals.syncAllTerminals(readSettings().proxy.allTerminals, true);
     }),
   );
+
+  // Edits made outside VS Code count as saves too (the proxy itself watches the files while it runs;
+  // this is for retrying after an invalid-policy exit).
+  let watchers: vscode.Disposable[] = [];
+  function onPolicyChanged(): void {
+    sup.policySaved();
+    if (sup.state.kind === 'running') void refreshInfo();
+  }
+  function watchPolicyFiles(): void {
+    for (const w of watchers) w.dispose();
+    watchers = [];
+    const p = policyPaths();
+    for (const f of [p.config, p.requirements]) {
+      if (!f) continue;
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(f)), basename(f)));
+      watchers.push(w, w.onDidChange(onPolicyChanged), w.onDidCreate(onPolicyChanged));
+    }
+  }
+  watchPolicyFiles();
+  context.subscriptions.push({ dispose: () => watchers.forEach((w) => w.dispose()) });
 
   paintStatus();
   status.paint();

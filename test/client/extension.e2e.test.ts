@@ -153,3 +153,55 @@ prefix = "Bearer "
     rmSync(scratch, { recursive: true, force: true });
   }
 });
+
+test('extension e2e: invalid policy → error with actions, retried after an outside fix; Proxy All Terminals', { skip: e2eSkipReason() ?? false, timeout: 300_000 }, async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'cnp-client-e2e-'));
+  const ws = join(scratch, 'ws');
+  mkdirSync(join(ws, '.codex'), { recursive: true });
+  const config = join(ws, '.codex', 'config.toml');
+  const good = 'default_permissions = "work"\n[permissions.work.network]\nenabled = true\n';
+  writeFileSync(config, `${good}mode = "sometimes"\n`);
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  try {
+    server = await startCodeServer({ extensionDir: PROJECT_ROOT, workspace: ws, env: { CODEX_NETPOLICY_HOME: join(scratch, 'home') } });
+    wb = await openWorkbench(server);
+    const { page } = wb;
+    await server.waitForActivation('codex-netpolicy.codex-network-policy');
+    const status = page.locator('.statusbar-item', { hasText: 'Codex proxy' }).first();
+    await status.waitFor({ timeout: 30_000 });
+    await runCommand(page, 'Codex Network Policy: Start Proxy');
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'policy is invalid' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await toast.innerText();
+    assert.match(text, /config\.toml:4:\d+/);
+    assert.match(text, /Show Problems/);
+    assert.match(text, /Open Policy/);
+    await waitUntil(async () => /Codex proxy: invalid policy/.test(await status.innerText()), 'status bar: invalid policy', 10_000);
+    // Fixed outside VS Code: the file watcher retries once, no restart loop before that.
+    writeFileSync(config, good);
+    await waitUntil(async () => /Codex proxy: 0 ✓ 0 ✗/.test(await status.innerText()), 'status bar: running after the fix', 30_000);
+
+    await runCommand(page, 'Codex Network Policy: Proxy All Terminals (Toggle)');
+    await waitUntil(async () => (await page.locator('.notifications-toasts .notification-toast', { hasText: 'New terminals now use' }).count()) > 0, 'toggle notification', 15_000);
+    await runCommand(page, 'Terminal: Create New Terminal');
+    await waitUntil(async () => (await page.locator('.terminal-wrapper.active .xterm-rows').first().innerText().catch(() => '')).trim().length > 0, 'shell prompt', 30_000);
+    await terminalRun(page, 'echo "marker=$CODEX_NETPOLICY_PROXY proxy=${HTTPS_PROXY%%:*}"');
+    const out = await waitForTerminalText(page, /^marker=\S* proxy=\S*\s*$/m, 20_000);
+    assert.match(out, /^marker=1 proxy=http\s*$/m);
+    await runCommand(page, 'Codex Network Policy: Proxy All Terminals (Toggle)');
+    await runCommand(page, 'Terminal: Create New Terminal');
+    await new Promise((r) => setTimeout(r, 1500));
+    await terminalRun(page, 'clear; echo "after=[$CODEX_NETPOLICY_PROXY]"');
+    assert.match(await waitForTerminalText(page, /^after=\[.*\]\s*$/m, 20_000), /^after=\[\]\s*$/m);
+    t.diagnostic('invalid-policy notification, outside fix, all-terminals toggle on/off verified');
+  } catch (e) {
+    if (wb) await screenshot(wb.page, 'client-e2e-invalid-failure').catch(() => undefined);
+    if (server) t.diagnostic(outputLog(server.userDataDir).slice(-4000));
+    throw e;
+  } finally {
+    await wb?.close();
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
