@@ -65,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const listening = () => (sup.state.kind === 'running' ? sup.state.listening : undefined);
   const terminals = new Terminals(
-    { listening, allowLocalBinding: () => info.allowLocalBinding, profile: () => info.profile, bundleDir: join(context.globalStorageUri.fsPath, 'terminal-env'), log },
+    { listening, allowLocalBinding: () => info.allowLocalBinding, profile: () => info.profile, ensureRunning: () => startProxy(), bundleDir: join(context.globalStorageUri.fsPath, 'terminal-env'), log },
     context.environmentVariableCollection,
   );
 
@@ -136,14 +136,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   context.subscriptions.push(sup.onDidChangeState((s) => void onState(s)));
 
-  const startProxy = async (): Promise<boolean> => {
+  async function startProxy(): Promise<boolean> {
     if (!policyPaths().config) {
       void vscode.window.showErrorMessage('Codex policy proxy: no config.toml found. Create .codex/config.toml or set codexNetworkPolicy.configPath.');
       return false;
     }
     const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Starting Codex policy proxy' }, () => sup.start());
     return s.kind === 'running';
-  };
+  }
   const cmd = (name: string, f: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(`codexNetworkPolicy.${name}`, f));
   cmd('startProxy', () => startProxy());
   cmd('stopProxy', () => sup.stop());

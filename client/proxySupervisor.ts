@@ -145,6 +145,12 @@ export class ProxySupervisor {
       this.set({ kind: 'error', message: 'The network policy is invalid', invalidPolicy: true, details: stderrLines.slice(0, 20) });
       return;
     }
+    if (verdict.kind === 'usage-error') {
+      const why = stderrLines.join(' ') || `exit ${how}`;
+      this.opts.log.error(`Proxy refused its arguments: ${why}`);
+      this.set({ kind: 'error', message: `Proxy refused its settings: ${why}`, invalidPolicy: false, details: stderrLines.slice(0, 20) });
+      return;
+    }
     const last = stderrLines.at(-1);
     const message = `Proxy ${wasListening ? 'exited unexpectedly' : 'failed to start'} (${how})${last ? `: ${last}` : ''}`;
     this.opts.log.error(`${message}; restarting in ${verdict.delayMs / 1000} s.`);

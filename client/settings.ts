@@ -79,6 +79,7 @@ export function policyPaths(s: Settings = readSettings()): PolicyPaths {
   return { ...(config ? { config } : {}), ...(requirements ? { requirements } : {}) };
 }
 
+// Decision: the default CA dir is the CLI's (~/.codex-netpolicy/ca), so terminals trusted once keep working with both.
 export function caDirOf(s: Settings): string {
   return s.proxy.caDir ? expandPath(s.proxy.caDir) : defaultCaDir(process.env);
 }

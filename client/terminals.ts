@@ -14,6 +14,8 @@ export interface TerminalContext {
   /** From the compiled policy: decides NO_PROXY. */
   allowLocalBinding(): boolean;
   profile(): string | null;
+  /** Starts the proxy if needed; false when it could not start (the user was told why). */
+  ensureRunning(): Promise<boolean>;
   bundleDir: string;
   log: vscode.LogOutputChannel;
 }
@@ -24,12 +26,14 @@ export class Terminals implements vscode.Disposable {
   private applied = false;
 
   constructor(private readonly ctx: TerminalContext, private readonly collection: vscode.GlobalEnvironmentVariableCollection) {
-    // Decision: persistent = false. The port (and credential) change every run, so a persisted value
+    // Decision: persistent = false; bundle files live in the extension's global storage (stable paths). The port (and credential) change every run, so a persisted value
     // would point restored terminals at a dead proxy before we activate; stale beats nothing only for CA paths.
     collection.persistent = false;
     this.disposables.push(
       vscode.window.registerTerminalProfileProvider(PROFILE_ID, {
         provideTerminalProfile: async () => {
+          // Decision: picking the "Proxied shell" profile starts the proxy rather than failing.
+          if (!this.ctx.listening()) await this.ctx.ensureRunning();
           const env = await this.env();
           if (!env) throw new Error('The Codex policy proxy is not running. Run "Codex Network Policy: Start Proxy" first.');
           return new vscode.TerminalProfile({ name: 'Codex proxied', env: env.env, iconPath: new vscode.ThemeIcon('shield') });
@@ -48,7 +52,7 @@ export class Terminals implements vscode.Disposable {
     const bundle = await buildCaBundle({ dir: this.ctx.bundleDir, caCertPem, env: process.env });
     for (const s of bundle.skipped) this.ctx.log.info(`CA bundle: skipped ${s}`);
     const env = terminalEnv({
-      proxyUrl: l.proxyUrl, socksUrl: l.socks ? `socks5h://${l.socks}` : null, allowLocalBinding: this.ctx.allowLocalBinding(),
+      proxyUrl: l.proxyUrl, socksUrl: l.socks ? (l.socks.includes('://') ? l.socks : `socks5h://${l.socks}`) : null, allowLocalBinding: this.ctx.allowLocalBinding(),
       caBundlePath: bundle.path, caCertPath: bundle.caCertPath, currentEnv: process.env, profile: this.ctx.profile(), listen: l.http,
     });
     for (const n of env.notes) this.ctx.log.info(`Terminal env: ${n}`);
@@ -92,6 +96,7 @@ export class Terminals implements vscode.Disposable {
       'Relaunch', 'Not now',
     );
     if (pick !== 'Relaunch') return;
+    // Decision: "relaunch" = a new terminal with the same creation options, then dispose the old one.
     for (const t of old) {
       vscode.window.createTerminal(t.creationOptions as vscode.TerminalOptions);
       t.dispose();

@@ -1,5 +1,5 @@
 // Restart schedule for a proxy that dies unexpectedly: 1 s, 2 s, 4 s … capped at 30 s; the count
-// resets once a run has stayed healthy for 60 s. Exit code 2 (invalid policy) never auto-restarts.
+// resets once a run has stayed healthy for 60 s. Exit 2 (invalid policy) and 64 (usage) never auto-restart.
 
 export const BACKOFF_MIN_MS = 1000;
 export const BACKOFF_MAX_MS = 30_000;
@@ -10,7 +10,7 @@ export function backoffDelay(attempt: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 30));
 }
 
-export type ExitVerdict = { kind: 'stopped' } | { kind: 'invalid-policy' } | { kind: 'restart'; delayMs: number };
+export type ExitVerdict = { kind: 'stopped' } | { kind: 'invalid-policy' } | { kind: 'usage-error' } | { kind: 'restart'; delayMs: number };
 
 /** Tracks consecutive failures and decides what an exit means. Clock injected for tests. */
 export class RestartPolicy {
@@ -29,6 +29,8 @@ export class RestartPolicy {
       return { kind: 'stopped' };
     }
     if (code === 2) return { kind: 'invalid-policy' };
+    // 64 = bad arguments (e.g. no config.toml): restarting cannot help either.
+    if (code === 64) return { kind: 'usage-error' };
     if (this.now() - this.startedAt >= HEALTHY_AFTER_MS) this.attempts = 0;
     const delayMs = backoffDelay(this.attempts);
     this.attempts++;

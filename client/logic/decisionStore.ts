@@ -3,6 +3,7 @@
 // including ones the ring has already evicted.
 import type { DecisionEvent } from './events';
 
+// Decision: the log keeps the newest 50,000 decisions (a few tens of MB at most); --audit FILE keeps everything.
 export const DEFAULT_CAPACITY = 50_000;
 
 export class DecisionStore {

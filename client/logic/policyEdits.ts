@@ -55,7 +55,8 @@ export function setDomainEdit(text: string, profile: string | null | undefined, 
   const wanted = normalizeDomainKey(h);
 
   if (domains) {
-    // An existing key for the same host (any spelling that normalises alike) gets its value replaced.
+    // Decision: an existing key for the same host (any spelling that normalises alike) gets its value
+    // replaced in place rather than a second, conflicting key being added.
     const same = ix.childrenOf(domainsPath).filter((n) => typeof n.path.at(-1) === 'string' && normalizeDomainKey(String(n.path.at(-1))) === wanted);
     const last = same.at(-1);
     if (last?.valueRange) return { edits: [{ range: last.valueRange, newText: tomlString(value) }], summary };

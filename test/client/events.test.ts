@@ -60,6 +60,7 @@ test('backoff: 1 s doubling to 30 s; reset after 60 s healthy; exit 2 and reques
   now += 60_000;
   assert.deepEqual(r.onExit(null, false), { kind: 'restart', delayMs: 1000 });
   assert.deepEqual(r.onExit(2, false), { kind: 'invalid-policy' });
+  assert.deepEqual(r.onExit(64, false), { kind: 'usage-error' });
   assert.deepEqual(r.onExit(0, true), { kind: 'stopped' });
   r.started();
   assert.deepEqual(r.onExit(1, false), { kind: 'restart', delayMs: 1000 });

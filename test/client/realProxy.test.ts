@@ -91,3 +91,20 @@ test('real proxy: invalid policy at start is exit 2 with file:line:col details, 
   assert.ok(s.details.some((l) => /config\.toml:5:\d+: /.test(l)), s.details.join('\n'));
   await sup.stop();
 });
+
+test('real proxy: bad arguments (no config.toml) are reported once, not restarted', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnp-client-'));
+  let starts = 0;
+  const sup = new ProxySupervisor({
+    nodePath: process.execPath, cliPath: CLI, env: () => ({ ...process.env, CODEX_HOME: dir }),
+    args: () => { starts++; return ['--ca-dir', join(dir, 'ca')]; },
+    log: { info: () => {}, warn: () => {}, error: () => {} }, onDecision: () => {},
+  });
+  t.after(() => sup.stop());
+  const s = await sup.start();
+  assert.equal(s.kind, 'error');
+  assert.ok(s.kind === 'error' && !s.invalidPolicy && s.retryInMs === undefined, JSON.stringify(s));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(starts, 1);
+  assert.ok(s.kind === 'error' && /no config\.toml found/.test(s.message), s.kind === 'error' ? s.message : '');
+});

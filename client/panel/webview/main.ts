@@ -22,6 +22,7 @@ const status = $<HTMLDivElement>('status');
 
 let all: DecisionEvent[] = [];
 let shown: number[] = []; // indexes into `all` that pass the filter
+// Decision: Pause freezes this view only; the extension host keeps recording (counts, exports).
 let held: DecisionEvent[] = []; // arrived while paused
 let paused = false;
 let filter: ParsedFilter = parseFilter('');
