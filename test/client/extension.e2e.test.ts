@@ -182,6 +182,23 @@ test('extension e2e: invalid policy → error with actions, retried after an out
     writeFileSync(config, good);
     await waitUntil(async () => /Codex proxy: 0 ✓ 0 ✗/.test(await status.innerText()), 'status bar: running after the fix', 30_000);
 
+    // Explain Request…: method pick, URL input, modal with the decision (evaluated in-process).
+    await runCommand(page, 'Codex Network Policy: Explain Request…');
+    const qi = page.locator('.quick-input-widget .quick-input-box input');
+    await qi.waitFor({ state: 'visible', timeout: 10_000 });
+    await qi.fill('POST');
+    await page.keyboard.press('Enter');
+    await waitUntil(async () => (await qi.inputValue()) === '', 'URL input', 10_000);
+    await qi.fill('https://elsewhere.example/upload');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box').first();
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    const explained = await dialog.innerText();
+    assert.match(explained, /DENY\s+POST https:\/\/elsewhere\.example\/upload/);
+    assert.match(explained, /Profile: work \(full mode\)/);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+
     await runCommand(page, 'Codex Network Policy: Proxy All Terminals (Toggle)');
     await waitUntil(async () => (await page.locator('.notifications-toasts .notification-toast', { hasText: 'New terminals now use' }).count()) > 0, 'toggle notification', 15_000);
     await runCommand(page, 'Terminal: Create New Terminal');
