@@ -2,7 +2,7 @@
 // With --json the first stdout line is the `listening` event, then one event per line.
 import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
-import type { ProxyEvent } from '../proxy/events';
+import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
 import { ListenError } from '../proxy/listen';
 import { PolicyInvalidError, startProxy, diagnosticsOf } from '../proxy/server';
 import { defaultCaDir, netpolicyHome, removeState, writeState } from '../proxy/state';
@@ -84,7 +84,10 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   };
   writeOurState();
   // The state file exists before the listening line, so `env` works as soon as that line is seen.
-  if (json) io.out(JSON.stringify({ event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert }));
+  if (json) {
+    const listening: ListeningEvent = { event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert };
+    io.out(JSON.stringify(listening));
+  }
   else {
     io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
     io.out(`proxy URL: ${h.proxyUrl}`);

@@ -2,50 +2,9 @@
 // request, SOCKS), kept in a ring buffer and fanned out to listeners (CLI stdout, audit file).
 // Only names ever go in: no header values, no query strings, no credentials.
 import type { Decision } from '../policy/decide';
+import type { DecisionEvent, PolicyEvent, ProxyEvent } from './protocol';
 
-export interface DecisionEvent {
-  event: 'decision';
-  id: number;
-  /** RFC 3339 UTC with milliseconds. */
-  time: string;
-  decision: 'allow' | 'deny';
-  reason: string | null;
-  proxyError: string | null;
-  status: number;
-  source: string;
-  protocol: string;
-  method: string | null;
-  host: string;
-  port: number;
-  /** Path without the query string. */
-  path: string | null;
-  client: string;
-  mitm: boolean;
-  hook: string | null;
-  actions: string[];
-  headers: { strip: string[]; inject: string[] };
-  rule: { file: string; line: number } | null;
-  profile: string;
-  mode: string;
-  durationMs?: number;
-}
-
-export interface PolicyEvent {
-  event: 'policy';
-  time: string;
-  status: 'loaded' | 'invalid';
-  profile: string | null;
-  files: string[];
-  diagnostics: { file: string; line: number; col: number; message: string }[];
-}
-
-export interface ErrorEvent {
-  event: 'error';
-  time: string;
-  message: string;
-}
-
-export type ProxyEvent = DecisionEvent | PolicyEvent | ErrorEvent;
+export type { DecisionEvent, PolicyEvent, ErrorEvent, ProxyEvent } from './protocol';
 
 export interface DecisionContext {
   method: string | null;

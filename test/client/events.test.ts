@@ -4,7 +4,7 @@ import { eventStream, parseEventLine, type ProxyEvent } from '../../client/logic
 import { RestartPolicy, backoffDelay } from '../../client/logic/backoff';
 
 const LISTEN = '{"event":"listening","http":"127.0.0.1:4100","socks":null,"proxyUrl":"http://u:CANARY-PW@127.0.0.1:4100","caCert":"/x/ca.pem"}';
-const DECISION = JSON.stringify({ event: 'decision', id: '7', time: '2026-01-01T10:00:00.000Z', decision: 'deny', reason: 'not_allowed', proxyError: 'blocked-by-allowlist', status: 403, source: 'baseline_policy', protocol: 'https', method: 'GET', host: 'evil.example', port: 443, path: '/x', client: '127.0.0.1:5555', mitm: true, hook: null, actions: [], headers: { strip: [], inject: [] }, rule: { file: '/p/config.toml', line: 12 }, profile: 'work', mode: 'full' });
+const DECISION = JSON.stringify({ event: 'decision', id: 7, time: '2026-01-01T10:00:00.000Z', decision: 'deny', reason: 'not_allowed', proxyError: 'blocked-by-allowlist', status: 403, source: 'baseline_policy', protocol: 'https', method: 'GET', host: 'evil.example', port: 443, path: '/x', client: '127.0.0.1:5555', mitm: true, hook: null, actions: [], headers: { strip: [], inject: [] }, rule: { file: '/p/config.toml', line: 12 }, profile: 'work', mode: 'full' });
 
 test('stream parser: events split across chunks, CRLF, blank lines, final unterminated line', () => {
   const got: ProxyEvent[] = [];
@@ -19,6 +19,7 @@ test('stream parser: events split across chunks, CRLF, blank lines, final unterm
   const d = got[1]!;
   assert.ok(d.event === 'decision');
   assert.equal(d.host, 'evil.example');
+  assert.equal(d.id, 7);
   assert.deepEqual(d.rule, { file: '/p/config.toml', line: 12 });
 });
 
@@ -30,8 +31,8 @@ test('garbage lines become error events, credentials in them scrubbed', () => {
   assert.equal(parseEventLine('{"event":"nope"}').event, 'error');
   assert.equal(parseEventLine('{"event":"listening","http":"x"}').event, 'error');
   assert.equal(parseEventLine('{"event":"decision","decision":"maybe","host":"a"}').event, 'error');
-  const p = parseEventLine('{"event":"policy","status":"invalid","profile":null,"files":["/a"],"diagnostics":[{"file":"/a","line":3,"col":1,"message":"bad"}]}');
-  assert.deepEqual(p, { event: 'policy', status: 'invalid', profile: null, files: ['/a'], diagnostics: [{ file: '/a', line: 3, col: 1, message: 'bad' }] });
+  const p = parseEventLine('{"event":"policy","time":"2026-01-01T10:00:00.000Z","status":"invalid","profile":null,"files":["/a"],"diagnostics":[{"file":"/a","line":3,"col":1,"message":"bad"}]}');
+  assert.deepEqual(p, { event: 'policy', time: '2026-01-01T10:00:00.000Z', status: 'invalid', profile: null, files: ['/a'], diagnostics: [{ file: '/a', line: 3, col: 1, message: 'bad' }] });
 });
 
 test('an overlong line is dropped with an error, and the stream recovers', () => {

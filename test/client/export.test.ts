@@ -6,12 +6,12 @@ import { ev } from './sample';
 const CANARY = 'CANARY-9f3b2c-secret';
 
 test('JSONL: one parseable event per line, canary secrets and URL credentials scrubbed', () => {
-  const events = [ev(), ev({ id: '2', decision: 'deny', path: `/leak?token=${CANARY}`, client: `http://bot:${CANARY}@127.0.0.1:1` })];
+  const events = [ev(), ev({ id: 2, decision: 'deny', path: `/leak?token=${CANARY}`, client: `http://bot:${CANARY}@127.0.0.1:1` })];
   const out = toJsonl(events, [CANARY]);
   assert.ok(!out.includes(CANARY));
   const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
-  assert.equal(lines[1].id, '2');
+  assert.equal(lines[1].id, 2);
   assert.equal(lines[1].client, 'http://***@127.0.0.1:1');
   assert.equal(toJsonl([]), '');
 });

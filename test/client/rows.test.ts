@@ -47,12 +47,12 @@ test('counts', () => {
 test('decision store: ring keeps the newest, oldest first; counts survive eviction; clear resets', async () => {
   const { DecisionStore } = await import('../../client/logic/decisionStore');
   const s = new DecisionStore(3);
-  const seen: string[] = [];
+  const seen: (number | 'clear')[] = [];
   s.onChange((c) => seen.push(c.added ? c.added.id : 'clear'));
-  for (let i = 1; i <= 5; i++) s.add(ev({ id: String(i), decision: i % 2 ? 'allow' : 'deny' }));
-  assert.deepEqual(s.all().map((e) => e.id), ['3', '4', '5']);
+  for (let i = 1; i <= 5; i++) s.add(ev({ id: i, decision: i % 2 ? 'allow' : 'deny' }));
+  assert.deepEqual(s.all().map((e) => e.id), [3, 4, 5]);
   assert.deepEqual([s.allowed, s.blocked, s.size], [3, 2, 3]);
   s.clear();
   assert.deepEqual([s.allowed, s.blocked, s.size, s.all().length], [0, 0, 0, 0]);
-  assert.deepEqual(seen, ['1', '2', '3', '4', '5', 'clear']);
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 'clear']);
 });

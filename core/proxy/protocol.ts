@@ -1,0 +1,61 @@
+// The proxy's stdout protocol (`codex-netpolicy proxy --json`), one JSON object per line: the
+// contract between the proxy (writer) and the extension (reader). Types only, so the extension can
+// import it without pulling in the engine.
+
+export interface ListeningEvent {
+  event: 'listening';
+  /** host:port of the HTTP listener. */
+  http: string;
+  socks: string | null;
+  /** May carry the per-run credential: never log it unredacted. */
+  proxyUrl: string;
+  /** Absolute path of the CA certificate (PEM). */
+  caCert: string;
+}
+
+export interface DecisionEvent {
+  event: 'decision';
+  id: number;
+  /** RFC 3339 UTC with milliseconds. */
+  time: string;
+  decision: 'allow' | 'deny';
+  reason: string | null;
+  proxyError: string | null;
+  status: number;
+  source: string;
+  protocol: string;
+  method: string | null;
+  host: string;
+  port: number;
+  /** Path without the query string. */
+  path: string | null;
+  client: string;
+  mitm: boolean;
+  hook: string | null;
+  actions: string[];
+  headers: { strip: string[]; inject: string[] };
+  rule: { file: string; line: number } | null;
+  profile: string;
+  mode: string;
+  durationMs?: number;
+}
+
+export interface PolicyEvent {
+  event: 'policy';
+  time: string;
+  status: 'loaded' | 'invalid';
+  profile: string | null;
+  files: string[];
+  diagnostics: { file: string; line: number; col: number; message: string }[];
+}
+
+export interface ErrorEvent {
+  event: 'error';
+  time: string;
+  message: string;
+}
+
+export type ProxyEvent = DecisionEvent | PolicyEvent | ErrorEvent;
+
+/** Every line of `proxy --json`: the listening line first, then events. */
+export type ProxyLine = ListeningEvent | ProxyEvent;
