@@ -57,13 +57,9 @@ export function writeAtomic(file: string, text: string): void {
 
 export type ProxyEvent = Record<string, unknown> & { event: string };
 
-export interface ListeningEvent {
-  event: 'listening';
-  http: string;
-  socks: string | null;
-  proxyUrl: string;
-  caCert: string;
-}
+import type { ListeningEvent } from '../../../core/proxy/protocol';
+
+export type { ListeningEvent };
 
 export interface ProxyOptions {
   /** config.toml text, written to <dir>/config.toml */
