@@ -2,11 +2,12 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { LanguageClient, TransportKind, type DocumentSelector, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { codexHome, type Settings } from './settings';
+import { codexHome, SYSTEM_CODEX_DIR } from '../core/paths';
+import type { Settings } from './settings';
 
 export function documentSelector(s: Settings): DocumentSelector {
   const home = codexHome(process.env).replace(/\\/g, '/');
-  const patterns = ['**/.codex/{config,requirements}.toml', `${home}/*.toml`, '/etc/codex/*.toml', ...s.extraGlobs];
+  const patterns = ['**/.codex/{config,requirements}.toml', `${home}/*.toml`, `${SYSTEM_CODEX_DIR}/*.toml`, ...s.extraGlobs];
   return [...new Set(patterns)].map((pattern) => ({ scheme: 'file', language: 'toml', pattern }));
 }
 

@@ -1,19 +1,12 @@
 // Extension settings (package.json contributes.configuration) and the policy files they select.
 import * as vscode from 'vscode';
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { findConfigPath, systemRequirementsPath } from '../core/paths';
 import { defaultCaDir } from '../core/proxy/state';
 
 export const SECTION = 'codexNetworkPolicy';
 
-// Same rules as core/cli/policyFiles (codexHome, SYSTEM_REQUIREMENTS), restated here because that
-// module pulls in the whole policy engine (zod) and activation must stay cheap.
-export function codexHome(env: Record<string, string | undefined> = process.env): string {
-  return env.CODEX_HOME || join(homedir(), '.codex');
-}
-const SYSTEM_REQUIREMENTS = '/etc/codex/requirements.toml';
-const defaultRequirementsPath = (): string | undefined => (existsSync(SYSTEM_REQUIREMENTS) ? SYSTEM_REQUIREMENTS : undefined);
 
 export interface Settings {
   configPath: string;
@@ -62,20 +55,9 @@ export interface PolicyPaths {
 
 /** Setting, else the first workspace folder's `.codex/config.toml`, else `$CODEX_HOME/config.toml`. */
 export function policyPaths(s: Settings = readSettings()): PolicyPaths {
-  let config: string | undefined;
-  if (s.configPath) config = expandPath(s.configPath);
-  else {
-    for (const f of vscode.workspace.workspaceFolders ?? []) {
-      const p = join(f.uri.fsPath, '.codex', 'config.toml');
-      if (existsSync(p)) {
-        config = p;
-        break;
-      }
-    }
-    const user = join(codexHome(process.env), 'config.toml');
-    if (!config && existsSync(user)) config = user;
-  }
-  const requirements = s.requirementsPath ? expandPath(s.requirementsPath) : defaultRequirementsPath();
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const config = s.configPath ? expandPath(s.configPath) : findConfigPath(folders, process.env);
+  const requirements = s.requirementsPath ? expandPath(s.requirementsPath) : systemRequirementsPath();
   return { ...(config ? { config } : {}), ...(requirements ? { requirements } : {}) };
 }
 

@@ -10,8 +10,8 @@ import { servedFile } from './files';
 import { pathToUri, uriToPath } from './uri';
 import { loadDocument, type LoadedDocument } from '../core/toml/load';
 import { validateDocuments, type DocumentDiagnostic } from '../core/validate/documents';
+import { SYSTEM_REQUIREMENTS } from '../core/paths';
 
-export const SYSTEM_REQUIREMENTS = '/etc/codex/requirements.toml';
 
 export interface AnalyzerHost {
   document(uri: string): TextDocument | undefined;

@@ -2,6 +2,7 @@
 // `$CODEX_HOME`, `~/.codex/`, `/etc/codex/`, plus the user's extra globs. Anything else is ignored
 // even if the client sends it (other TOML files belong to other tools).
 import { homedir } from 'node:os';
+import { SYSTEM_CODEX_DIR } from '../core/paths';
 import { URI_SCHEMES, uriToPath } from './uri';
 import type { ServerSettings } from './context';
 import { documentKindOf, type DocumentKind } from '../core/toml/load';
@@ -54,7 +55,7 @@ export function servedFile(uri: string, settings: ServerSettings, env: Record<st
   }
   if (!POLICY_NAME.test(path)) return undefined;
   const dir = path.slice(0, path.lastIndexOf('/'));
-  const homes = [env.CODEX_HOME, `${homedir()}/.codex`, '/etc/codex'].filter((h): h is string => !!h).map(norm);
+  const homes = [env.CODEX_HOME, `${homedir()}/.codex`, SYSTEM_CODEX_DIR].filter((h): h is string => !!h).map(norm);
   if (homes.some((h) => dir === h)) return { path, kind };
   // Any `.codex/` folder (project config); untitled documents have no folder, so serve by name.
   if (/(^|\/)\.codex$/.test(dir) || scheme === 'untitled') return { path, kind };

@@ -1,7 +1,6 @@
 // Finding and loading the policy files a command works on, and printing why a policy is invalid.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { findConfigPath, systemRequirementsPath } from '../paths';
 import { loadPolicy, readPolicySource, type LoadPolicyResult, type LocatedDiagnostic } from '../policy/load';
 
 export interface PolicyFileOptions {
@@ -12,33 +11,15 @@ export interface PolicyFileOptions {
   env: Record<string, string | undefined>;
 }
 
-export function codexHome(env: Record<string, string | undefined>): string {
-  return env.CODEX_HOME || join(homedir(), '.codex');
-}
-
-/** The project's `.codex/config.toml`, else the user's `$CODEX_HOME/config.toml`. */
-export function defaultConfigPath(cwd: string, env: Record<string, string | undefined>): string | undefined {
-  const project = join(cwd, '.codex', 'config.toml');
-  if (existsSync(project)) return project;
-  const user = join(codexHome(env), 'config.toml');
-  return existsSync(user) ? user : undefined;
-}
-
-export const SYSTEM_REQUIREMENTS = '/etc/codex/requirements.toml';
-
-export function defaultRequirementsPath(): string | undefined {
-  return existsSync(SYSTEM_REQUIREMENTS) ? SYSTEM_REQUIREMENTS : undefined;
-}
-
 export interface ResolvedFiles {
   config?: string;
   requirements?: string;
 }
 
+/** Explicit files, else the project's `.codex/config.toml` or `$CODEX_HOME/config.toml`, and the system requirements. */
 export function policyFiles(opts: PolicyFileOptions): ResolvedFiles {
-  const cwd = opts.cwd ?? process.cwd();
-  const config = opts.config ?? defaultConfigPath(cwd, opts.env);
-  const requirements = opts.requirements ?? defaultRequirementsPath();
+  const config = opts.config ?? findConfigPath([opts.cwd ?? process.cwd()], opts.env);
+  const requirements = opts.requirements ?? systemRequirementsPath();
   return { ...(config ? { config } : {}), ...(requirements ? { requirements } : {}) };
 }
 
