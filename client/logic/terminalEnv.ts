@@ -1,14 +1,9 @@
 // The environment proxied terminals get, and the hover text describing it. Built in-process with
 // core/env; the description never contains the proxy credential (the env values may).
-import { buildProxyEnv, redactCredentials, type EnvLike } from '../../core/env';
+import { buildProxyEnv, redactCredentials, type EnvLike, type ProxyEnvOptions } from '../../core/env';
 
-export interface TerminalEnvInput {
-  proxyUrl: string;
-  socksUrl: string | null;
-  allowLocalBinding: boolean;
-  caBundlePath: string | null;
-  caCertPath: string | null;
-  currentEnv: EnvLike;
+export interface TerminalEnvInput
+  extends Pick<ProxyEnvOptions, 'proxyUrl' | 'socksUrl' | 'allowLocalBinding' | 'caBundlePath' | 'caCertPath' | 'currentEnv'> {
   profile: string | null;
   listen: string;
 }
