@@ -2,7 +2,7 @@
 // `explain`, and the decision log. Synchronous and allocation-light; DNS is the caller's job
 // (`needsResolution` tells when it is needed) so this stays pure and testable.
 import { isLocalLiteral, isNonPublicAddress, parseIp } from '../match/address';
-import { normalizeHost, stripZone } from '../match/host';
+import { normalizeHost } from '../match/host';
 import { hookMatches, lazyQuery } from '../match/hooks';
 import type { CompiledHook, CompiledPolicy } from './compile';
 import type { DomainRule } from './effective';
@@ -193,7 +193,7 @@ function decideHttp(policy: CompiledPolicy, req: Extract<DecisionRequest, { kind
   // Decision: hooks also judge plain-HTTP requests to a hooked host (upstream only checks them
   // inside MITM tunnels, which would let `http://` bypass a read-only hook). See docs/semantics.md.
   const hooks = policy.hooksByHost.get(host);
-  if (hooks) return applyHooks(policy, 'http', host, port, hooks, req, h.rule);
+  if (hooks) return applyHooks('http', host, port, hooks, req, h.rule);
   return allowed('http', host, port, h.rule?.origin ?? null);
 }
 
@@ -212,7 +212,7 @@ function decideInner(policy: CompiledPolicy, req: Extract<DecisionRequest, { kin
   if (v.ok === false && v.reason === 'not_allowed_local') return { ...block('https', host, port, 'not_allowed_local', 'baseline_policy', null), mitm: true };
   const domainRule = v.ok === true ? v.rule : null;
   const hooks = policy.hooksByHost.get(host);
-  const d = hooks ? applyHooks(policy, 'https', host, port, hooks, req, domainRule) : allowed('https', host, port, domainRule?.origin ?? null);
+  const d = hooks ? applyHooks('https', host, port, hooks, req, domainRule) : allowed('https', host, port, domainRule?.origin ?? null);
   if (d.decision === 'allow' && policy.effective.mode === 'limited' && !LIMITED_METHODS.has(req.method)) {
     // The clamp runs after hooks: a matched write is still blocked in limited mode.
     return { ...block('https', host, port, 'method_not_allowed', 'mode_guard', policy.effective.modeOrigin ?? null), mitm: true, hook: d.hook };
@@ -221,7 +221,6 @@ function decideInner(policy: CompiledPolicy, req: Extract<DecisionRequest, { kin
 }
 
 function applyHooks(
-  policy: CompiledPolicy,
   protocol: Protocol,
   host: string,
   port: number,
@@ -241,7 +240,6 @@ function applyHooks(
       });
     }
   }
-  void policy;
   // A hooked host default-denies requests no hook matches; point at its first hook.
   return block(protocol, host, port, 'mitm_hook_denied', 'baseline_policy', hooks[0]?.rule.origin ?? null);
 }
@@ -289,7 +287,7 @@ export function splitAuthority(authority: string, defaultPort: number): { host: 
   const a = authority.trim();
   const s = splitAuthorityStrict(a);
   if (s.host === undefined) return { host: a, port: defaultPort };
-  return { host: s.host.startsWith('[') ? s.host : s.host, port: s.explicit ? s.port : defaultPort };
+  return { host: s.host, port: s.explicit ? s.port : defaultPort };
 }
 
 function splitAuthorityStrict(a: string): { host: string | undefined; port: number; explicit: boolean } {
@@ -310,5 +308,3 @@ function splitAuthorityStrict(a: string): { host: string | undefined; port: numb
   return { host: a, port: 0, explicit: false };
 }
 
-/** Exposed for the proxy: strip IPv6 zone for comparisons. */
-export { stripZone };

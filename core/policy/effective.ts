@@ -1,6 +1,5 @@
 // The effective network policy of a session: the resolved profile's network, with
 // requirements.toml's `[experimental_network]` merged in as config-schema.md D.4 describes.
-import type { PolicyDiagnostic } from '../diagnostics';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from './domainKey';
@@ -47,7 +46,7 @@ const table = (v: unknown): Record<string, unknown> | undefined =>
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 
-export function effectivePolicy(profile: ResolvedProfile, requirements: LoadedDocument | undefined, diagnostics: PolicyDiagnostic[]): EffectivePolicy {
+export function effectivePolicy(profile: ResolvedProfile, requirements: LoadedDocument | undefined): EffectivePolicy {
   const net = profile.network ?? {};
   const o = (p: PathSegment[]) => profile.originOf(p);
   const reqNet = table(requirements?.value?.experimental_network);
@@ -137,7 +136,6 @@ export function effectivePolicy(profile: ResolvedProfile, requirements: LoadedDo
 
   collectMitm(net, o, policy);
   if (reqNet) collectHeaderInjections(reqNet, reqOrigin, policy);
-  void diagnostics;
   return policy;
 }
 

@@ -61,7 +61,7 @@ export function loadPolicy(input: LoadPolicyInput): LoadPolicyResult {
   const resolved = resolveProfile({ ...documents, ...(input.profile ? { profile: input.profile } : {}) });
   diagnostics.push(...resolved.diagnostics.filter((d) => !validation.some((v) => v.code === d.code && JSON.stringify(v.path) === JSON.stringify(d.path))).map((d) => locate({ ...d, file: d.file ?? 'config' }, documents)));
   if (!resolved.profile) return { diagnostics, documents };
-  const effective = effectivePolicy(resolved.profile, documents.requirements, []);
+  const effective = effectivePolicy(resolved.profile, documents.requirements);
   const compiled = compilePolicy(effective, { env: input.env, ...(input.readFile ? { readFile: input.readFile } : {}) });
   for (const p of compiled.problems) {
     const doc = p.origin?.kind === 'requirements' ? documents.requirements : documents.config;

@@ -229,27 +229,36 @@ function mergeInto(
   record: (rel: PathSegment[], abs: PathSegment[]) => void,
   absBase: PathSegment[],
 ): void {
-  const isDomainMap = rel.length === 1 && (rel[0] === 'domains' || rel[0] === 'unix_sockets');
-  for (const [rawKey, v] of Object.entries(src)) {
-    // Domain keys are normalised before layers merge, so `Example.COM.` and `example.com` are one key.
-    const key = isDomainMap && rel[0] === 'domains' ? normalizeDomainKey(rawKey) : rawKey;
+  const entries = rel.length === 1 && rel[0] === 'domains' ? normalisedDomainEntries(src) : Object.entries(src).map(([k, v]): Entry => [k, k, v]);
+  for (const [key, rawKey, v] of entries) {
     const relPath = [...rel, key];
     const absPath = [...absBase, rawKey];
     const sub = table(v);
     if (sub) {
-      const existing = table(target[key]);
-      const next = existing ?? {};
+      const next = table(target[key]) ?? {};
       target[key] = next;
       record(relPath, absPath);
       mergeInto(next, sub, relPath, record, absPath);
     } else {
-      if (isDomainMap && key in target && rel[0] === 'domains' && target[key] !== v && src !== target) {
-        // Within one table two spellings of one host: the stronger permission wins (deny > allow).
-        const sameLayer = Object.keys(src).some((k) => k !== rawKey && normalizeDomainKey(k) === key);
-        if (sameLayer && (target[key] === 'deny' || v !== 'deny')) continue;
-      }
       target[key] = v;
       record(relPath, absPath);
     }
   }
+}
+
+/** [merged key, key as written, value] */
+type Entry = [string, string, unknown];
+
+/**
+ * One layer's `domains` table keyed by normalised pattern, so `Example.COM.` and `example.com` are
+ * one key when layers merge. Two spellings of one host in one table: the stronger permission wins.
+ */
+function normalisedDomainEntries(src: Record<string, unknown>): Entry[] {
+  const out = new Map<string, Entry>();
+  for (const [rawKey, v] of Object.entries(src)) {
+    const key = normalizeDomainKey(rawKey);
+    const prev = out.get(key);
+    if (!prev || (v === 'deny' && prev[2] !== 'deny')) out.set(key, [key, rawKey, v]);
+  }
+  return [...out.values()];
 }

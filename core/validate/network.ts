@@ -97,9 +97,6 @@ function checkHook(name: string, hook: Record<string, unknown>, base: PathSegmen
       if (!c.ok) err([...base, 'path_prefixes', i], 'value', 'mitm-path-invalid', c.error);
     });
   }
-  if ('body' in hook) {
-    // Reported by the schema walker as a removed key; nothing more to say here.
-  }
   for (const [k, values] of Object.entries(table(hook.query) ?? {})) {
     const p = [...base, 'query', k];
     if (!k.trim()) err(p, 'key', 'mitm-query-invalid', 'query keys must not be empty');

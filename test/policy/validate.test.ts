@@ -120,3 +120,16 @@ describe('requirements rules', () => {
     assert.match(e[0]!.message, /use `prompt` or `forbidden`/);
   });
 });
+
+describe('domain keys that normalise to one host', () => {
+  const prefix = 'default_permissions = "child"\n[permissions.base.network]\nenabled = true\ndomains = { "a.example" = "deny" }\n[permissions.child]\nextends = "base"\n';
+  test('within one table the stronger permission wins, whatever the order', () => {
+    assert.equal(connect(policyOf(prefix + '[permissions.child.network.domains]\n"B.example" = "deny"\n"b.example." = "allow"\n'), 'b.example:443').reason, 'denied');
+    assert.equal(connect(policyOf(prefix + '[permissions.child.network.domains]\n"b.example." = "allow"\n"B.example" = "deny"\n'), 'b.example:443').reason, 'denied');
+  });
+  test('a child that allows a parent-denied host under two spellings replaces the deny', () => {
+    const p = policyOf(prefix + '[permissions.child.network.domains]\n"A.example" = "allow"\n"a.example." = "allow"\n');
+    assert.equal(connect(p, 'a.example:443').decision, 'allow');
+    assert.equal(connect(p, 'a.example:443').rule?.line, 8, 'the rule is the first spelling in the child');
+  });
+});
