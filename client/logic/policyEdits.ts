@@ -3,6 +3,7 @@
 // The extension turns these into a WorkspaceEdit; tests apply them with applyEdits().
 import { indexToml, type Position, type TomlIndex, type TomlNode } from '../../core/toml/positions';
 import { normalizeDomainKey } from '../../core/policy/domainKey';
+import { normalizeHost } from '../../core/match/host';
 
 export interface TextEdit {
   range: { start: Position; end: Position };
@@ -43,7 +44,7 @@ export function setDomainEdit(text: string, profile: string | null | undefined, 
   const pe = profileError(profile);
   if (pe) return { error: pe };
   const p = profile!;
-  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  const h = normalizeHost(host);
   if (!h || /[\s"\\]/.test(h)) return { error: `Not a host name: ${JSON.stringify(host)}` };
   const ix = indexToml(text);
   if (ix.problems.length) return { error: `The file has TOML syntax errors (line ${ix.problems[0]!.range.start.line + 1}: ${ix.problems[0]!.message}); fix them first.` };
@@ -112,7 +113,7 @@ export function addHookEdit(text: string, profile: string | null | undefined, re
   const pe = profileError(profile);
   if (pe) return { error: pe };
   const p = profile!;
-  const host = req.host.trim().toLowerCase().replace(/\.$/, '');
+  const host = normalizeHost(req.host);
   if (!host || host.includes('*') || /[\s"\\]/.test(host)) return { error: `A hook needs an exact host, got ${JSON.stringify(req.host)}.` };
   const method = req.method.trim().toUpperCase();
   if (!/^[A-Z][A-Z0-9_-]*$/.test(method) || method === 'CONNECT') return { error: `A hook needs an HTTP method, got ${JSON.stringify(req.method)}.` };

@@ -145,3 +145,13 @@ test('add hook refuses wildcard hosts, CONNECT and inline mitm tables', () => {
   const inline = 'default_permissions = "work"\n[permissions.work.network]\nenabled = true\nmitm = { }\n';
   assert.match(err(addHookEdit(inline, 'work', { host: 'a.example', method: 'GET', path: '/' })), /inline/);
 });
+
+test('hosts are normalised like the engine does (trailing dots, port, brackets)', () => {
+  const text = 'default_permissions = "w"\n[permissions.w.network]\nenabled = true\n';
+  const r = setDomainEdit(text, 'w', 'API.Example.COM..:443', 'allow');
+  assert.ok(!('error' in r) || !r.error, JSON.stringify(r));
+  const out = applyEdits(text, (r as { edits: Parameters<typeof applyEdits>[1] }).edits);
+  assert.match(out, /"api\.example\.com" = "allow"/);
+  const v6 = setDomainEdit(text, 'w', '[::1]:8443', 'deny');
+  assert.match(applyEdits(text, (v6 as { edits: Parameters<typeof applyEdits>[1] }).edits), /"::1" = "deny"/);
+});
