@@ -21,6 +21,8 @@ const entries = [
   { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // Decision log webview (browser; its CSS import becomes dist/panel.css).
   { entryPoints: ['client/panel/webview/main.ts'], outfile: 'dist/panel.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // Extension-host test suites (run() for @vscode/test-electron and the code-server runner).
+  { entryPoints: ['test/host/suite/index.ts'], outfile: 'dist/test-host.js' },
 ];
 
 import { existsSync } from 'node:fs';
