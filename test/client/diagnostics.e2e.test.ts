@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, waitForProblem, waitUntil,
+  e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, screenshot, startCodeServer, waitForProblem, waitUntil,
   type CodeServer, type Page, type Workbench,
 } from '../e2e/harness';
 
@@ -109,7 +109,9 @@ test('language server e2e: undefined action in the Problems view on its line; ac
     const rowText = await row.innerText();
     assert.match(rowText, new RegExp(`\\[Ln ${ACTION_LINE}, Col ${ACTION_COL}\\]`), `row shows [Ln ${ACTION_LINE}, Col ${ACTION_COL}]: ${rowText}`);
     // Selecting the row puts the editor cursor on that line: the range is right, not just the label.
-    await row.dblclick();
+    // (The harness types Locator without dblclick: select the row, then Enter opens it in the editor.)
+    await row.click();
+    await page.keyboard.press('Enter');
     const sel = await waitUntil(async () => { const c = await cursorAt(page); return c.line === ACTION_LINE && c.selected > 0 ? c : null; }, 'the problem\'s range selected in the editor', 10_000);
     assert.equal(sel.selected, '"inject_tokn"'.length, 'the diagnostic range is exactly the undefined action\'s value');
     assert.equal((await lineText(page, ACTION_LINE)).trim(), 'action = ["inject_tokn"]');
@@ -117,10 +119,18 @@ test('language server e2e: undefined action in the Problems view on its line; ac
     lap('diagnostic on its line');
 
     // 2. Completion inside `action = ["|"]` lists the defined actions.
+    // Go to Line (Ctrl+G) opens the quick input in `:` mode; it stays open, so not via runCommand.
     await page.locator(`${EDITOR} .view-lines`).first().click();
-    await runCommand(page, 'Go to Line/Column...');
-    await page.keyboard.type(String(ACTION_LINE));
+    const goto = page.locator('.quick-input-widget .quick-input-box input');
+    await waitUntil(async () => {
+      if (!(await goto.isVisible())) await page.keyboard.press('Control+G');
+      await goto.waitFor({ state: 'visible', timeout: 2000 });
+      return (await goto.inputValue()).startsWith(':');
+    }, 'Go to Line input', 10_000, 300);
+    lap('go to line opened');
+    await goto.fill(`:${ACTION_LINE}`);
     await page.keyboard.press('Enter');
+    await goto.waitFor({ state: 'hidden', timeout: 5000 });
     await waitUntil(async () => (await cursorLineText(page)).trim() === 'action = ["inject_tokn"]', 'cursor on the action line', 10_000);
     // End → after `]`; two Left → after `inject_tokn`; select the word and delete it.
     await page.keyboard.press('End');
@@ -129,6 +139,7 @@ test('language server e2e: undefined action in the Problems view on its line; ac
     await page.keyboard.press('Control+Shift+ArrowLeft');
     await page.keyboard.press('Backspace');
     await waitUntil(async () => (await cursorLineText(page)).trim() === 'action = [""]', 'the action value emptied', 10_000);
+    lap('value emptied');
     const suggest = page.locator(SUGGEST_ROW);
     const labelsShown = await waitUntil(async () => {
       if ((await suggest.count()) === 0) await page.keyboard.press('Control+Space');
@@ -150,7 +161,10 @@ test('language server e2e: undefined action in the Problems view on its line; ac
     }, 'inject_token focused in the suggest widget', 10_000, 150);
     await page.keyboard.press('Enter');
     await waitUntil(async () => (await cursorLineText(page)).trim() === 'action = ["inject_token"]', 'inject_token inserted', 10_000);
-    await waitUntil(async () => (await page.locator('.markers-panel .monaco-list-row', { hasText: UNDEFINED }).count()) === 0, 'the Problems entry cleared', 20_000);
+    // The view is live, not merely hidden: `strip_auth` is still reported unused, `inject_token` no longer.
+    const problemRows = (text: string) => page.locator('.markers-panel .monaco-list-row', { hasText: text }).count();
+    await waitUntil(async () => (await problemRows(UNDEFINED)) === 0 && (await problemRows('action `inject_token` is not used')) === 0
+      && (await problemRows('action `strip_auth` is not used')) === 1, 'the Problems view updated after the fix', 20_000);
     lap('fixed by completion');
   } catch (e) {
     if (wb) await screenshot(wb.page, 'diagnostics-e2e-failure').catch(() => undefined);
