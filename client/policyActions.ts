@@ -6,7 +6,7 @@ import { loadPolicy, readPolicySource, type LoadPolicyResult } from '../core/pol
 import { loadDocument } from '../core/toml/load';
 import { availableProfiles } from '../core/policy/resolve';
 import { BUILTIN_PROFILES } from '../core/model/profile';
-import { addHookEdit, setDomainEdit, type EditResult } from './logic/policyEdits';
+import { addHookEdit, setDomainEdit, type EditResult } from '../core/edit/policyEdits';
 import { policyPaths, readSettings, SECTION } from './settings';
 
 export async function openRule(file: string, line: number): Promise<void> {

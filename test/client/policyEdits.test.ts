@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addHookEdit, applyEdits, setDomainEdit, type EditResult } from '../../client/logic/policyEdits';
+import { addHookEdit, applyEdits, setDomainEdit, type EditResult } from '../../core/edit/policyEdits';
 import { load } from '../helpers/policy';
 import { connect, inner } from '../helpers/policy';
 

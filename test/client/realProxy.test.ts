@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxySupervisor } from '../../client/proxySupervisor';
-import { applyEdits, setDomainEdit } from '../../client/logic/policyEdits';
+import { applyEdits, setDomainEdit } from '../../core/edit/policyEdits';
 import type { DecisionEvent } from '../../client/logic/events';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');

@@ -1,9 +1,9 @@
 // Text edits that change a policy file the way a person would: one inserted or replaced line,
 // comments and formatting untouched. Positions come from core/toml/positions (0-based, LSP).
 // The extension turns these into a WorkspaceEdit; tests apply them with applyEdits().
-import { indexToml, type Position, type TomlIndex, type TomlNode } from '../../core/toml/positions';
-import { normalizeDomainKey } from '../../core/policy/domainKey';
-import { normalizeHost } from '../../core/match/host';
+import { indexToml, type Position, type TomlIndex, type TomlNode } from '../toml/positions';
+import { normalizeDomainKey } from '../policy/domainKey';
+import { normalizeHost } from '../match/host';
 
 export interface TextEdit {
   range: { start: Position; end: Position };
