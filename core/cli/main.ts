@@ -13,6 +13,7 @@ Commands:
   proxy                Run the MITM policy proxy
   env                  Print the shell environment for a running proxy
   ca                   Print the local CA path and fingerprint
+  suggest --from FILE  Propose the policy edit that would have allowed denied requests
 
 Run 'codex-netpolicy <command> --help' for a command's options.`;
 
@@ -29,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   proxy: async () => (await import('./proxy')).runProxy,
   env: async () => (await import('./env')).runEnv,
   ca: async () => (await import('./ca')).runCa,
+  suggest: async () => (await import('./suggest')).runSuggest,
 };
 
 export function registerCommand(name: string, load: () => Promise<Command>): void {

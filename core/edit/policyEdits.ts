@@ -14,9 +14,9 @@ export type EditResult = { edits: TextEdit[]; summary: string } | { error: strin
 
 const BARE = /^[A-Za-z0-9_-]+$/;
 export const keyText = (k: string): string => (BARE.test(k) ? k : JSON.stringify(k));
-const tomlString = (s: string): string => JSON.stringify(s); // JSON string escapes are valid TOML basic-string escapes
-const eol = (text: string): string => (text.includes('\r\n') ? '\r\n' : '\n');
-const pathText = (p: readonly string[]): string => p.map(keyText).join('.');
+export const tomlString = (s: string): string => JSON.stringify(s); // JSON string escapes are valid TOML basic-string escapes
+export const eol = (text: string): string => (text.includes('\r\n') ? '\r\n' : '\n');
+export const pathText = (p: readonly string[]): string => p.map(keyText).join('.');
 
 function profileError(profile: string | null | undefined): string | null {
   if (!profile) return 'No permission profile is active; set `default_permissions` or the codexNetworkPolicy.profile setting first.';
@@ -32,7 +32,7 @@ function lineAfter(text: string, ix: TomlIndex, node: TomlNode): { pos: Position
   return { pos: ix.positionAt(nl + 1), lead: '' };
 }
 
-function appendAtEnd(text: string, ix: TomlIndex, block: string): TextEdit {
+export function appendAtEnd(text: string, ix: TomlIndex, block: string): TextEdit {
   const nl = eol(text);
   const trimmedEnd = text.replace(/[\r\n]+$/, '');
   const lead = text.length === 0 ? '' : trimmedEnd.length === text.length ? nl + nl : text.endsWith(nl + nl) ? '' : nl;
@@ -92,7 +92,26 @@ export interface HookRequest {
   host: string;
   method: string;
   path: string;
+  /** Several path prefixes for one hook (default: `[path]`). */
+  paths?: readonly string[];
 }
+
+export interface HookEditOptions {
+  /** false: reference the pass-through action without defining it (a separate edit does, see passThroughActionEdit). */
+  createAction?: boolean;
+  /** The action the hook references (default: the profile's first action, else pass-through). */
+  action?: string;
+}
+
+/** A path as a `path_prefixes` entry: a path that happens to start with a matcher prefix is forced literal. */
+const prefixEntry = (path: string): string => {
+  const raw = (path || '/').split('?')[0] || '/';
+  return /^(pattern|literal):/.test(raw) ? `literal:${raw}` : raw;
+};
+
+const passThroughBlock = (p: string, nl: string): string =>
+  // Codex rejects empty actions; stripping proxy-authorization changes nothing upstream sees.
+  `[${pathText(['permissions', p, 'network', 'mitm', 'actions', PASS_THROUGH_ACTION])}]${nl}strip_request_headers = ["proxy-authorization"]${nl}`;
 
 /** Name for a new hook, unique among the profile's hooks: `allow_get_api_github_com`. */
 export function hookName(ix: TomlIndex, profile: string, req: HookRequest): string {
@@ -109,7 +128,7 @@ export const PASS_THROUGH_ACTION = 'pass_through';
  * first existing action, or creates a pass-through action. Hooks keep definition order (first match
  * wins), so the new hook goes after the existing ones (end of file).
  */
-export function addHookEdit(text: string, profile: string | null | undefined, req: HookRequest): EditResult {
+export function addHookEdit(text: string, profile: string | null | undefined, req: HookRequest, opts: HookEditOptions = {}): EditResult {
   const pe = profileError(profile);
   if (pe) return { error: pe };
   const p = profile!;
@@ -118,8 +137,7 @@ export function addHookEdit(text: string, profile: string | null | undefined, re
   const method = req.method.trim().toUpperCase();
   if (!/^[A-Z][A-Z0-9_-]*$/.test(method) || method === 'CONNECT') return { error: `A hook needs an HTTP method, got ${JSON.stringify(req.method)}.` };
   const rawPath = (req.path || '/').split('?')[0] || '/';
-  // A path that happens to start with a matcher prefix must be forced literal.
-  const prefix = /^(pattern|literal):/.test(rawPath) ? `literal:${rawPath}` : rawPath;
+  const prefixes = (req.paths ?? [req.path]).map(prefixEntry);
   const ix = indexToml(text);
   if (ix.problems.length) return { error: `The file has TOML syntax errors (line ${ix.problems[0]!.range.start.line + 1}: ${ix.problems[0]!.message}); fix them first.` };
   if (!ix.get(['permissions', p])) return { error: `Profile \`${p}\` is not defined in this file; add the hook where the profile is defined.` };
@@ -130,22 +148,27 @@ export function addHookEdit(text: string, profile: string | null | undefined, re
   const nl = eol(text);
   const mitm = ['permissions', p, 'network', 'mitm'];
   const actions = ix.childrenOf([...mitm, 'actions']).map((n) => String(n.path.at(-1)));
-  const action = actions[0] ?? PASS_THROUGH_ACTION;
+  const action = opts.action ?? actions[0] ?? PASS_THROUGH_ACTION;
   const name = hookName(ix, p, { host, method, path: rawPath });
   let block =
     `[${pathText([...mitm, 'hooks', name])}]${nl}` +
-    `host = ${tomlString(host)}${nl}methods = [${tomlString(method)}]${nl}path_prefixes = [${tomlString(prefix)}]${nl}action = [${tomlString(action)}]${nl}`;
-  if (!actions.length) {
-    // Codex rejects empty actions; stripping proxy-authorization changes nothing upstream sees.
-    block += `${nl}[${pathText([...mitm, 'actions', action])}]${nl}strip_request_headers = ["proxy-authorization"]${nl}`;
-  }
-  return { edits: [appendAtEnd(text, ix, block)], summary: `Added hook \`${name}\` (${method} ${rawPath} on ${host}) using action \`${action}\`` };
+    `host = ${tomlString(host)}${nl}methods = [${tomlString(method)}]${nl}path_prefixes = [${prefixes.map(tomlString).join(', ')}]${nl}action = [${tomlString(action)}]${nl}`;
+  if (!actions.includes(action) && action === PASS_THROUGH_ACTION && opts.createAction !== false) block += `${nl}${passThroughBlock(p, nl)}`;
+  const shown = req.paths && req.paths.length > 1 ? req.paths.join(', ') : rawPath;
+  return { edits: [appendAtEnd(text, ix, block)], summary: `Added hook \`${name}\` (${method} ${shown} on ${host}) using action \`${action}\`` };
 }
 
-/** Applies non-overlapping edits (any order) to a text; used by tests and previews. */
+/** Defines the pass-through action unless the profile has it (null: nothing to add). */
+export function passThroughActionEdit(text: string, profile: string): TextEdit | null {
+  const ix = indexToml(text);
+  if (ix.get(['permissions', profile, 'network', 'mitm', 'actions', PASS_THROUGH_ACTION])) return null;
+  return appendAtEnd(text, ix, passThroughBlock(profile, eol(text)));
+}
+
+/** Applies non-overlapping edits to a text; inserts at the same position land in the given order (as in VS Code). */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const ix = indexToml(text);
-  const withOff = edits.map((e) => ({ s: ix.offsetAt(e.range.start), e: ix.offsetAt(e.range.end), t: e.newText })).sort((a, b) => b.s - a.s);
+  const withOff = edits.map((e, i) => ({ i, s: ix.offsetAt(e.range.start), e: ix.offsetAt(e.range.end), t: e.newText })).sort((a, b) => b.s - a.s || b.i - a.i);
   let out = text;
   for (const x of withOff) out = out.slice(0, x.s) + x.t + out.slice(x.e);
   return out;
