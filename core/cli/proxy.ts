@@ -14,16 +14,20 @@ import { parseResolveOverrides } from './resolveOverrides';
 export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requirements FILE] [--profile NAME]
                             [--listen ADDR] [--socks ADDR] [--ca-dir DIR] [--upstream-ca FILE]...
                             [--resolve HOST=IP]... [--audit FILE] [--auth auto|required|off] [--json]
-                            [--dangerously-allow-non-loopback]
+                            [--learn] [--dangerously-allow-non-loopback]
 
 Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
 watched and reloaded; an invalid edit keeps the last good policy. Upstream connections are always
 direct (HTTP(S)_PROXY of this process is ignored). CA dir default: $CODEX_NETPOLICY_HOME/ca or
-~/.codex-netpolicy/ca. --auth auto requires a per-run credential when the policy injects secrets.`;
+~/.codex-netpolicy/ca. --auth auto requires a per-run credential when the policy injects secrets.
+--learn: NOT ENFORCING the allowlist. Requests it would deny go through and are recorded with
+the flag would_deny (feed the --audit file to 'codex-netpolicy suggest'); the denylist, local and
+private addresses, hooked hosts and limited mode stay enforced, no secret is injected, and the
+mode ends with the process. Refused when a managed requirements file is in force.`;
 
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    flags: ['json', 'help', 'dangerously-allow-non-loopback'],
+    flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn'],
     options: ['config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth'],
   });
   if (args.flags.has('help')) {
@@ -41,6 +45,10 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const files = policyFiles(fileOpts);
   const fileList = [files.config, files.requirements].filter((f): f is string => !!f).map((f) => resolve(f));
   if (!files.config) throw new UsageError('no config.toml found (pass --config FILE)');
+  const learn = args.flags.has('learn');
+  // Decision: a managed requirements file means an administrator owns the policy; learning mode
+  // would let a user switch its allowlist off, so it is refused outright.
+  if (learn && files.requirements) throw new UsageError(`--learn is refused while a managed requirements file is in force (${files.requirements})`);
   const overrides = parseResolveOverrides(many(args, 'resolve'));
   const home = netpolicyHome(io.env);
   const print = (e: ProxyEvent): void => io.out(json ? JSON.stringify(e) : describe(e));
@@ -62,6 +70,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
       ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
       env: io.env,
+      ...(learn ? { learn: true } : {}),
     });
   } catch (e) {
     if (e instanceof PolicyInvalidError) {
@@ -85,13 +94,14 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   writeOurState();
   // The state file exists before the listening line, so `env` works as soon as that line is seen.
   if (json) {
-    const listening: ListeningEvent = { event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert };
+    const listening: ListeningEvent = { event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert, ...(learn ? { learning: true } : {}) };
     io.out(JSON.stringify(listening));
   }
   else {
     io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
     io.out(`proxy URL: ${h.proxyUrl}`);
     io.out(`CA certificate: ${h.caCert} (SHA-256 ${h.ca.fingerprintSha256})`);
+    if (learn) io.out('LEARNING MODE: not enforcing the allowlist; would-be denials are let through and flagged would_deny');
   }
   h.events.onEvent(print);
   h.events.onEvent((e) => {
@@ -114,9 +124,9 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
 function describe(e: ProxyEvent): string {
   const t = e.time.slice(11, 23);
   if (e.event === 'decision') {
-    const verdict = e.decision === 'allow' ? 'ALLOW' : 'DENY ';
+    const verdict = e.flag === 'would_deny' ? 'LEARN' : e.decision === 'allow' ? 'ALLOW' : 'DENY ';
     const target = `${e.host}:${e.port}${e.path ?? ''}`;
-    const why = e.decision === 'allow' ? (e.mitm ? 'mitm' : 'allowed') : (e.reason ?? `status ${e.status}`);
+    const why = e.flag === 'would_deny' ? 'would_deny (not_allowed)' : e.decision === 'allow' ? (e.mitm ? 'mitm' : 'allowed') : (e.reason ?? `status ${e.status}`);
     return `${t} ${verdict} ${e.method ?? e.protocol} ${target} ${why}${e.hook ? ` hook=${e.hook}` : ''}`;
   }
   if (e.event === 'policy') {

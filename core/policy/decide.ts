@@ -70,6 +70,8 @@ export interface Decision {
   port: number;
   /** The host needs a DNS check before it can be judged: resolve and call again with `resolution`. */
   needsResolution?: boolean;
+  /** Learning mode: allowed although the allowlist would deny it (core/proxy/learn.ts). */
+  wouldDeny?: boolean;
   /** Internal: the hook that matched, for the proxy to apply its actions. */
   appliedHook?: CompiledHook;
 }

@@ -65,6 +65,7 @@ export class EventLog {
       headers: { strip: [...d.headers.strip], inject: [...d.headers.inject] },
       rule: d.rule ? { file: d.rule.file, line: d.rule.line } : null,
       profile: ctx.profile,
+      ...(d.wouldDeny ? { flag: 'would_deny' as const } : {}),
       mode: ctx.mode,
       ...(ctx.startedAt !== undefined ? { durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100 } : {}),
     };

@@ -11,6 +11,8 @@ export interface ListeningEvent {
   proxyUrl: string;
   /** Absolute path of the CA certificate (PEM). */
   caCert: string;
+  /** Learning mode: allowlist misses are let through (flag `would_deny`); not enforcing. */
+  learning?: boolean;
 }
 
 export interface DecisionEvent {
@@ -37,6 +39,8 @@ export interface DecisionEvent {
   rule: { file: string; line: number } | null;
   profile: string;
   mode: string;
+  /** `would_deny`: let through by learning mode, denied by the allowlist otherwise. */
+  flag?: 'would_deny';
   durationMs?: number;
 }
 

@@ -1,6 +1,7 @@
 // The proxy process: HTTP/1.1 proxy listener (absolute-form + CONNECT), optional SOCKS5,
 // MITM engine, hot reload, events. Plain node:net/http/tls objects created here, so nothing
 // inherits an embedding host's patched agents.
+import { markLearning } from './learn';
 import * as http from 'node:http';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { loadOrCreateCa, type CaHandle } from '../ca';
@@ -36,6 +37,8 @@ export interface ProxyOptions {
   ringSize?: number;
   auditFile?: string;
   env: Record<string, string | undefined>;
+  /** Learning mode (core/proxy/learn.ts): for this process only, never persisted. */
+  learn?: boolean;
 }
 
 export interface ProxyHandle {
@@ -68,7 +71,8 @@ function injectsSecrets(p: CompiledPolicy): boolean {
 export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const first = opts.load();
   if (!first.policy || first.diagnostics.some((d) => d.severity === 'error')) throw new PolicyInvalidError(first);
-  let current: CompiledPolicy = first.policy;
+  const learnMark = (p: CompiledPolicy): CompiledPolicy => (opts.learn ? markLearning(p) : p);
+  let current: CompiledPolicy = learnMark(first.policy);
   const httpAddr = parseListen(opts.listen ?? '127.0.0.1:0', !!opts.allowNonLoopback);
   const socksAddr = opts.socks !== undefined ? parseListen(opts.socks, !!opts.allowNonLoopback) : null;
   const ca = await loadOrCreateCa(opts.caDir);
@@ -150,7 +154,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
         events.policy({ status: 'invalid', profile: current.effective.profile, files: outcome.files, diagnostics: [{ file: outcome.files[0] ?? '', line: 1, col: 1, message: 'this edit injects secrets, but the running proxy has no access credential; restart the proxy to apply it' }] });
         return;
       }
-      current = policy;
+      current = learnMark(policy);
       events.policy({ status: 'loaded', profile: policy.effective.profile, files: outcome.files, diagnostics: [] });
     },
     invalid: (outcome) => {

@@ -75,6 +75,8 @@ export interface ProxyOptions {
   /** Extra --resolve entries beyond TEST_HOSTS=127.0.0.1 */
   resolve?: string[];
   startTimeoutMs?: number;
+  /** More `proxy` arguments (e.g. --learn). */
+  args?: string[];
 }
 
 export interface RunningProxy {
@@ -121,6 +123,7 @@ function proxyArgs(dir: string, opts: ProxyOptions, configPath: string, requirem
   for (const r of opts.resolve ?? []) args.push('--resolve', r);
   if (auditPath) args.push('--audit', auditPath);
   if (opts.auth) args.push('--auth', opts.auth);
+  args.push(...(opts.args ?? []));
   return args;
 }
 
