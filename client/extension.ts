@@ -1,6 +1,7 @@
 // Extension entry: wires the language server, the proxy supervisor, the decision log, the status
 // bar and proxied terminals. Activation stays cheap: the proxy starts only on a command or autoStart.
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DecisionStore } from './logic/decisionStore';
@@ -16,6 +17,7 @@ const actions = () => import('./policyActions');
 const commands = () => import('./commands');
 const caModule = () => import('../core/ca');
 const languageClient = () => import('./languageClient');
+const suggestModule = () => import('./suggestCommand');
 
 let client: LanguageClient | undefined;
 let supervisor: ProxySupervisor | undefined;
@@ -35,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new ProxyStatusBar();
   let info: PolicyInfo = { allowLocalBinding: false, profile: null, secrets: [] };
   let caFingerprint: string | undefined;
+  let learnNextStart = false;
 
   const refreshInfo = async () => {
     try {
@@ -53,7 +56,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const sup = new ProxySupervisor({
     nodePath: process.execPath,
     cliPath: context.asAbsolutePath(join('dist', 'cli.js')),
-    args: () => proxyArgs(),
+    // Learning mode applies to the next start only: any restart (crash, settings, command) enforces again.
+    args: () => {
+      const a = proxyArgs();
+      if (learnNextStart) a.push('--learn');
+      learnNextStart = false;
+      return a;
+    },
     env: () => process.env,
     log,
     onDecision: (e) => {
@@ -170,6 +179,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (sup.state.kind !== 'stopped') await sup.restartNow();
   });
   cmd('selectProfile', async () => (await actions()).selectProfile());
+  cmd('suggestPolicy', async () => (await suggestModule()).suggestPolicyCommand(store.all(), log));
+  cmd('startLearning', async () => {
+    const req = policyPaths().requirements;
+    if (req && existsSync(req)) {
+      void vscode.window.showErrorMessage(`Learning mode is not available: the managed requirements file ${req} is in force.`);
+      return false;
+    }
+    const ok = await vscode.window.showWarningMessage(
+      'Learning mode lets through what the allowlist would deny (logged as would_deny), until the proxy restarts. The denylist, local addresses and hooked hosts stay enforced; no secret is injected.',
+      { modal: true }, 'Start Learning',
+    );
+    if (ok !== 'Start Learning') return false;
+    learnNextStart = true;
+    await sup.stop();
+    return startProxy();
+  });
   cmd('exportDecisionLog', async () => (await commands()).exportCommand(store.all(), undefined, exportSecrets(), version));
 
   context.subscriptions.push(

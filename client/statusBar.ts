@@ -16,7 +16,9 @@ export function statusText(i: StatusInfo): string {
     case 'stopped': return '$(circle-slash) Codex proxy: off';
     case 'starting': return '$(loading~spin) Codex proxy: starting';
     case 'error': return `$(error) Codex proxy: ${i.state.invalidPolicy ? 'invalid policy' : 'error'}`;
-    case 'running': return `$(shield) Codex proxy: ${i.allowed} ✓ ${i.blocked} ✗`;
+    case 'running':
+      if (i.state.listening.learning) return `$(warning) Learning: not enforcing · ${i.allowed} ✓ ${i.blocked} ✗`;
+      return `$(shield) Codex proxy: ${i.allowed} ✓ ${i.blocked} ✗`;
   }
 }
 
@@ -26,6 +28,7 @@ export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
   const s = i.state;
   if (s.kind === 'running') {
     md.appendMarkdown(`**Codex policy proxy** — running\n\n`);
+    if (s.listening.learning) md.appendMarkdown(`$(warning) **Learning: not enforcing the allowlist.** Requests it would deny pass and are logged as \`would_deny\`; restart the proxy to enforce.\n\n`);
     md.appendMarkdown(`| | |\n|---|---|\n| Listen | \`${s.listening.http}\` |\n`);
     if (s.listening.socks) md.appendMarkdown(`| SOCKS5 | \`${s.listening.socks}\` |\n`);
     md.appendMarkdown(`| Proxy URL | \`${redactCredentials(s.listening.proxyUrl)}\` |\n`);
@@ -69,7 +72,8 @@ export class ProxyStatusBar implements vscode.Disposable {
     if (!i) return;
     this.item.text = statusText(i);
     this.item.tooltip = statusTooltip(i);
-    this.item.backgroundColor = i.state.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    const learning = i.state.kind === 'running' && i.state.listening.learning === true;
+    this.item.backgroundColor = i.state.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : learning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 

@@ -7,6 +7,7 @@ import { terminalEnv, type TerminalEnv } from './logic/terminalEnv';
 import type { ListeningEvent } from './logic/events';
 
 export const PROFILE_ID = 'codexNetworkPolicy.proxiedShell';
+export const LEARNING_BANNER = 'Codex policy proxy: LEARNING, not enforcing the allowlist. Requests it would deny pass and are logged as would_deny.';
 
 export interface TerminalContext {
   /** The running proxy, or undefined. */
@@ -36,7 +37,7 @@ export class Terminals implements vscode.Disposable {
           if (!this.ctx.listening()) await this.ctx.ensureRunning();
           const env = await this.env();
           if (!env) throw new Error('The Codex policy proxy is not running. Run "Codex Network Policy: Start Proxy" first.');
-          return new vscode.TerminalProfile({ name: 'Codex proxied', env: env.env, iconPath: new vscode.ThemeIcon('shield') });
+          return new vscode.TerminalProfile({ ...this.naming(), env: env.env, iconPath: new vscode.ThemeIcon('shield') });
         },
       }),
     );
@@ -60,10 +61,16 @@ export class Terminals implements vscode.Disposable {
     return env;
   }
 
+  /** Name and banner: a learning proxy says so in the terminal itself. */
+  private naming(): { name: string; message?: string } {
+    if (!this.ctx.listening()?.learning) return { name: 'Codex proxied' };
+    return { name: 'Codex proxied (LEARNING)', message: `\x1b[30;43m ${LEARNING_BANNER} \x1b[0m\r\n` };
+  }
+
   async openProxiedTerminal(): Promise<vscode.Terminal | undefined> {
     const env = await this.env();
     if (!env) return undefined;
-    const t = vscode.window.createTerminal({ name: 'Codex proxied', env: env.env, iconPath: new vscode.ThemeIcon('shield') });
+    const t = vscode.window.createTerminal({ ...this.naming(), env: env.env, iconPath: new vscode.ThemeIcon('shield') });
     t.show();
     return t;
   }

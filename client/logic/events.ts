@@ -28,7 +28,7 @@ export function parseEventLine(line: string): ProxyEvent {
     case 'listening': {
       const http = str(o.http), proxyUrl = str(o.proxyUrl), caCert = str(o.caCert);
       if (!http || !proxyUrl || !caCert) return errorEvent('proxy "listening" event lacks http, proxyUrl or caCert');
-      return { event: 'listening', http, socks: str(o.socks), proxyUrl, caCert };
+      return { event: 'listening', http, socks: str(o.socks), proxyUrl, caCert, ...(o.learning === true ? { learning: true } : {}) };
     }
     case 'decision': return decisionOf(o);
     case 'policy': {
@@ -58,7 +58,7 @@ function decisionOf(o: Obj): DecisionEvent | ProxyEvent {
     client: str(o.client) ?? 'unknown', mitm: o.mitm === true, hook: str(o.hook), actions: strs(o.actions),
     headers: { strip: strs(headers.strip), inject: strs(headers.inject) },
     rule: rule && str(rule.file) ? { file: str(rule.file)!, line: num(rule.line) ?? 1 } : null,
-    profile: str(o.profile) ?? '', mode: str(o.mode) ?? '', ...(num(o.durationMs) !== null ? { durationMs: num(o.durationMs)! } : {}),
+    profile: str(o.profile) ?? '', mode: str(o.mode) ?? '', ...(o.flag === 'would_deny' ? { flag: 'would_deny' as const } : {}), ...(num(o.durationMs) !== null ? { durationMs: num(o.durationMs)! } : {}),
   };
 }
 

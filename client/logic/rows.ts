@@ -30,11 +30,11 @@ export function hostText(e: DecisionEvent): string {
 export function rowText(e: DecisionEvent): RowText {
   return {
     time: shortTime(e.time),
-    decision: e.decision === 'allow' ? '✓ allow' : '✗ deny',
+    decision: e.flag === 'would_deny' ? '⚠ would deny' : e.decision === 'allow' ? '✓ allow' : '✗ deny',
     method: e.method ?? (e.protocol === 'https_connect' ? 'CONNECT' : e.protocol.startsWith('socks5') ? e.protocol.toUpperCase() : ''),
     host: hostText(e),
     path: e.path ?? '',
-    reason: e.reason ?? (e.decision === 'allow' ? '' : e.proxyError ?? ''),
+    reason: e.reason ?? e.flag ?? (e.decision === 'allow' ? '' : e.proxyError ?? ''),
     hook: e.hook ?? '',
   };
 }
