@@ -1,5 +1,6 @@
 // `codex-netpolicy proxy`: runs the MITM policy proxy until SIGINT/SIGTERM.
 // With --json the first stdout line is the `listening` event, then one event per line.
+import { BROKER_ENV_KEY, parseBrokerSpec, type BrokeredCredential } from '../broker/credentials';
 import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
 import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
@@ -23,7 +24,10 @@ direct (HTTP(S)_PROXY of this process is ignored). CA dir default: $CODEX_NETPOL
 --learn: NOT ENFORCING the allowlist. Requests it would deny go through and are recorded with
 the flag would_deny (feed the --audit file to 'codex-netpolicy suggest'); the denylist, local and
 private addresses, hooked hosts and limited mode stay enforced, no secret is injected, and the
-mode ends with the process. Refused when a managed requirements file is in force.`;
+mode ends with the process. Refused when a managed requirements file is in force.
+Brokered credentials: ${BROKER_ENV_KEY} in the environment (a JSON array of {envVar, hosts, dummy,
+real}, as the extension passes it) makes the proxy swap each dummy for its real value in
+Authorization on TLS-intercepted requests to the bound hosts only.`;
 
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
@@ -46,6 +50,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const fileList = [files.config, files.requirements].filter((f): f is string => !!f).map((f) => resolve(f));
   if (!files.config) throw new UsageError('no config.toml found (pass --config FILE)');
   const learn = args.flags.has('learn');
+  const broker = brokerFromEnv(io.env);
   // Decision: a managed requirements file means an administrator owns the policy; learning mode
   // would let a user switch its allowlist off, so it is refused outright.
   if (learn && files.requirements) throw new UsageError(`--learn is refused while a managed requirements file is in force (${files.requirements})`);
@@ -71,6 +76,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
       env: io.env,
       ...(learn ? { learn: true } : {}),
+      ...(broker.length ? { broker } : {}),
     });
   } catch (e) {
     if (e instanceof PolicyInvalidError) {
@@ -101,6 +107,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
     io.out(`proxy URL: ${h.proxyUrl}`);
     io.out(`CA certificate: ${h.caCert} (SHA-256 ${h.ca.fingerprintSha256})`);
+    for (const c of broker) io.out(`brokered credential: ${c.envVar} → ${c.hosts.join(', ')}`);
     if (learn) io.out('LEARNING MODE: not enforcing the allowlist; would-be denials are let through and flagged would_deny');
   }
   h.events.onEvent(print);
@@ -118,6 +125,16 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** Reads (and removes from this process's env) the brokered credentials; errors never show a value. */
+function brokerFromEnv(env: Record<string, string | undefined>): BrokeredCredential[] {
+  const text = env[BROKER_ENV_KEY];
+  if (text === undefined) return [];
+  delete env[BROKER_ENV_KEY];
+  const parsed = parseBrokerSpec(text);
+  if ('error' in parsed) throw new UsageError(parsed.error);
+  return parsed;
 }
 
 /** One readable line per event. */

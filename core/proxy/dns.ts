@@ -1,6 +1,7 @@
 // DNS for the local-address check: resolve once, judge the answers, then dial exactly those
 // addresses (the connect-time check that defeats DNS rebinding). Fails closed on error/timeout.
 import { learnDecision } from './learn';
+import { brokerDecision } from './broker';
 import { lookup } from 'node:dns';
 import { parseIp } from '../match/address';
 import { normalizeHost, stripZone } from '../match/host';
@@ -49,7 +50,7 @@ export interface CheckedDecision {
  * Overrides are always used for dialing, so test names never reach real DNS.
  */
 export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver, overrides: ResolveOverrides): Promise<CheckedDecision> {
-  const first = learnDecision(policy, req, decide(policy, req));
+  const first = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, req)));
   const h = normalizeHost(host);
   if (!first.needsResolution) {
     const o = overrides.get(h);
@@ -58,6 +59,6 @@ export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest
     return ip ? { decision: first, addresses: ip } : { decision: first };
   }
   const resolution = await resolver.resolve(h);
-  const second = learnDecision(policy, req, decide(policy, { ...req, resolution } as DecisionRequest));
+  const second = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, { ...req, resolution } as DecisionRequest)));
   return { decision: second, ...('addresses' in resolution ? { addresses: resolution.addresses } : {}) };
 }

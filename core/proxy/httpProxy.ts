@@ -1,5 +1,6 @@
 // Plain HTTP through the proxy: absolute-form requests, each judged on its own (keep-alive and
 // pipelined requests included), hop-by-hop headers stripped both ways, bodies streamed.
+import { brokerHeaders } from './broker';
 import * as http from 'node:http';
 import { normalizeHost } from '../match/host';
 import { parseAbsoluteUrl } from '../net/target';
@@ -50,6 +51,7 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
   }
   let out = stripHopByHop(pairs);
   if (d.appliedHook) out = applyActions(out, d.appliedHook.strip, d.appliedHook.inject);
+  out = brokerHeaders(ctx, normalizeHost(host), target.path + (target.query ? `?${target.query}` : ''), out, false);
   if (!out.some(([k]) => k.toLowerCase() === 'host')) out.push(['Host', target.authority]);
   if (checked.addresses && checked.addresses.length === 0) {
     req.resume();

@@ -1,6 +1,7 @@
 // The MITM side of a tunnel: terminate TLS with a leaf for the CONNECT host, run an HTTP/1.1
 // server on the decrypted stream (Decision: ALPN offers http/1.1 only; h2 is not served inside
 // MITM, clients fall back), judge each request, forward over pooled, always-verified TLS.
+import { brokerHeaders } from './broker';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
@@ -91,6 +92,7 @@ export class MitmServer {
     const authority = (t.host.includes(':') ? `[${t.host}]` : t.host) + (t.port === 443 ? '' : `:${t.port}`);
     let out = stripHopByHop(pairs).filter(([k]) => k.toLowerCase() !== 'host');
     if (d.appliedHook) out = applyActions(out, d.appliedHook.strip, d.appliedHook.inject);
+    out = brokerHeaders(ctx, t.host, raw, out, true);
     out.unshift(['Host', authority]);
     const ip = isIpLiteral(t.host);
     const upstream = https.request({

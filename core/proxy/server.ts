@@ -1,6 +1,8 @@
 // The proxy process: HTTP/1.1 proxy listener (absolute-form + CONNECT), optional SOCKS5,
 // MITM engine, hot reload, events. Plain node:net/http/tls objects created here, so nothing
 // inherits an embedding host's patched agents.
+import { attachBroker, brokerSecrets } from './broker';
+import type { BrokeredCredential } from '../broker/credentials';
 import { markLearning } from './learn';
 import * as http from 'node:http';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -37,6 +39,8 @@ export interface ProxyOptions {
   ringSize?: number;
   auditFile?: string;
   env: Record<string, string | undefined>;
+  /** Brokered credentials (core/broker): real values swapped in for dummies on bound hosts. */
+  broker?: readonly BrokeredCredential[];
   /** Learning mode (core/proxy/learn.ts): for this process only, never persisted. */
   learn?: boolean;
 }
@@ -71,7 +75,7 @@ function injectsSecrets(p: CompiledPolicy): boolean {
 export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const first = opts.load();
   if (!first.policy || first.diagnostics.some((d) => d.severity === 'error')) throw new PolicyInvalidError(first);
-  const learnMark = (p: CompiledPolicy): CompiledPolicy => (opts.learn ? markLearning(p) : p);
+  const learnMark = (p: CompiledPolicy): CompiledPolicy => attachBroker(opts.learn ? markLearning(p) : p, opts.broker ?? []);
   let current: CompiledPolicy = learnMark(first.policy);
   const httpAddr = parseListen(opts.listen ?? '127.0.0.1:0', !!opts.allowNonLoopback);
   const socksAddr = opts.socks !== undefined ? parseListen(opts.socks, !!opts.allowNonLoopback) : null;
@@ -82,7 +86,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const audit = opts.auditFile ? new AuditFile(opts.auditFile) : null;
   if (audit) events.onEvent((e) => audit.write(e));
   const mode = opts.auth ?? 'auto';
-  const credential = authRequired(mode, injectsSecrets(current)) ? newCredential() : null;
+  // Brokered credentials count as injected secrets: only our terminals may use the proxy.
+  const credential = authRequired(mode, injectsSecrets(current) || !!opts.broker?.length) ? newCredential() : null;
   const sockets = new Set<{ destroy(): void }>();
   const overrides = opts.overrides ?? new Map();
 
@@ -102,7 +107,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     },
     scrub: (message) => {
       let m = message;
-      for (const s of current.secrets) if (s) m = m.split(s).join('[redacted]');
+      for (const s of [...current.secrets, ...brokerSecrets(current)]) if (s) m = m.split(s).join('[redacted]');
       return m;
     },
   };
