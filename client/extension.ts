@@ -9,6 +9,7 @@ import { ProxySupervisor, type ProxyState } from './proxySupervisor';
 import { ProxyStatusBar } from './statusBar';
 import { Terminals } from './terminals';
 import { DecisionLogPanels } from './panel/decisionPanel';
+import { CredentialBroker } from './broker';
 import { caDirOf, policyPaths, proxyArgs, readSettings, SECTION } from './settings';
 
 // Loaded on first use: the policy engine (zod) and the CA code (node-forge) are most of the bundle's
@@ -38,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   let info: PolicyInfo = { allowLocalBinding: false, profile: null, secrets: [] };
   let caFingerprint: string | undefined;
   let learnNextStart = false;
+  const broker = new CredentialBroker(context.secrets, log);
 
   const refreshInfo = async () => {
     try {
@@ -63,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       learnNextStart = false;
       return a;
     },
-    env: () => process.env,
+    env: () => ({ ...process.env, ...broker.childEnv() }),
     log,
     onDecision: (e) => {
       store.add(e);
@@ -74,7 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const listening = () => (sup.state.kind === 'running' ? sup.state.listening : undefined);
   const terminals = new Terminals(
-    { listening, allowLocalBinding: () => info.allowLocalBinding, profile: () => info.profile, ensureRunning: () => startProxy(), bundleDir: join(context.globalStorageUri.fsPath, 'terminal-env'), log },
+    { listening, allowLocalBinding: () => info.allowLocalBinding, profile: () => info.profile, ensureRunning: () => startProxy(), extraEnv: () => broker.terminalEnv(), bundleDir: join(context.globalStorageUri.fsPath, 'terminal-env'), log },
     context.environmentVariableCollection,
   );
 
@@ -104,7 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   function exportSecrets(): string[] {
     const l = listening();
-    const out = [...info.secrets];
+    const out = [...info.secrets, ...broker.realValues()];
     if (l) {
       try {
         const u = new URL(l.proxyUrl);
@@ -150,13 +152,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showErrorMessage('Codex policy proxy: no config.toml found. Create .codex/config.toml or set codexNetworkPolicy.configPath.');
       return false;
     }
+    await broker.refresh();
     const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Starting Codex policy proxy' }, () => sup.start());
     return s.kind === 'running';
   }
   const cmd = (name: string, f: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(`codexNetworkPolicy.${name}`, f));
   cmd('startProxy', () => startProxy());
   cmd('stopProxy', () => sup.stop());
-  cmd('restartProxy', () => sup.restartNow());
+  cmd('restartProxy', async () => {
+    await broker.refresh();
+    return sup.restartNow();
+  });
+  cmd('storeBrokeredCredential', () => broker.storeCommand());
   cmd('openProxiedTerminal', async () => {
     if (sup.state.kind !== 'running' && !(await startProxy())) return undefined;
     return terminals.openProxiedTerminal();
@@ -207,9 +214,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (['configPath', 'requirementsPath'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) watchPolicyFiles();
-      const restartKeys = ['configPath', 'requirementsPath', 'profile', 'proxy.listen', 'proxy.caDir', 'proxy.auditFile', 'proxy.extraArgs'];
+      const restartKeys = ['broker.enabled', 'broker.credentials', 'configPath', 'requirementsPath', 'profile', 'proxy.listen', 'proxy.caDir', 'proxy.auditFile', 'proxy.extraArgs'];
       if (sup.state.kind !== 'stopped' && restartKeys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
         log.info('Settings changed; restarting the proxy.');
+        await broker.refresh();
         await sup.restartNow();
       }
       if (e.affectsConfiguration(`${SECTION}.proxy.allTerminals`)) await terminals.syncAllTerminals(readSettings().proxy.allTerminals, true);

@@ -17,6 +17,8 @@ export interface TerminalContext {
   profile(): string | null;
   /** Starts the proxy if needed; false when it could not start (the user was told why). */
   ensureRunning(): Promise<boolean>;
+  /** More variables for proxied terminals (brokered credentials' dummies). */
+  extraEnv?(): Record<string, string>;
   bundleDir: string;
   log: vscode.LogOutputChannel;
 }
@@ -47,7 +49,8 @@ export class Terminals implements vscode.Disposable {
   async env(): Promise<TerminalEnv | undefined> {
     const l = this.ctx.listening();
     if (!l) return undefined;
-    const key = `${l.proxyUrl}\n${l.socks}\n${l.caCert}\n${this.ctx.allowLocalBinding()}`;
+    const extra = this.ctx.extraEnv?.() ?? {};
+    const key = `${l.proxyUrl}\n${l.socks}\n${l.caCert}\n${this.ctx.allowLocalBinding()}\n${JSON.stringify(extra)}`;
     if (this.cache?.key === key) return this.cache.env;
     const caCertPem = await readFile(l.caCert, 'utf8');
     const bundle = await buildCaBundle({ dir: this.ctx.bundleDir, caCertPem, env: process.env });
@@ -57,6 +60,7 @@ export class Terminals implements vscode.Disposable {
       caBundlePath: bundle.path, caCertPath: bundle.caCertPath, currentEnv: process.env, profile: this.ctx.profile(), listen: l.http,
     });
     for (const n of env.notes) this.ctx.log.info(`Terminal env: ${n}`);
+    Object.assign(env.env, extra);
     this.cache = { key, env };
     return env;
   }
