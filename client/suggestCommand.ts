@@ -29,8 +29,10 @@ async function eventsText(events: readonly DecisionEvent[]): Promise<string | un
 export function suggestionWorkspaceEdit(uri: vscode.Uri, r: SuggestResult): vscode.WorkspaceEdit {
   const we = new vscode.WorkspaceEdit();
   for (const entry of r.entries) {
+    // VS Code shows entries that need confirmation unchecked: the user ticks what to allow. A new
+    // table or action other entries rely on needs none, so it is applied with any of them.
     const meta: vscode.WorkspaceEditEntryMetadata = {
-      needsConfirmation: true, label: entry.label, description: entry.required ? `${entry.detail} (needed by the entries below)` : entry.detail,
+      needsConfirmation: !entry.required, label: entry.label, description: entry.required ? `${entry.detail} (applied with the entries you tick)` : entry.detail,
     };
     for (const e of entry.edits) {
       const range = new vscode.Range(e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character);
@@ -68,5 +70,11 @@ export async function suggestPolicyCommand(events: readonly DecisionEvent[], log
     return false;
   }
   log.info(`Suggest Policy: ${r.suggestions.length} suggestion(s) for ${r.config} (profile ${r.profile}):\n${r.diff}`);
-  return vscode.workspace.applyEdit(suggestionWorkspaceEdit(vscode.Uri.file(files.config), r), { isRefactoring: true });
+  const uri = vscode.Uri.file(files.config);
+  // Resolves after the preview closes: true when the user applied (some of) the entries.
+  const applied = await vscode.workspace.applyEdit(suggestionWorkspaceEdit(uri, r), { isRefactoring: true });
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
+  // Saving is what makes the running proxy reload; the user chose the entries in the preview.
+  if (applied && doc?.isDirty) await doc.save();
+  return applied;
 }
