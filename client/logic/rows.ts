@@ -79,7 +79,7 @@ function fieldValue(e: DecisionEvent, f: FilterField): string {
   switch (f) {
     case 'host': return hostText(e);
     case 'decision': return e.decision;
-    case 'reason': return `${e.reason ?? ''} ${e.proxyError ?? ''}`;
+    case 'reason': return `${e.reason ?? e.flag ?? ''} ${e.proxyError ?? ''}`;
     case 'hook': return e.hook ?? '';
     case 'method': return e.method ?? rowText(e).method;
     case 'path': return e.path ?? '';

@@ -56,3 +56,15 @@ test('decision store: ring keeps the newest, oldest first; counts survive evicti
   assert.deepEqual([s.allowed, s.blocked, s.size, s.all().length], [0, 0, 0, 0]);
   assert.deepEqual(seen, [1, 2, 3, 4, 5, 'clear']);
 });
+
+test('learning mode: a would_deny event reads as such and filters by reason', async () => {
+  const { parseEventLine } = await import('../../client/logic/events');
+  const parsed = parseEventLine(JSON.stringify({ ...ev({ decision: 'allow', reason: null, hook: null }), flag: 'would_deny' }));
+  assert.ok(parsed.event === 'decision' && parsed.flag === 'would_deny');
+  const r = rowText(parsed as ReturnType<typeof ev>);
+  assert.deepEqual([r.decision, r.reason], ['⚠ would deny', 'would_deny']);
+  assert.equal(matchesFilter(parsed as ReturnType<typeof ev>, parseFilter('reason:would_deny')), true);
+  const listening = parseEventLine('{"event":"listening","http":"127.0.0.1:1","socks":null,"proxyUrl":"http://127.0.0.1:1","caCert":"/c","learning":true}');
+  assert.ok(listening.event === 'listening' && listening.learning === true);
+  assert.equal(rowText(ev()).decision, '✓ allow', 'ordinary events unchanged');
+});
