@@ -11,7 +11,8 @@ import type { Io } from './main';
 export const ENV_HELP = `Usage: codex-netpolicy env [--shell bash|zsh|fish|powershell] [--proxy-url URL] [--ca-dir DIR]
 
 Prints the variables a shell needs to use the running proxy, e.g. eval "$(codex-netpolicy env)".
-The running proxy is found through $CODEX_NETPOLICY_HOME/proxy.json (~/.codex-netpolicy).`;
+The running proxy is found through $CODEX_NETPOLICY_HOME/proxy.json (~/.codex-netpolicy).
+With 'proxy --broker', the brokered variables are printed with their dummy values.`;
 
 export async function runEnv(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, { flags: ['help'], options: ['shell', 'proxy-url', 'ca-dir', 'socks-url'] });
@@ -31,6 +32,7 @@ export async function runEnv(argv: string[], io: Io): Promise<number> {
   let socks: string | null = one(args, 'socks-url') ?? null;
   let caCertPem: string;
   let allowLocalBinding = false;
+  let brokered: Record<string, string> = {};
   if (proxyUrl) {
     const ca = await loadOrCreateCa(resolve(one(args, 'ca-dir') ?? defaultCaDir(io.env)));
     caCertPem = ca.certPem;
@@ -43,6 +45,7 @@ export async function runEnv(argv: string[], io: Io): Promise<number> {
     proxyUrl = state.proxyUrl;
     socks = state.socks ? `socks5h://${state.socks}` : null;
     allowLocalBinding = state.allowLocalBinding;
+    brokered = state.brokered ?? {};
     caCertPem = readFileSync(state.caCert, 'utf8');
   }
   const bundle = await buildCaBundle({ dir: home, caCertPem, env: io.env });
@@ -53,6 +56,7 @@ export async function runEnv(argv: string[], io: Io): Promise<number> {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   for (const n of result.notes) io.err(`# ${n}`);
-  io.out(renderEnv(result.set, shell).replace(/\n$/, ''));
+  // Brokered credentials: the shell gets the dummies; the proxy holds the real values.
+  io.out(renderEnv({ ...result.set, ...brokered }, shell).replace(/\n$/, ''));
   return 0;
 }

@@ -1,6 +1,6 @@
 // `codex-netpolicy proxy`: runs the MITM policy proxy until SIGINT/SIGTERM.
 // With --json the first stdout line is the `listening` event, then one event per line.
-import { BROKER_ENV_KEY, parseBrokerSpec, type BrokeredCredential } from '../broker/credentials';
+import { brokerCredentials, BROKER_ENV_KEY, defaultBindings, dummyEnv, parseBrokerSpec, type BrokeredCredential } from '../broker/credentials';
 import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
 import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
@@ -15,7 +15,8 @@ import { parseResolveOverrides } from './resolveOverrides';
 export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requirements FILE] [--profile NAME]
                             [--listen ADDR] [--socks ADDR] [--ca-dir DIR] [--upstream-ca FILE]...
                             [--resolve HOST=IP]... [--audit FILE] [--auth auto|required|off] [--json]
-                            [--learn] [--dangerously-allow-non-loopback]
+                            [--learn] [--broker [--broker-bind VAR=HOST,...]...]
+                            [--dangerously-allow-non-loopback]
 
 Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
 watched and reloaded; an invalid edit keeps the last good policy. Upstream connections are always
@@ -25,14 +26,18 @@ direct (HTTP(S)_PROXY of this process is ignored). CA dir default: $CODEX_NETPOL
 the flag would_deny (feed the --audit file to 'codex-netpolicy suggest'); the denylist, local and
 private addresses, hooked hosts and limited mode stay enforced, no secret is injected, and the
 mode ends with the process. Refused when a managed requirements file is in force.
-Brokered credentials: ${BROKER_ENV_KEY} in the environment (a JSON array of {envVar, hosts, dummy,
+--broker: brokered credentials from this process's environment (GH_TOKEN, GITHUB_TOKEN,
+OPENAI_API_KEY with their built-in hosts; --broker-bind adds or rebinds a variable to hosts):
+'codex-netpolicy env' then prints dummies for them, and the proxy swaps each dummy for the real
+value in Authorization on TLS-intercepted requests to the bound hosts only.
+For the extension: ${BROKER_ENV_KEY} in the environment (a JSON array of {envVar, hosts, dummy,
 real}, as the extension passes it) makes the proxy swap each dummy for its real value in
 Authorization on TLS-intercepted requests to the bound hosts only.`;
 
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn'],
-    options: ['config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth'],
+    flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn', 'broker'],
+    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth'],
   });
   if (args.flags.has('help')) {
     io.out(PROXY_HELP);
@@ -50,7 +55,9 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const fileList = [files.config, files.requirements].filter((f): f is string => !!f).map((f) => resolve(f));
   if (!files.config) throw new UsageError('no config.toml found (pass --config FILE)');
   const learn = args.flags.has('learn');
-  const broker = brokerFromEnv(io.env);
+  const broker = [...brokerFromEnv(io.env)];
+  if (args.flags.has('broker')) broker.push(...brokerFromFlags(many(args, 'broker-bind'), io.env).filter((c) => !broker.some((b) => b.envVar === c.envVar)));
+  else if (many(args, 'broker-bind').length) throw new UsageError('--broker-bind needs --broker');
   // Decision: a managed requirements file means an administrator owns the policy; learning mode
   // would let a user switch its allowlist off, so it is refused outright.
   if (learn && files.requirements) throw new UsageError(`--learn is refused while a managed requirements file is in force (${files.requirements})`);
@@ -92,7 +99,10 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const h = handle;
   const writeOurState = (): void => {
     try {
-      writeState(home, { pid: process.pid, proxyUrl: h.proxyUrl, socks: h.socks, caCert: h.caCert, allowLocalBinding: h.policy().effective.allowLocalBinding, startedAt: new Date().toISOString() });
+      writeState(home, {
+        pid: process.pid, proxyUrl: h.proxyUrl, socks: h.socks, caCert: h.caCert, allowLocalBinding: h.policy().effective.allowLocalBinding, startedAt: new Date().toISOString(),
+        ...(broker.length ? { brokered: dummyEnv(broker) } : {}),
+      });
     } catch (e) {
       h.events.error(`cannot write ${home}/proxy.json: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -135,6 +145,17 @@ function brokerFromEnv(env: Record<string, string | undefined>): BrokeredCredent
   const parsed = parseBrokerSpec(text);
   if ('error' in parsed) throw new UsageError(parsed.error);
   return parsed;
+}
+
+/** `--broker`: built-in bindings plus `--broker-bind VAR=HOST,…`, real values from this process's env. */
+function brokerFromFlags(binds: string[], env: Record<string, string | undefined>): BrokeredCredential[] {
+  const extra = binds.map((b) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(b.trim());
+    if (!m) throw new UsageError(`--broker-bind must be VAR=HOST[,HOST…], got ${JSON.stringify(b.split('=')[0])}=…`);
+    return { envVar: m[1]!, hosts: m[2]!.split(',').map((h) => h.trim()).filter(Boolean) };
+  });
+  const bindings = [...defaultBindings(env).filter((d) => !extra.some((e) => e.envVar === d.envVar)), ...extra];
+  return brokerCredentials(bindings, (k) => env[k]);
 }
 
 /** One readable line per event. */

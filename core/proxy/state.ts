@@ -12,6 +12,8 @@ export interface ProxyState {
   caCert: string;
   allowLocalBinding: boolean;
   startedAt: string;
+  /** Brokered credentials: variable → dummy (never a real value). */
+  brokered?: Record<string, string>;
 }
 
 /**
@@ -49,7 +51,8 @@ export function readState(home: string): ProxyState | null {
   if (!raw || typeof raw !== 'object') return null;
   const s = raw as Partial<ProxyState>;
   if (typeof s.pid !== 'number' || typeof s.proxyUrl !== 'string' || typeof s.caCert !== 'string') return null;
-  return { pid: s.pid, proxyUrl: s.proxyUrl, socks: typeof s.socks === 'string' ? s.socks : null, caCert: s.caCert, allowLocalBinding: s.allowLocalBinding === true, startedAt: String(s.startedAt ?? '') };
+  const brokered = s.brokered && typeof s.brokered === 'object' ? Object.fromEntries(Object.entries(s.brokered).filter((e): e is [string, string] => typeof e[1] === 'string')) : undefined;
+  return { pid: s.pid, proxyUrl: s.proxyUrl, socks: typeof s.socks === 'string' ? s.socks : null, caCert: s.caCert, allowLocalBinding: s.allowLocalBinding === true, startedAt: String(s.startedAt ?? ''), ...(brokered ? { brokered } : {}) };
 }
 
 /** Whether the process that wrote the state is still alive. */

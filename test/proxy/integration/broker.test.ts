@@ -5,10 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { brokerCredentials, BROKER_ENV_KEY, dummyEnv, encodeBrokerSpec, type BrokeredCredential } from '../../../core/broker/credentials';
 import { curl, nodeFetch } from './clients';
-import { cleanEnv, disposeProxy, startProxy, type RunningProxy } from './harness';
+import { CLI, cleanEnv, disposeProxy, startProxy, type RunningProxy } from './harness';
 import { startUpstreams, type Upstreams } from './upstreams';
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
@@ -156,5 +157,28 @@ describe('brokered credentials: guardrails', () => {
     assert.match(r.stderr, /entry 1 needs envVar, hosts, dummy and real/);
     assertNoReal('stderr', r.stderr + r.stdout);
     r.dir.cleanup();
+  });
+});
+
+describe('brokered credentials from the CLI', () => {
+  test('proxy --broker takes real values from its env; `env` prints only dummies; the bound host gets the real token', async () => {
+    const up = await startUpstreams();
+    const p = await startProxy({ config: POLICY, upstreamCa: [up.https.caCertPath], env: { GH_TOKEN: GH_REAL }, args: ['--broker', '--broker-bind', 'GH_TOKEN=api.github.test'] });
+    try {
+      const env = spawnSync(process.execPath, [CLI, 'env', '--shell', 'bash'], { encoding: 'utf8', env: cleanEnv({ CODEX_NETPOLICY_HOME: p.netpolicyHome }) });
+      assert.equal(env.status, 0, env.stderr);
+      assertNoReal('env output', env.stdout + env.stderr);
+      assertNoReal('state file', readFileSync(join(p.netpolicyHome, 'proxy.json'), 'utf8'));
+      const dummy = /^export GH_TOKEN='?(ghp_[A-Za-z0-9]+)'?$/m.exec(env.stdout)?.[1];
+      assert.ok(dummy && dummy.length === GH_REAL.length, env.stdout);
+      const n = up.https.received.length;
+      const r = await curl(`https://api.github.test:${up.https.port}/user`, { proxy: p.proxyUrl, cacert: p.listening.caCert, headers: [`Authorization: Bearer ${dummy}`, 'x-echo-quiet: 1'] });
+      assert.equal(r.status, 200, r.stderr);
+      assert.equal(up.https.received[n]!.headers.authorization, `Bearer ${GH_REAL}`);
+      assertNoReal('proxy output', p.stdout() + p.stderr() + readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8'));
+    } finally {
+      await disposeProxy(p);
+      await up.close();
+    }
   });
 });
