@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { redactCredentials } from '../core/env';
 import { RestartPolicy } from './logic/backoff';
+import { describeTelemetry } from '../core/telemetry/describe';
 import { eventStream, LineSplitter, type DecisionEvent, type ListeningEvent, type PolicyEvent } from './logic/events';
 import { cleanChildEnv } from './logic/terminalEnv';
 
@@ -110,6 +111,9 @@ export class ProxySupervisor {
           return;
         case 'error':
           this.opts.log.error(`Proxy: ${redactCredentials(e.message)}`);
+          return;
+        case 'telemetry':
+          (e.status === 'failing' || e.dropped > 0 ? this.opts.log.warn : this.opts.log.info).call(this.opts.log, describeTelemetry(e));
           return;
       }
     });

@@ -15,10 +15,21 @@ const common = {
   external: ['vscode'],
 };
 
+// The OpenTelemetry SDK lives in its own bundle, dist/otlp.js, loaded only when OTLP export is
+// configured: cli.js keeps `import('./otlp')` as a runtime require of the sibling file, so the
+// proxy's start-up never parses the SDK.
+const otlpApart = {
+  name: 'otlp-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/otlp$/ }, (args) => (args.importer.endsWith('core/telemetry/attach.ts') ? { path: './otlp.js', external: true } : undefined));
+  },
+};
+
 const entries = [
   { entryPoints: ['client/extension.ts'], outfile: 'dist/client.js' },
   { entryPoints: ['server/main.ts'], outfile: 'dist/server.js' },
-  { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [otlpApart] },
+  { entryPoints: ['core/telemetry/otlp.ts'], outfile: 'dist/otlp.js' },
   // Decision log webview (browser; its CSS import becomes dist/panel.css).
   { entryPoints: ['client/panel/webview/main.ts'], outfile: 'dist/panel.js', platform: 'browser', format: 'iife', target: 'es2022' },
   // Extension-host test suites (run() for @vscode/test-electron and the code-server runner).

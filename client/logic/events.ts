@@ -3,7 +3,7 @@
 
 import type { DecisionEvent, ProxyLine } from '../../core/proxy/protocol';
 
-export type { DecisionEvent, ErrorEvent, ListeningEvent, PolicyEvent } from '../../core/proxy/protocol';
+export type { DecisionEvent, ErrorEvent, ListeningEvent, PolicyEvent, TelemetryEvent } from '../../core/proxy/protocol';
 /** What the extension reads from the proxy: the listening line or an event (core/proxy/protocol). */
 export type ProxyEvent = ProxyLine;
 
@@ -41,6 +41,14 @@ export function parseEventLine(line: string): ProxyEvent {
       };
     }
     case 'error': return { event: 'error', time: str(o.time) ?? nowIso(), message: str(o.message) ?? 'unknown proxy error' };
+    case 'telemetry': {
+      const status = o.status === 'started' || o.status === 'ok' || o.status === 'failing' || o.status === 'stopped' ? o.status : null;
+      if (!status) return errorEvent('proxy "telemetry" event has an unknown status');
+      return {
+        event: 'telemetry', time: str(o.time) ?? nowIso(), status, endpoint: str(o.endpoint) ?? '', protocol: str(o.protocol) ?? '',
+        exported: num(o.exported) ?? 0, dropped: num(o.dropped) ?? 0, queued: num(o.queued) ?? 0, lastError: str(o.lastError),
+      };
+    }
     default: return errorEvent(`proxy wrote an unknown event: ${preview(line)}`);
   }
 }

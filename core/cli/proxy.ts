@@ -7,7 +7,11 @@ import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
 import { ListenError } from '../proxy/listen';
 import { PolicyInvalidError, startProxy, diagnosticsOf } from '../proxy/server';
 import { defaultCaDir, netpolicyHome, removeState, writeState } from '../proxy/state';
-import { many, one, parseArgs, UsageError } from './args';
+import { attachOtlp, policyDigests } from '../telemetry/attach';
+import { OtlpConfigError, otlpConfig, type OtlpConfig } from '../telemetry/config';
+import { describeTelemetry } from '../telemetry/describe';
+import { version } from '../../package.json';
+import { many, one, parseArgs, UsageError, type ParsedArgs } from './args';
 import type { Io } from './main';
 import { formatDiagnostic, loadPolicyFiles, policyFiles } from './policyFiles';
 import { parseResolveOverrides } from './resolveOverrides';
@@ -16,6 +20,7 @@ export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requi
                             [--listen ADDR] [--socks ADDR] [--ca-dir DIR] [--upstream-ca FILE]...
                             [--resolve HOST=IP]... [--audit FILE] [--auth auto|required|off] [--json]
                             [--learn] [--broker [--broker-bind VAR=HOST,...]...]
+                            [--otlp-endpoint URL] [--otlp-protocol http/protobuf|http/json]
                             [--dangerously-allow-non-loopback]
 
 Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
@@ -32,12 +37,17 @@ OPENAI_API_KEY with their built-in hosts; --broker-bind adds or rebinds a variab
 value in Authorization on TLS-intercepted requests to the bound hosts only.
 For the extension: ${BROKER_ENV_KEY} in the environment (a JSON array of {envVar, hosts, dummy,
 real}, as the extension passes it) makes the proxy swap each dummy for its real value in
-Authorization on TLS-intercepted requests to the bound hosts only.`;
+Authorization on TLS-intercepted requests to the bound hosts only.
+
+OpenTelemetry: --otlp-endpoint URL (a Collector's OTLP/HTTP base, e.g. http://127.0.0.1:4318) or
+the standard OTEL_EXPORTER_OTLP_* variables export every decision as a log record and a counter.
+A collector that is down never delays a request; undelivered records are counted ("telemetry"
+events) and the local output (stdout, --audit) stays complete.`;
 
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn', 'broker'],
-    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth'],
+    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol'],
   });
   if (args.flags.has('help')) {
     io.out(PROXY_HELP);
@@ -64,12 +74,17 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const overrides = parseResolveOverrides(many(args, 'resolve'));
   const home = netpolicyHome(io.env);
   const print = (e: ProxyEvent): void => io.out(json ? JSON.stringify(e) : describe(e));
+  const otlp = otlpFromArgs(args, io.env);
+  // Digests of the files behind the last good policy (a rejected reload keeps the old ones).
+  let candidate = policyDigests({});
+  let digests = candidate;
 
   let handle;
   try {
     handle = await startProxy({
       load: () => {
         const r = loadPolicyFiles(fileOpts);
+        candidate = policyDigests({ ...(r.documents.config ? { config: r.documents.config.text } : {}), ...(r.documents.requirements ? { requirements: r.documents.requirements.text } : {}) });
         return { ...(r.policy ? { policy: r.policy } : {}), diagnostics: r.diagnostics, files: fileList };
       },
       watchFiles: fileList,
@@ -97,6 +112,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     throw e;
   }
   const h = handle;
+  digests = candidate;
   const writeOurState = (): void => {
     try {
       writeState(home, {
@@ -122,15 +138,21 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   }
   h.events.onEvent(print);
   h.events.onEvent((e) => {
-    if (e.event === 'policy' && e.status === 'loaded') writeOurState();
+    if (e.event === 'policy' && e.status === 'loaded') {
+      digests = candidate;
+      writeOurState();
+    }
   });
+  const sink = otlp ? await attachOtlp(h.events, otlp, { env: io.env, version, digests: () => digests }) : null;
 
   return new Promise<number>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       removeState(home);
-      h.close().then(() => done(0), () => done(0));
+      h.close()
+        .then(() => sink?.shutdown(OTLP_SHUTDOWN_MS))
+        .then(() => done(0), () => done(0));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -171,5 +193,20 @@ function describe(e: ProxyEvent): string {
     if (e.status === 'loaded') return `${t} policy reloaded (profile ${e.profile})`;
     return `${t} policy INVALID, keeping the last good policy:\n` + e.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n');
   }
+  if (e.event === 'telemetry') return `${t} ${describeTelemetry(e)}`;
   return `${t} error: ${e.message}`;
+}
+
+/** How long a stopping proxy waits for the collector to take what is queued. */
+const OTLP_SHUTDOWN_MS = 3000;
+
+function otlpFromArgs(args: ParsedArgs, env: Record<string, string | undefined>): OtlpConfig | null {
+  const endpoint = one(args, 'otlp-endpoint');
+  const protocol = one(args, 'otlp-protocol');
+  try {
+    return otlpConfig({ ...(endpoint !== undefined ? { endpoint } : {}), ...(protocol !== undefined ? { protocol } : {}) }, env);
+  } catch (e) {
+    if (e instanceof OtlpConfigError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -2,9 +2,9 @@
 // request, SOCKS), kept in a ring buffer and fanned out to listeners (CLI stdout, audit file).
 // Only names ever go in: no header values, no query strings, no credentials.
 import type { Decision } from '../policy/decide';
-import type { DecisionEvent, PolicyEvent, ProxyEvent } from './protocol';
+import type { DecisionEvent, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
-export type { DecisionEvent, PolicyEvent, ErrorEvent, ProxyEvent } from './protocol';
+export type { DecisionEvent, PolicyEvent, ErrorEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
 export interface DecisionContext {
   method: string | null;
@@ -77,6 +77,10 @@ export class EventLog {
 
   policy(e: Omit<PolicyEvent, 'event' | 'time'>): void {
     this.emit({ event: 'policy', time: nowIso(), ...e });
+  }
+
+  telemetry(e: Omit<TelemetryEvent, 'event' | 'time'>): void {
+    this.emit({ event: 'telemetry', time: nowIso(), ...e });
   }
 
   error(message: string): void {

@@ -59,7 +59,23 @@ export interface ErrorEvent {
   message: string;
 }
 
-export type ProxyEvent = DecisionEvent | PolicyEvent | ErrorEvent;
+/** OTLP export status (only with --otlp-endpoint / OTEL_EXPORTER_OTLP_*): at start, when records are dropped or exports fail or recover, at stop. */
+export interface TelemetryEvent {
+  event: 'telemetry';
+  time: string;
+  status: 'started' | 'ok' | 'failing' | 'stopped';
+  /** Logs endpoint without userinfo or query. */
+  endpoint: string;
+  protocol: string;
+  /** Log records the collector accepted. */
+  exported: number;
+  /** Log records lost to a full queue or a failed export (after retries); the local log still has them. */
+  dropped: number;
+  queued: number;
+  lastError: string | null;
+}
+
+export type ProxyEvent = DecisionEvent | PolicyEvent | ErrorEvent | TelemetryEvent;
 
 /** Every line of `proxy --json`: the listening line first, then events. */
 export type ProxyLine = ListeningEvent | ProxyEvent;

@@ -1,0 +1,30 @@
+// Hooks the OTLP exporter onto the proxy's decision event stream as one more sink (beside stdout
+// and the audit file). The SDK is imported here, on demand: a proxy without OTLP never loads it.
+// In the bundle `./otlp` is its own file (dist/otlp.js, see scripts/build.mjs).
+import { createHash } from 'node:crypto';
+import type { EventLog } from '../proxy/events';
+import type { OtlpConfig } from './config';
+import type { OtlpSink } from './otlp';
+
+export interface PolicyDigests {
+  /** SHA-256 over config.toml and requirements.toml together: which effective policy decided. */
+  policy: string;
+  /** SHA-256 of requirements.toml alone (`sha256sum` of the managed file), or '' without one. */
+  requirements: string;
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export function policyDigests(texts: { config?: string; requirements?: string }): PolicyDigests {
+  return {
+    policy: sha256(`config.toml\0${texts.config ?? ''}\0requirements.toml\0${texts.requirements ?? ''}`),
+    requirements: texts.requirements !== undefined ? sha256(texts.requirements) : '',
+  };
+}
+
+export async function attachOtlp(events: EventLog, config: OtlpConfig, opts: { env: Record<string, string | undefined>; version: string; digests: () => PolicyDigests }): Promise<OtlpSink> {
+  const { startOtlpExport } = await import('./otlp');
+  const sink = startOtlpExport({ config, env: opts.env, version: opts.version, digests: opts.digests, report: (s) => events.telemetry(s) });
+  events.onEvent((e) => sink.onEvent(e));
+  return sink;
+}
