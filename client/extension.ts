@@ -214,7 +214,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       if (['configPath', 'requirementsPath'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) watchPolicyFiles();
-      const restartKeys = ['broker.enabled', 'broker.credentials', 'configPath', 'requirementsPath', 'profile', 'proxy.listen', 'proxy.caDir', 'proxy.auditFile', 'proxy.extraArgs'];
+      const restartKeys = ['broker.enabled', 'broker.credentials', 'configPath', 'requirementsPath', 'profile', 'proxy.listen', 'proxy.caDir', 'proxy.auditFile', 'proxy.extraArgs', 'telemetry.otlpEndpoint', 'telemetry.otlpProtocol'];
       if (sup.state.kind !== 'stopped' && restartKeys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
         log.info('Settings changed; restarting the proxy.');
         await broker.refresh();

@@ -16,6 +16,7 @@ export interface Settings {
   extraGlobs: string[];
   syntaxErrors: 'auto' | 'always' | 'never';
   proxy: { listen: string; caDir: string; autoStart: boolean; allTerminals: boolean; auditFile: string; extraArgs: string[] };
+  telemetry: { otlpEndpoint: string; otlpProtocol: string };
 }
 
 export function readSettings(): Settings {
@@ -37,6 +38,7 @@ export function readSettings(): Settings {
       auditFile: s('proxy.auditFile'),
       extraArgs: c.get<string[]>('proxy.extraArgs') ?? [],
     },
+    telemetry: { otlpEndpoint: s('telemetry.otlpEndpoint'), otlpProtocol: s('telemetry.otlpProtocol') },
   };
 }
 
@@ -75,6 +77,8 @@ export function proxyArgs(s: Settings = readSettings()): string[] {
   if (s.profile) args.push('--profile', s.profile);
   args.push('--listen', s.proxy.listen, '--ca-dir', caDirOf(s));
   if (s.proxy.auditFile) args.push('--audit', expandPath(s.proxy.auditFile));
+  if (s.telemetry.otlpEndpoint) args.push('--otlp-endpoint', s.telemetry.otlpEndpoint);
+  if (s.telemetry.otlpProtocol) args.push('--otlp-protocol', s.telemetry.otlpProtocol);
   args.push(...s.proxy.extraArgs);
   return args;
 }

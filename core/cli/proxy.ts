@@ -7,7 +7,7 @@ import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
 import { ListenError } from '../proxy/listen';
 import { PolicyInvalidError, startProxy, diagnosticsOf } from '../proxy/server';
 import { defaultCaDir, netpolicyHome, removeState, writeState } from '../proxy/state';
-import { attachOtlp, policyDigests } from '../telemetry/attach';
+import { prepareOtlp, policyDigests } from '../telemetry/attach';
 import { OtlpConfigError, otlpConfig, type OtlpConfig } from '../telemetry/config';
 import { describeTelemetry } from '../telemetry/describe';
 import { version } from '../../package.json';
@@ -78,6 +78,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   // Digests of the files behind the last good policy (a rejected reload keeps the old ones).
   let candidate = policyDigests({});
   let digests = candidate;
+  const attach = otlp ? await prepareOtlp(otlp, { env: io.env, version, digests: () => digests }) : null;
 
   let handle;
   try {
@@ -143,7 +144,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       writeOurState();
     }
   });
-  const sink = otlp ? await attachOtlp(h.events, otlp, { env: io.env, version, digests: () => digests }) : null;
+  const sink = attach?.(h.events) ?? null;
 
   return new Promise<number>((done) => {
     const stop = (): void => {

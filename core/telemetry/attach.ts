@@ -22,9 +22,14 @@ export function policyDigests(texts: { config?: string; requirements?: string })
   };
 }
 
-export async function attachOtlp(events: EventLog, config: OtlpConfig, opts: { env: Record<string, string | undefined>; version: string; digests: () => PolicyDigests }): Promise<OtlpSink> {
+export type AttachOtlp = (events: EventLog) => OtlpSink;
+
+/** Loads the SDK (before the proxy listens, so a broken install fails the start, not a running proxy). */
+export async function prepareOtlp(config: OtlpConfig, opts: { env: Record<string, string | undefined>; version: string; digests: () => PolicyDigests }): Promise<AttachOtlp> {
   const { startOtlpExport } = await import('./otlp');
-  const sink = startOtlpExport({ config, env: opts.env, version: opts.version, digests: opts.digests, report: (s) => events.telemetry(s) });
-  events.onEvent((e) => sink.onEvent(e));
-  return sink;
+  return (events) => {
+    const sink = startOtlpExport({ config, env: opts.env, version: opts.version, digests: opts.digests, report: (s) => events.telemetry(s) });
+    events.onEvent((e) => sink.onEvent(e));
+    return sink;
+  };
 }
