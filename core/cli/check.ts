@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Io } from './main';
 import { one, parseArgs, UsageError } from './args';
-import { documentKindOf, loadDocument, rangeOf, type LoadedDocument } from '../toml/load';
+import { documentKindOf, loadDocument, rangeOf, type DocumentKind, type LoadedDocument } from '../toml/load';
 import { validateDocuments, type DocumentDiagnostic } from '../validate/documents';
 import type { Range } from '../toml/positions';
 
@@ -28,7 +28,8 @@ export interface CheckedDiagnostic {
   message: string;
 }
 
-function read(file: string): LoadedDocument {
+/** A policy file as a document; a missing or unreadable file is a one-line error naming it. */
+export function readDocument(file: string, kind: DocumentKind = documentKindOf(file)): LoadedDocument {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -36,15 +37,15 @@ function read(file: string): LoadedDocument {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
   }
-  return loadDocument(text, file, documentKindOf(file));
+  return loadDocument(text, file, kind);
 }
 
 /** Diagnostics of every file, with cross-file rules between each config and the requirements. */
 export function checkFiles(files: readonly string[], opts: { requirements?: string; strict?: boolean; env: Record<string, string | undefined> }): CheckedDiagnostic[] {
-  const docs = files.map(read);
+  const docs = files.map((f) => readDocument(f));
   const reqFile = opts.requirements;
   const reqDocs = docs.filter((d) => d.kind === 'requirements');
-  const extra = reqFile && !docs.some((d) => d.file === reqFile) ? read(reqFile) : undefined;
+  const extra = reqFile && !docs.some((d) => d.file === reqFile) ? readDocument(reqFile) : undefined;
   const requirements = extra ?? reqDocs[0];
   const configs = docs.filter((d) => d.kind === 'config');
   const vopts = { strict: opts.strict === true, envHas: (n: string) => !!opts.env[n], fileExists: existsSync };

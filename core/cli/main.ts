@@ -10,6 +10,8 @@ Usage: codex-netpolicy <command> [options]
 Commands:
   explain METHOD URL   What the proxy would do with a request (no traffic is sent)
   check FILE...        Diagnostics for config.toml / requirements.toml files
+  fleet --requirements FILE CONFIG...
+                       What a managed requirements.toml changes for each of many configs
   proxy                Run the MITM policy proxy
   env                  Print the shell environment for a running proxy
   ca                   Print the local CA path and fingerprint
@@ -27,6 +29,7 @@ export interface Io {
 const commands: Record<string, () => Promise<Command>> = {
   explain: async () => runExplain,
   check: async () => (await import('./check')).runCheck,
+  fleet: async () => (await import('./fleet')).runFleet,
   proxy: async () => (await import('./proxy')).runProxy,
   env: async () => (await import('./env')).runEnv,
   ca: async () => (await import('./ca')).runCa,
