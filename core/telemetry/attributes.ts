@@ -88,12 +88,13 @@ function userName(): string | undefined {
 }
 
 /** Resource attributes of the proxy process; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES override them (the SDK's env detector). */
-export function resourceAttributes(version: string, env: Record<string, string | undefined>): Attributes {
+export function resourceAttributes(version: string): Attributes {
   const user = userName();
   return {
     [ATTR_SERVICE_NAME]: 'codex-netpolicy',
     [ATTR_SERVICE_VERSION]: version,
-    'codex.extension.version': env.CODEX_NETPOLICY_EXTENSION_VERSION || version,
+    // The extension and the CLI are one package: the proxy's version is the extension's.
+    'codex.extension.version': version,
     [ATTR_HOST_NAME]: hostname(),
     [ATTR_PROCESS_PID]: process.pid,
     ...(user ? { [ATTR_USER_NAME]: user } : {}),

@@ -45,6 +45,8 @@ class Counters {
   pending = 0;
   failing = false;
   lastError: string | null = null;
+  /** After stop: late export results no longer change the final counts. */
+  closed = false;
 }
 
 class CountingExporter implements LogRecordExporter {
@@ -52,6 +54,7 @@ class CountingExporter implements LogRecordExporter {
 
   export(records: ReadableLogRecord[], done: (r: ExportResult) => void): void {
     this.inner.export(records, (r) => {
+      if (this.c.closed) return done(r);
       this.c.pending -= records.length;
       if (r.code === ExportResultCode.SUCCESS) this.c.exported += records.length;
       else {
@@ -72,8 +75,8 @@ class CountingExporter implements LogRecordExporter {
   }
 }
 
-function resourceOf(version: string, env: Record<string, string | undefined>): Resource {
-  return resourceFromAttributes(resourceAttributes(version, env)).merge(detectResources({ detectors: [envDetector] }));
+function resourceOf(version: string): Resource {
+  return resourceFromAttributes(resourceAttributes(version)).merge(detectResources({ detectors: [envDetector] }));
 }
 
 function logExporter(cfg: OtlpConfig): LogRecordExporter {
@@ -90,7 +93,7 @@ function metricReader(cfg: OtlpConfig): PeriodicExportingMetricReader {
 export function startOtlpExport(opts: OtlpSinkOptions): OtlpSink {
   const { config: cfg, env } = opts;
   const c = new Counters();
-  const resource = resourceOf(opts.version, env);
+  const resource = resourceOf(opts.version);
   const endpoint = redactUrl(logsEndpointOf(cfg, env));
   const status = (state: TelemetryStatus['status']): TelemetryStatus => ({
     status: state, endpoint, protocol: cfg.logsProtocol, exported: c.exported, dropped: c.dropped, queued: c.pending, lastError: c.lastError,
@@ -170,6 +173,7 @@ export function startOtlpExport(opts: OtlpSinkOptions): OtlpSink {
         // Whatever is still queued or in flight now will not reach the collector.
         c.dropped += c.pending;
         c.pending = 0;
+        c.closed = true;
         opts.report(status('stopped'));
       })();
       return closing;
