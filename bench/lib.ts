@@ -1,0 +1,151 @@
+// Process and statistics helpers for the benchmark suite: spawning peers and one-shot tools,
+// waiting for ports, installing missing peers with apt-get, medians and ranges.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export async function waitPort(port: number, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect({ host: '127.0.0.1', port }, () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export interface Proc {
+  child: ChildProcess;
+  /** Resolves with the first stdout line that parses as JSON. */
+  firstJson: Promise<Record<string, unknown>>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** A long-running peer. stdout is always drained (a proxy's event stream must never block it). */
+export function start(cmd: string, args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+  const firstJson = new Promise<Record<string, unknown>>((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    child.stdout!.on('data', (c: Buffer) => {
+      if (done) return;
+      buf += c.toString();
+      for (let i = buf.indexOf('\n'); i >= 0 && !done; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          resolve(JSON.parse(line) as Record<string, unknown>);
+          done = true;
+        } catch { /* not the JSON line yet */ }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${cmd} exited (${code}) before it was ready: ${err.trim().slice(-600)}`)));
+    child.once('error', reject);
+  });
+  firstJson.catch(() => undefined);
+  return {
+    child, firstJson, stderr: () => err,
+    stop: () => new Promise((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => (clearTimeout(timer), r()));
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** Runs a tool to completion and returns the JSON object on its last stdout line. */
+export function runJson(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+    child.once('exit', () => {
+      clearTimeout(timer);
+      const last = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        reject(new Error(`${cmd} ${args.join(' ')}: no JSON result (${err.trim().slice(-400)})`));
+      }
+    });
+  });
+}
+
+/** Wall time of a whole process run, in ms; rejects when it exits with an unexpected code. */
+export function timeProcess(cmd: string, args: string[], okCodes: number[] = [0]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('exit', (code) => (okCodes.includes(code ?? -1) ? resolve(performance.now() - t) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-400)}`))));
+  });
+}
+
+export function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let aptUpdated = false;
+/** Makes `cmd` available, installing the Debian package when it is missing; returns an error text or null. */
+export function ensureApt(cmd: string, pkg: string): string | null {
+  if (has(cmd)) return null;
+  try {
+    if (!aptUpdated) execFileSync('apt-get', ['update', '-qq'], { stdio: 'pipe' });
+    aptUpdated = true;
+    execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'pipe', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    return has(cmd) ? null : `${pkg} installed but ${cmd} not found`;
+  } catch (e) {
+    const err = e as { stderr?: Buffer; message: string };
+    return `apt-get install ${pkg} failed: ${(err.stderr?.toString() || err.message).trim().slice(-300)}`;
+  }
+}
+
+/** Resident set size of a process, in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface Summary { median: number; min: number; max: number; samples: number[] }
+
+export function summarize(xs: readonly number[]): Summary {
+  const f = xs.filter((x) => Number.isFinite(x));
+  return { median: median(f), min: f.length ? Math.min(...f) : NaN, max: f.length ? Math.max(...f) : NaN, samples: [...xs] };
+}

@@ -1,0 +1,78 @@
+// `npm run bench [-- --quick] [-- --only NAME,...]`: every peer, upstream and load generator in its
+// own process; peers alternate A B C A B C … within each round; ratios are taken within a round.
+// Writes bench/results/latest.json and latest.md. Traffic stays on loopback.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { API_NAME, freshName, proxyPolicy, RAW_NAME, upstreamCerts } from './fixtures';
+import { start, type Proc } from './lib';
+import { PEERS, type BenchEnv, type Peer } from './peers';
+import { markdown } from './report';
+import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quick = process.argv.includes('--quick');
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(',') : null;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'cnp-bench-'));
+  const out = join(dir, 'bin');
+  mkdirSync(out);
+  // Bundled once so a load-generator run starts in milliseconds, not via a TS loader.
+  await build({ entryPoints: { loadgen: join(ROOT, 'bench/loadgen.ts'), upstream: join(ROOT, 'bench/upstream.ts') }, outdir: out, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  const certs = upstreamCerts(dir);
+  const secret = 'bench-secret-value';
+  const rounds = quick ? 3 : 5;
+  const upstream: Proc = start(process.execPath, [join(out, 'upstream.js'), '--cert', certs.cert, '--key', certs.key, '--new-hosts', '200'], { BENCH_SECRET: secret });
+  const ports = (await upstream.firstJson) as { https: number; bytes: number; echo: number; fresh: string[] };
+  const policyFile = join(dir, 'policy.toml');
+  writeFileSync(policyFile, proxyPolicy(ports.fresh.length));
+  const names = [`${API_NAME}=127.0.0.1`, `${RAW_NAME}=${RAW_HOST}`, ...ports.fresh.map((t, i) => `${freshName(i)}=${t.split(':')[0]}`)];
+  const env: BenchEnv = { root: ROOT, dir, secret, upstreamCa: certs.ca, policy: policyFile, names };
+
+  const peers = new Map<string, Peer>();
+  const unavailable: Record<string, string> = {};
+  for (const name of ['direct', 'ours', 'mitmproxy', 'squid', 'mockttp', 'tinyproxy']) {
+    try {
+      peers.set(name, await PEERS[name]!(env));
+    } catch (e) {
+      unavailable[name] = e instanceof Error ? e.message : String(e);
+      console.error(`peer ${name} unavailable: ${unavailable[name]}`);
+    }
+  }
+  const ctx: Ctx = { env, quick, rounds, peers, ports, loadgen: join(out, 'loadgen.js'), log: (m) => console.error(m) };
+  const results: ScenarioResult[] = [];
+  try {
+    for (const s of SCENARIOS) {
+      if (only && !only.includes(s.id)) continue;
+      console.error(`== ${s.title}`);
+      try {
+        results.push(await s.run(ctx));
+      } catch (e) {
+        results.push({ id: s.id, title: s.title, unit: '', peers: {}, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  } finally {
+    for (const p of peers.values()) await p.stop();
+    await upstream.stop();
+  }
+  const report = {
+    mode: quick ? 'quick' : 'full', rounds, date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    unavailable, results,
+  };
+  const dest = join(ROOT, 'bench', 'results');
+  mkdirSync(dest, { recursive: true });
+  writeFileSync(join(dest, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(dest, 'latest.md'), markdown(report));
+  console.log(markdown(report));
+}
+
+main().then(() => process.exit(0), (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
