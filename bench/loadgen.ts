@@ -163,7 +163,7 @@ async function keepalive(): Promise<object> {
   for (const s of socks) s.destroy();
   lat.sort((a, b) => a - b);
   const failed = [...failures.values()].reduce((a, b) => a + b, 0);
-  return { requests: lat.length, ok, failed, failures: Object.fromEntries(failures), rps: lat.length / (duration / 1000), p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  return { requests: lat.length, total: i, ok, failed, failures: Object.fromEntries(failures), rps: lat.length / (duration / 1000), p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
 }
 
 async function first(): Promise<object> {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_NAME, freshName, largePolicy, RAW_NAME } from './fixtures';
-import { rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
+import { cpuSeconds, rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
 import type { BenchEnv, Peer } from './peers';
 
 export interface Ctx {
@@ -98,10 +98,23 @@ function keepalive(id: string, conns: number, withAims: boolean) {
     async run(ctx: Ctx): Promise<ScenarioResult> {
       const duration = ctx.quick ? (conns === 8 ? 2 : 1) : (conns === 8 ? 5 : 3);
       const peers = present(ctx, ['ours', 'mitmproxy', 'squid', 'mockttp', 'direct']);
-      const runs = await alternate(ctx, peers, (p) => loadgen(ctx, p, ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', '0.5']));
+      // CPU the proxy process spent per request (all requests, warm-up included): a figure the
+      // other tenants of a shared machine disturb far less than req/s.
+      const runs = await alternate(ctx, peers, async (p) => {
+        const cpu0 = p.pid ? cpuSeconds(p.pid) : NaN;
+        const r = await loadgen(ctx, p, ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', '0.5']);
+        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN };
+      });
       const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {} };
       for (const [name, list] of runs) {
-        result.peers[name] = { value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))), ...failuresOf(list) };
+        result.peers[name] = {
+          value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))),
+          cpuUsPerReq: summarize(list.map((r) => num(r, 'cpuUsPerReq'))), ...failuresOf(list),
+        };
+      }
+      for (const peer of ['mitmproxy', 'squid', 'mockttp']) {
+        const r = ratio(runs, peer, 'ours', 'cpuUsPerReq');
+        if (r) result.ratios![`cpu ${peer}/ours`] = r;
       }
       for (const peer of ['mitmproxy', 'squid', 'mockttp', 'direct']) {
         const r = ratio(runs, 'ours', peer, 'rps');
