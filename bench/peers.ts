@@ -30,13 +30,15 @@ export interface BenchEnv {
   policy: string;
   /** `name=ip` pairs for every bench name (our proxy's --resolve; never real DNS). */
   names: string[];
+  /** The build our proxy and CLI run from (default dist/; --ours-dist measures another build). */
+  dist: string;
 }
 
 const direct = (env: BenchEnv): Peer => ({ name: 'direct', ca: env.upstreamCa, rewrites: false, stop: async () => undefined });
 
 async function ours(env: BenchEnv): Promise<Peer> {
   const home = join(env.dir, 'ours-home');
-  const p = start(process.execPath, [join(env.root, 'dist', 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(home, 'ca'), '--upstream-ca', env.upstreamCa,
+  const p = start(process.execPath, [join(env.dist, 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(home, 'ca'), '--upstream-ca', env.upstreamCa,
     ...env.names.flatMap((n) => ['--resolve', n])],
     { CODEX_NETPOLICY_HOME: home, BENCH_SECRET: env.secret });
   const listening = await p.firstJson;

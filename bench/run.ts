@@ -13,9 +13,14 @@ import { markdown } from './report';
 import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel idle check lsp micro mitm1
+// mitm64), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR.
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(',') : null;
+const distArg = process.argv.indexOf('--ours-dist');
+const dist = distArg > 0 ? process.argv[distArg + 1]! : join(ROOT, 'dist');
+const resultsArg = process.argv.indexOf('--out');
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -32,7 +37,7 @@ async function main(): Promise<void> {
   const policyFile = join(dir, 'policy.toml');
   writeFileSync(policyFile, proxyPolicy(ports.fresh.length));
   const names = [`${API_NAME}=127.0.0.1`, `${RAW_NAME}=${RAW_HOST}`, ...ports.fresh.map((t, i) => `${freshName(i)}=${t.split(':')[0]}`)];
-  const env: BenchEnv = { root: ROOT, dir, secret, upstreamCa: certs.ca, policy: policyFile, names };
+  const env: BenchEnv = { root: ROOT, dir, secret, upstreamCa: certs.ca, policy: policyFile, names, dist };
 
   const peers = new Map<string, Peer>();
   const unavailable: Record<string, string> = {};
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     unavailable, results,
   };
-  const dest = join(ROOT, 'bench', 'results');
+  const dest = resultsArg > 0 ? process.argv[resultsArg + 1]! : join(ROOT, 'bench', 'results');
   mkdirSync(dest, { recursive: true });
   writeFileSync(join(dest, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(dest, 'latest.md'), markdown(report));

@@ -96,13 +96,14 @@ function keepalive(id: string, conns: number, withAims: boolean) {
   return {
     id, title: `MITM keep-alive GET, hook strips + injects, ${conns} connection${conns > 1 ? 's' : ''}`,
     async run(ctx: Ctx): Promise<ScenarioResult> {
-      const duration = ctx.quick ? (conns === 8 ? 2 : 1) : (conns === 8 ? 5 : 3);
+      const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.75) : (conns === 8 ? 5 : 3);
+      const warmup = ctx.quick ? 0.3 : 0.5;
       const peers = present(ctx, ['ours', 'mitmproxy', 'squid', 'mockttp', 'direct']);
       // CPU the proxy process spent per request (all requests, warm-up included): a figure the
       // other tenants of a shared machine disturb far less than req/s.
       const runs = await alternate(ctx, peers, async (p) => {
         const cpu0 = p.pid ? cpuSeconds(p.pid) : NaN;
-        const r = await loadgen(ctx, p, ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', '0.5']);
+        const r = await loadgen(ctx, p, ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', String(warmup)]);
         return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN };
       });
       const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {} };
@@ -142,7 +143,7 @@ const firstRequest = {
   id: 'first', title: 'First request to a new host through MITM (CONNECT + TLS + GET, new leaf)',
   async run(ctx: Ctx): Promise<ScenarioResult> {
     const peers = present(ctx, ['ours', 'mitmproxy', 'squid', 'mockttp', 'direct']);
-    const per = Math.max(3, Math.min(8, Math.floor(ctx.ports.fresh.length / (ctx.rounds * peers.length))));
+    const per = Math.max(3, Math.min(ctx.quick ? 5 : 8, Math.floor(ctx.ports.fresh.length / (ctx.rounds * peers.length))));
     let next = 0;
     const runs = await alternate(ctx, peers, (p) => {
       const hosts = ctx.ports.fresh.map((t, i) => `${freshName(i)}=${t}`).slice(next, next + per);
@@ -163,7 +164,7 @@ const firstRequest = {
 const tunnel = {
   id: 'tunnel', title: 'Raw CONNECT tunnel download (no MITM)',
   async run(ctx: Ctx): Promise<ScenarioResult> {
-    const bytes = ctx.quick ? 256 * 2 ** 20 : 2 ** 30;
+    const bytes = ctx.quick ? 128 * 2 ** 20 : 2 ** 30;
     const peers = present(ctx, ['ours', 'tinyproxy', 'direct']);
     const runs = await alternate(ctx, peers, (p) => loadgen(ctx, p, ['--mode', 'tunnel', '--target', `${RAW_HOST}:${ctx.ports.bytes}`, '--name', RAW_NAME, '--bytes', String(bytes)]));
     const result: ScenarioResult = { id: this.id, title: this.title, unit: 'MB/s', peers: {}, ratios: {}, note: `${bytes / 2 ** 20} MiB per run` };
@@ -225,7 +226,7 @@ const check = {
     const file = join(ctx.env.dir, 'large.toml');
     writeFileSync(file, largePolicy(1000));
     const tools: Record<string, [string, string[]]> = {
-      ours: [process.execPath, [join(ctx.env.root, 'dist', 'cli.js'), 'check', file]],
+      ours: [process.execPath, [join(ctx.env.dist, 'cli.js'), 'check', file]],
       taplo: [join(ctx.env.root, 'node_modules', '.bin', 'taplo'), ['lint', '--no-schema', file]],
     };
     const runs = new Map<string, Record<string, unknown>[]>([['ours', []], ['taplo', []]]);
@@ -248,7 +249,7 @@ const lsp = {
   id: 'lsp', title: 'Language server (stdio): full diagnostics on 10,000 lines / 1,000 hooks; completion on 1,000 lines',
   async run(ctx: Ctx): Promise<ScenarioResult> {
     const list: Record<string, unknown>[] = [];
-    for (let r = 0; r < ctx.rounds; r++) {
+    for (let r = 0; r < (ctx.quick ? 2 : ctx.rounds); r++) {
       list.push(await runJson(process.execPath, ['--import', 'tsx', join(ctx.env.root, 'bench', 'lsp.ts')]).catch((e: unknown) => ({ error: String(e), failed: 1 })));
       ctx.log(`  round ${r + 1}: ${JSON.stringify(list[list.length - 1])}`);
     }
