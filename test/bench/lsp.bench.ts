@@ -4,22 +4,10 @@
 import { performance } from 'node:perf_hooks';
 import { loadDocument } from '../../core/toml/load';
 import { validateDocuments } from '../../core/validate/documents';
+import { largePolicy } from '../../bench/fixtures';
 import { LspSession } from '../lsp/harness';
 
-function policy(hooks: number): string {
-  const out = ['default_permissions = "w"', '[permissions.w]', 'extends = ":workspace"', '[permissions.w.network]', 'enabled = true', '[permissions.w.network.domains]'];
-  for (let i = 0; i < 100; i++) out.push(`"h${i}.example.com" = "allow"`);
-  for (let i = 0; i < hooks; i++) {
-    out.push(`[permissions.w.network.mitm.hooks.hook_${i}]`, `host = "h${i % 100}.example.com"`, `methods = ["GET", "POST"]`,
-      `path_prefixes = ["/api/v${i}/", "pattern:/x/${i}/*"]`, `action = ["act_${i % 50}"]`, 'query = { page = ["1", "pattern:2*"] }');
-  }
-  for (let i = 0; i < 50; i++) {
-    out.push(`[permissions.w.network.mitm.actions.act_${i}]`, 'strip_request_headers = ["authorization", "cookie"]',
-      `[[permissions.w.network.mitm.actions.act_${i}.inject_request_headers]]`, 'name = "x-token"', `secret_env_var = "TOKEN_${i}"`, 'prefix = "Bearer "');
-  }
-  while (out.length < 10_000) out.push(`# filler comment ${out.length}`);
-  return out.join('\n') + '\n';
-}
+const policy = (hooks: number): string => largePolicy(hooks);
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
