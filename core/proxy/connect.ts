@@ -45,14 +45,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   splice(ctx, socket, upstream);
 }
 
-/**
- * Bytes a tunnel direction may hold in the writer's buffer before the reader pauses. pipe()'s
- * 16 KiB stopped and restarted reading on nearly every 64 KiB read (two epoll_ctl calls each);
- * this keeps memory bounded per tunnel while letting bulk transfers stream.
- */
-const TUNNEL_BUFFER_BYTES = 1 << 20;
-
-/** Two-way pump with backpressure; either side closing or idling closes both. */
+/** Two-way pipe with backpressure; either side closing or idling closes both. */
 export function splice(ctx: ProxyContext, a: Socket, b: Socket): void {
   ctx.track(b);
   const close = (): void => {
@@ -64,15 +57,6 @@ export function splice(ctx: ProxyContext, a: Socket, b: Socket): void {
     s.on('error', close);
     s.on('close', close);
   }
-  pump(a, b);
-  pump(b, a);
-}
-
-function pump(from: Socket, to: Socket): void {
-  from.on('data', (chunk: Buffer) => {
-    to.write(chunk);
-    if (to.writableLength > TUNNEL_BUFFER_BYTES) from.pause();
-  });
-  to.on('drain', () => from.resume());
-  from.on('end', () => to.end());
+  a.pipe(b);
+  b.pipe(a);
 }
