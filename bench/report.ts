@@ -7,7 +7,7 @@ interface Report {
   rounds: number;
   date: string;
   durationS: number;
-  machine: { cpus: number; cpu: string; memGiB: number; node: string };
+  machine: { cpus: number; cpu: string; memGiB: number; node: string; loadavg?: number[] };
   unavailable: Record<string, string>;
   results: ScenarioResult[];
 }
@@ -19,7 +19,7 @@ const isSummary = (v: unknown): v is Summary => typeof v === 'object' && v !== n
 export function markdown(r: Report): string {
   const out = [
     `# Benchmark results (${r.mode}, ${r.rounds} rounds)`, '',
-    `${r.date} · ${r.machine.cpus} × ${r.machine.cpu} · ${r.machine.memGiB} GiB · Node ${r.machine.node} · ${r.durationS} s. Loopback only; every peer, upstream and load generator its own process; peers alternate within each round; ratios are per round, then the median (min–max). Values: median (min–max) over rounds.`, '',
+    `${r.date} · ${r.machine.cpus} × ${r.machine.cpu} · ${r.machine.memGiB} GiB · Node ${r.machine.node} · ${r.durationS} s${r.machine.loadavg ? ` · load average at the end ${r.machine.loadavg.join(' / ')} (other jobs shared the machine)` : ''}. Loopback only; every peer, upstream and load generator its own process; peers alternate within each round; ratios are per round, then the median (min–max). Values: median (min–max) over rounds.`, '',
   ];
   const aims = r.results.flatMap((s) => (s.aims ?? []).map((a) => ({ s, a })));
   if (aims.length) {

@@ -1,8 +1,8 @@
 // `npm run bench [-- --quick] [-- --only NAME,...]`: every peer, upstream and load generator in its
 // own process; peers alternate A B C A B C … within each round; ratios are taken within a round.
 // Writes bench/results/latest.json and latest.md. Traffic stays on loopback.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,7 +14,8 @@ import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel idle check lsp micro mitm1
-// mitm64), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR.
+// mitm64), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
+// --merge (replace only the re-measured scenarios in the existing latest.json).
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(',') : null;
@@ -65,13 +66,21 @@ async function main(): Promise<void> {
     for (const p of peers.values()) await p.stop();
     await upstream.stop();
   }
-  const report = {
-    mode: quick ? 'quick' : 'full', rounds, date: new Date().toISOString(), durationS: Math.round((Date.now() - started) / 1000),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    unavailable, results,
-  };
   const dest = resultsArg > 0 ? process.argv[resultsArg + 1]! : join(ROOT, 'bench', 'results');
   mkdirSync(dest, { recursive: true });
+  // --merge: re-measured scenarios replace theirs in the existing latest.json; the rest is kept.
+  const previous = process.argv.includes('--merge') && existsSync(join(dest, 'latest.json')) ? (JSON.parse(readFileSync(join(dest, 'latest.json'), 'utf8')) as { results: ScenarioResult[] }).results : [];
+  const stamp = new Date().toISOString();
+  const merged = previous.map((r) => results.find((n) => n.id === r.id) ?? r);
+  for (const r of results) {
+    if (previous.length) r.note = `${r.note ? `${r.note}; ` : ''}re-measured ${stamp}`;
+    if (!merged.includes(r)) merged.push(r);
+  }
+  const report = {
+    mode: quick ? 'quick' : 'full', rounds, date: stamp, durationS: Math.round((Date.now() - started) / 1000),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((x) => Math.round(x * 10) / 10) },
+    unavailable, results: previous.length ? merged : results,
+  };
   writeFileSync(join(dest, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(dest, 'latest.md'), markdown(report));
   console.log(markdown(report));
