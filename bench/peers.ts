@@ -121,7 +121,14 @@ async function tinyproxy(env: BenchEnv): Promise<Peer> {
 /** Waits for the port, failing early with the peer's stderr when it exits first. */
 async function ready(p: Proc, port: number): Promise<void> {
   const exited = new Promise<never>((_, reject) => p.child.once('exit', (c) => reject(new Error(`exited (${c}): ${p.stderr().trim().slice(-600)}`))));
-  await Promise.race([waitPort(port), exited]);
+  exited.catch(() => undefined);
+  try {
+    // Generous: a loaded machine can take tens of seconds to start Python (mitmproxy) or squid.
+    await Promise.race([waitPort(port, 90_000), exited]);
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
   await sleep(300);
 }
 
