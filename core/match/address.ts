@@ -225,3 +225,59 @@ export function isLocalLiteral(normalizedHost: string): boolean {
   const ip = parseIp(normalizedHost);
   return ip !== null && isNonPublicIp(ip);
 }
+
+// WHATWG URL "IPv4 number": decimal, `0x` hex (`0x` alone is 0) or `0`-prefixed octal.
+function whatwgIpv4Number(part: string): number | null {
+  if (part === '') return null;
+  let radix = 10;
+  let digits = part;
+  if (/^0[xX]/.test(part)) {
+    radix = 16;
+    digits = part.slice(2);
+    if (digits === '') return 0;
+  } else if (part.length > 1 && part[0] === '0') {
+    radix = 8;
+    digits = part.slice(1);
+  }
+  const valid = radix === 16 ? /^[0-9a-fA-F]+$/ : radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!valid.test(digits)) return null;
+  const n = parseInt(digits, radix);
+  return Number.isSafeInteger(n) ? n : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * How WHATWG URL parsing reads a host as IPv4 (`127.1`, `2130706433`, `0x7f.0.0.1`,
+ * `0177.0.0.1`, …): the dotted-quad address; `'invalid'` when the host ends in a number but is
+ * no valid address (URL parsing fails; no resolver answers it); null for an ordinary name.
+ * Expects a normalised host (lower case, trailing dots removed).
+ */
+export function whatwgIpv4(host: string): string | 'invalid' | null {
+  const parts = host.split('.');
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  const last = parts[parts.length - 1]!;
+  if (!/^[0-9]+$/.test(last) && !/^0[xX][0-9a-fA-F]*$/.test(last)) return null;
+  if (parts.length > 4) return 'invalid';
+  const numbers: number[] = [];
+  for (const p of parts) {
+    const n = whatwgIpv4Number(p);
+    if (n === null) return 'invalid';
+    numbers.push(n);
+  }
+  const tail = numbers.pop()!;
+  if (numbers.some((n) => n > 255) || tail >= 256 ** (4 - numbers.length)) return 'invalid';
+  let value = tail;
+  numbers.forEach((n, i) => (value += n * 256 ** (3 - i)));
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
+
+/**
+ * The one place that decides whether a request host is an IP literal, for the proxy and
+ * `explain` alike: the address to judge and dial (zone id dropped) for a Rust literal or any
+ * WHATWG IPv4 spelling, `'invalid'` for a numeric host no parser accepts, null for a name.
+ */
+export function literalAddress(host: string): string | 'invalid' | null {
+  const pct = host.indexOf('%');
+  const bare = pct < 0 ? host : host.slice(0, pct);
+  if (parseIpStrict(bare)) return bare;
+  return pct < 0 ? whatwgIpv4(host) : null;
+}

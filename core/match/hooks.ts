@@ -72,27 +72,53 @@ export function valueMatches(m: ValueMatcher, candidate: string): boolean {
 }
 
 /**
- * Decision (team, reference §4.3 left open): a path with a `.` or `..` segment, raw or encoded
- * (`%2e`; segments also split at `%2f`, `\`, `%5c`), never matches any path matcher, so on a
- * hooked host it is denied. Otherwise paths are matched exactly as sent (no decoding).
- * Decision: one decoding level only (`%252e` is not a dot segment) and `;` parameters are not
- * stripped (`/..;/` is an ordinary segment), matching what the rule names and no more.
+ * Upstream `is_safe_for_authorization` (np/authorization_path.rs, PR #37211): a hook may match
+ * only a path every `/`-separated segment of which is unambiguous — no raw `\`, every `%`
+ * followed by two hex digits, no encoded `%`, `/` or `\` (`%25`, `%2f`, `%5c`, any case), and
+ * no segment made only of one or two dots, raw or `%2e`. Upstream servers may decode or
+ * normalise such a path into another resource after the hook matched.
  */
-export function hasDotSegment(path: string): boolean {
-  if (!/[.%\\]/.test(path)) return false;
-  const decoded = path.replace(/%2e/gi, '.').replace(/%2f|%5c|\\/gi, '/');
-  for (const seg of decoded.split('/')) if (seg === '.' || seg === '..') return true;
-  return false;
+export function isSafeForAuthorization(path: string): boolean {
+  if (!/[.%\\]/.test(path)) return true;
+  for (const segment of path.split('/')) if (!isSafeSegment(segment)) return false;
+  return true;
+}
+
+function isSafeSegment(segment: string): boolean {
+  let dots = 0;
+  let other = false;
+  for (let i = 0; i < segment.length; ) {
+    const c = segment.charCodeAt(i);
+    if (c === 0x2e) {
+      dots++;
+      i++;
+    } else if (c === 0x5c) {
+      return false;
+    } else if (c === 0x25) {
+      const hi = hexValue(segment.charCodeAt(i + 1));
+      const lo = hexValue(segment.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return false;
+      const decoded = (hi << 4) | lo;
+      if (decoded === 0x25 || decoded === 0x2f || decoded === 0x5c) return false;
+      if (decoded === 0x2e) dots++;
+      else other = true;
+      i += 3;
+    } else {
+      other = true;
+      i++;
+    }
+  }
+  return other || (dots !== 1 && dots !== 2);
 }
 
 export function pathMatcherMatches(m: PathMatcher, path: string): boolean {
-  if (hasDotSegment(path)) return false;
+  if (!isSafeForAuthorization(path)) return false;
   return m.kind === 'prefix' ? path.startsWith(m.prefix) : m.glob.test(path);
 }
 
-/** ANY matcher matches the raw path (no query), after the dot-segment refusal. */
+/** ANY matcher matches the raw path (no query), once the path is safe for authorization. */
 export function pathMatches(matchers: readonly PathMatcher[], path: string): boolean {
-  if (hasDotSegment(path)) return false;
+  if (!isSafeForAuthorization(path)) return false;
   for (const m of matchers) {
     if (m.kind === 'prefix' ? path.startsWith(m.prefix) : m.glob.test(path)) return true;
   }

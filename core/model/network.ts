@@ -32,11 +32,11 @@ const valueMatchers = withMeta(z.array(z.string()), {
 
 export const hookTable = strictTable(
   {
-    host: field(z.string(), 'Exact host this hook applies to (no wildcards), normalised like domain patterns. Requests to a host with hooks are decrypted (MITM); a request that matches none of its hooks is **blocked**.'),
+    host: field(z.string(), 'Exact host this hook applies to (no wildcards), normalised like domain patterns. Requests to a host with hooks are decrypted (MITM); a request that matches none of its hooks is **blocked**, and plain `http://` to it is refused (`mitm_required`).'),
     methods: field(stringList, 'HTTP methods this hook matches (case-insensitive). Required, non-empty.'),
     path_prefixes: field(
       stringList,
-      'Paths this hook matches; any one is enough. A plain value or `literal:<x>` is a path prefix; `pattern:<glob>` matches the whole path, where `*` stays within one segment and a whole `**` segment crosses segments. Paths with `.`/`..` segments (also `%2e`-encoded) never match.',
+      'Paths this hook matches; any one is enough. A plain value or `literal:<x>` is a path prefix; `pattern:<glob>` matches the whole path, where `*` stays within one segment and a whole `**` segment crosses segments. Ambiguous paths never match: a `.`/`..` segment (raw or `%2e`), a raw `\\`, an encoded `%`, `/` or `\\` (`%25`, `%2f`, `%5c`), or a broken `%` escape.',
     ),
     query: field(z.record(z.string(), valueMatchers), 'Query parameters that must all be present, each with at least one value matching one of the listed matchers (values are URL-decoded).', { keyLabel: 'query parameter' }),
     headers: field(z.record(z.string(), valueMatchers), 'Request headers that must all be present; an empty list only requires presence, otherwise one value must match.', { keyLabel: 'header name' }),

@@ -1,7 +1,7 @@
 // decide(): what the proxy does with one request — the single judge shared by the proxy,
 // `explain`, and the decision log. Synchronous and allocation-light; DNS is the caller's job
 // (`needsResolution` tells when it is needed) so this stays pure and testable.
-import { isLocalLiteral, isNonPublicAddress, parseIp } from '../match/address';
+import { isLocalLiteral, isNonPublicAddress, literalAddress, parseIp } from '../match/address';
 import { normalizeHost } from '../match/host';
 import { hookMatches, lazyQuery } from '../match/hooks';
 import type { CompiledHook, CompiledPolicy } from './compile';
@@ -119,18 +119,27 @@ export function judgeHost(policy: CompiledPolicy, host: string, resolution: Reso
       return { ok: true, rule: exact };
     }
     if (!parseIp(host)) {
-      if (!resolution) return { ok: 'resolve' };
-      if ('error' in resolution) return { ok: false, reason: 'not_allowed_local', rule: null };
-      if ('addresses' in resolution) {
-        if (resolution.addresses.length === 0) return { ok: false, reason: 'not_allowed_local', rule: null };
+      // A WHATWG IPv4 spelling (`127.1`, `0x7f.0.0.1`) is no Rust literal, so upstream sends it
+      // to the resolver, which reads it as that address: judge the address, with no DNS step.
+      const answer = spelledAddress(host) ?? resolution;
+      if (!answer) return { ok: 'resolve' };
+      if ('error' in answer) return { ok: false, reason: 'not_allowed_local', rule: null };
+      if ('addresses' in answer) {
+        if (answer.addresses.length === 0) return { ok: false, reason: 'not_allowed_local', rule: null };
         // An address we cannot parse counts as local: fail closed.
-        if (resolution.addresses.some((a) => isNonPublicAddress(a) !== false)) return { ok: false, reason: 'not_allowed_local', rule: null };
+        if (answer.addresses.some((a) => isNonPublicAddress(a) !== false)) return { ok: false, reason: 'not_allowed_local', rule: null };
       }
     }
   }
   const allow = policy.allow.matchWithZoneFallback(host);
   if (!allow) return { ok: false, reason: 'not_allowed', rule: null };
   return { ok: true, rule: allow };
+}
+
+function spelledAddress(host: string): Resolution | undefined {
+  const literal = literalAddress(host);
+  if (literal === null) return undefined;
+  return literal === 'invalid' ? { error: 'unresolvable' } : { addresses: [literal] };
 }
 
 /** Whether a host needs a DNS answer before judgement (cheap; lets the proxy skip DNS for denied hosts). */
@@ -189,13 +198,14 @@ function decideHttp(policy: CompiledPolicy, req: Extract<DecisionRequest, { kind
   if (state === 'unrestricted') return allowed('http', host, port, null);
   const h = hostDecision(policy, 'http', host, port, req.resolution);
   if (isDecision(h)) return h;
+  // np/http_proxy.rs http_plain_proxy: a hooked host always needs interception, so absolute-form
+  // requests to it (http:// or https://) are refused before the method guard; hooks run only
+  // inside MITM, and injected secrets never travel over cleartext.
+  const hooks = policy.hooksByHost.get(host);
+  if (hooks) return block('http', host, port, 'mitm_required', 'mode_guard', hooks[0]?.rule.origin ?? null);
   if (policy.effective.mode === 'limited' && !LIMITED_METHODS.has(req.method)) {
     return block('http', host, port, 'method_not_allowed', 'mode_guard', policy.effective.modeOrigin ?? null);
   }
-  // Decision: hooks also judge plain-HTTP requests to a hooked host (upstream only checks them
-  // inside MITM tunnels, which would let `http://` bypass a read-only hook). See docs/semantics.md.
-  const hooks = policy.hooksByHost.get(host);
-  if (hooks) return applyHooks('http', host, port, hooks, req, h.rule);
   return allowed('http', host, port, h.rule?.origin ?? null);
 }
 

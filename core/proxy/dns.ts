@@ -3,8 +3,8 @@
 import { learnDecision } from './learn';
 import { brokerDecision } from './broker';
 import { lookup } from 'node:dns';
-import { parseIp } from '../match/address';
-import { normalizeHost, stripZone } from '../match/host';
+import { literalAddress } from '../match/address';
+import { normalizeHost } from '../match/host';
 import { decide, type Decision, type DecisionRequest, type Resolution } from '../policy/decide';
 import type { CompiledPolicy } from '../policy/compile';
 
@@ -19,9 +19,11 @@ export class Resolver {
   /** Addresses for a host: the override, the literal itself, or a system lookup (all families). */
   resolve(rawHost: string): Promise<Resolution> {
     const host = normalizeHost(rawHost);
+    const literal = literalAddress(host);
+    if (literal === 'invalid') return Promise.resolve({ error: 'unresolvable' });
+    if (literal !== null) return Promise.resolve({ addresses: [literal] });
     const o = this.overrides.get(host);
     if (o !== undefined) return Promise.resolve(o.length ? { addresses: [...o] } : { error: 'unresolvable' });
-    if (parseIp(host)) return Promise.resolve({ addresses: [stripZone(host)] });
     return new Promise((done) => {
       let settled = false;
       const timer = setTimeout(() => {
@@ -53,10 +55,12 @@ export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest
   const first = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, req)));
   const h = normalizeHost(host);
   if (!first.needsResolution) {
+    // Literals (every spelling) are dialled as the address that was judged.
+    const literal = literalAddress(h);
+    if (literal === 'invalid') return { decision: first, addresses: [] };
+    if (literal !== null) return { decision: first, addresses: [literal] };
     const o = overrides.get(h);
-    if (o !== undefined) return { decision: first, addresses: [...o] };
-    const ip = parseIp(h) ? [stripZone(h)] : undefined;
-    return ip ? { decision: first, addresses: ip } : { decision: first };
+    return o !== undefined ? { decision: first, addresses: [...o] } : { decision: first };
   }
   const resolution = await resolver.resolve(h);
   const second = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, { ...req, resolution } as DecisionRequest)));

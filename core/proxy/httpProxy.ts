@@ -7,7 +7,7 @@ import { parseAbsoluteUrl } from '../net/target';
 import { checkBasic } from './access';
 import { clientOf, record, type ProxyContext } from './context';
 import { decideChecked } from './dns';
-import { applyActions, flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
+import { flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
 import { proxyAuthHeaders, sendDecisionText, sendJsonBlock, sendText } from './responses';
 import { CONNECT_TIMEOUT_MS } from './upstream';
 
@@ -28,8 +28,8 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
     req.resume();
     return sendText(res, 400, 'invalid request target');
   }
-  // Decision: absolute-form is for http:// (and ws:// sent as http); https:// must use CONNECT.
-  if (target.scheme !== 'http' && target.scheme !== 'ws') {
+  const tls = target.scheme === 'https' || target.scheme === 'wss';
+  if (!tls && target.scheme !== 'http' && target.scheme !== 'ws') {
     req.resume();
     return sendText(res, 400, `unsupported scheme ${target.scheme}: use CONNECT for TLS`);
   }
@@ -39,19 +39,24 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
   const method = req.method ?? 'GET';
   const policy = ctx.policy();
   const checked = await decideChecked(policy, {
-    kind: 'http', method, host, port: target.port, scheme: 'http', explicitPort: target.explicitPort, path: target.path, query: target.query,
+    kind: 'http', method, host, port: target.port, scheme: tls ? 'https' : 'http', explicitPort: target.explicitPort, path: target.path, query: target.query,
     ...(req.headers.host !== undefined ? { hostHeader: req.headers.host } : {}), headers: lookup,
   }, host, ctx.resolver, ctx.overrides);
   const d = checked.decision;
+  // Decision: absolute-form https:// is judged like http:// (a hooked host gets upstream's
+  // `mitm_required`), but we never originate TLS for it: an allowed one must use CONNECT.
+  if (tls && d.decision === 'allow') {
+    req.resume();
+    return sendText(res, 400, `unsupported scheme ${target.scheme}: use CONNECT for TLS`);
+  }
   record(ctx, d, { method, path: target.path, client: clientOf(req.socket), startedAt: started });
   if (d.decision === 'deny') {
     req.resume();
     if (d.status === 403 && d.reason) return sendJsonBlock(res, d);
     return sendDecisionText(res, d);
   }
-  let out = stripHopByHop(pairs);
-  if (d.appliedHook) out = applyActions(out, d.appliedHook.strip, d.appliedHook.inject);
-  out = brokerHeaders(ctx, normalizeHost(host), target.path + (target.query ? `?${target.query}` : ''), out, false);
+  // Plain HTTP never runs hooks (a hooked host is refused above): nothing is injected in cleartext.
+  const out = brokerHeaders(ctx, normalizeHost(host), target.path + (target.query ? `?${target.query}` : ''), stripHopByHop(pairs), false);
   if (!out.some(([k]) => k.toLowerCase() === 'host')) out.push(['Host', target.authority]);
   if (checked.addresses && checked.addresses.length === 0) {
     req.resume();

@@ -8,7 +8,7 @@ import {
   compileValueMatcher,
   type CompiledHookMatcher,
   findMatchingHook,
-  hasDotSegment,
+  isSafeForAuthorization,
   hookMatches,
   type HookRequest,
   isValidHeaderName,
@@ -85,17 +85,38 @@ test('path matchers: prefix, whole-path glob, errors', () => {
   assert.ok(!bad.ok && bad.error.includes('invalid glob pattern'));
 });
 
-test('dot segments (raw or encoded) never match any path matcher', () => {
-  const dotted = [
-    '/a/../b', '/a/./b', '/..', '/.', '..', '.', '/a/..', '/a/.', '/openai/openai/%2e%2e/codex', '/a/%2E%2e/b', '/a/%2e/b',
-    '/a/.%2e/b', '/a%2f..%2fb', '/a%2F%2e%2e', '/a\\..\\b', '/a%5c..%5cb', '/a%5C.', './a',
+// Every example of upstream np/authorization_path_tests.rs, then our own edge cases.
+const UPSTREAM_SAFE = [
+  '/openai/openai', '/openai/openai/issues/123', '/openai/openai/a..b', '/openai/openai/%20space', '/openai/openai/%E2%9C%93',
+  '/openai/openai/contents/%2Egitignore', '/openai/openai/contents/.%2Egithub', '/openai/openai/%2e%2efoo', '/openai/openai/%2e%2e%2e',
+];
+const UPSTREAM_UNSAFE = [
+  '/openai/openai/../codex', '/openai/openai/./issues', '/openai/openai\\..\\codex', '/openai/openai/%2e%2e/codex',
+  '/openai/openai/%2E%2E/codex', '/openai/openai/%2f..%2fcodex', '/openai/openai/%5c..%5ccodex', '/openai/openai/%252e%252e/codex',
+  '/openai/openai/%', '/openai/openai/%2', '/openai/openai/%zz',
+];
+
+test('isSafeForAuthorization: upstream accepted and rejected paths', () => {
+  for (const p of UPSTREAM_SAFE) assert.equal(isSafeForAuthorization(p), true, p);
+  for (const p of UPSTREAM_UNSAFE) assert.equal(isSafeForAuthorization(p), false, p);
+});
+
+test('ambiguous paths (dot segments, encoded separators, broken escapes) never match any path matcher', () => {
+  const unsafe = [
+    ...UPSTREAM_UNSAFE, '/a/../b', '/a/./b', '/..', '/.', '..', '.', '/a/..', '/a/.', '/a/%2E%2e/b', '/a/%2e/b', '/a/.%2e/b', '/a%2f..%2fb',
+    '/a%2F%2e%2e', '/a%2Fb', '/a%5Cb', '/a%25b', '/a\\b', '/a%5C.', './a', '/a/%2', '/a/%g0', '/a%', '/a/%252e%252e/b',
   ];
-  const clean = ['/a/b', '/a/.b', '/a/b.', '/a/...', '/a/..b', '/a/%2e%2e%2e', '/a/%252e%252e/b', '/.well-known/x', '/a%2eb', ''];
-  for (const p of dotted) assert.equal(hasDotSegment(p), true, p);
-  for (const p of clean) assert.equal(hasDotSegment(p), false, p);
+  const safe = [...UPSTREAM_SAFE, '/a/b', '/a/.b', '/a/b.', '/a/...', '/a/..b', '/a/%2e%2e%2e', '/.well-known/x', '/a%2eb', '', '/', '/a//b', '/%41'];
   const any = paths('/', 'pattern:**');
-  for (const p of dotted) assert.equal(any(p.startsWith('/') ? p : `/${p}`), false, p);
+  const prefix = paths('/openai/openai');
+  for (const p of unsafe) {
+    assert.equal(isSafeForAuthorization(p), false, p);
+    assert.equal(any(p.startsWith('/') ? p : `/${p}`), false, p);
+    assert.equal(prefix(p), false, p);
+  }
+  for (const p of safe) assert.equal(isSafeForAuthorization(p), true, p);
   assert.equal(any('/a/...'), true);
+  for (const p of UPSTREAM_SAFE) assert.equal(prefix(p), true, p);
 });
 
 test('parseQuery: form-urlencoded like Rust form_urlencoded', () => {

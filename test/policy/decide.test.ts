@@ -112,6 +112,28 @@ enabled = true
     assert.equal(d.needsResolution, true);
     assert.equal(decide(p, { kind: 'connect', authority: '127.0.0.1:443' }).needsResolution, undefined);
   });
+  test('every WHATWG IPv4 spelling is judged as its address, with no DNS step', () => {
+    const loopback = ['127.1', '2130706433', '0x7f.0.0.1', '0177.0.0.1', '0x7f000001', '127.0.1', '0x7F.1', '017700000001', '127.1.'];
+    for (const host of loopback) {
+      const d = decide(p, { kind: 'connect', authority: `${host}:443` });
+      assert.equal(d.needsResolution, undefined, host);
+      assert.equal(d.reason, 'not_allowed_local', host);
+      assert.equal(http(p, 'GET', host).reason, 'not_allowed_local', host);
+      assert.equal(decide(p, { kind: 'socks', host, port: 443 }).reason, 'not_allowed_local', host);
+    }
+    for (const host of ['10.1', '167772161', '0xa.0.0.1', '0300.0250.1.1', '169.254.169.254'.replace('169.254', '0xa9.0xfe')]) {
+      assert.equal(connect(p, `${host}:443`).reason, 'not_allowed_local', host);
+    }
+    // A public address in another spelling is judged by the lists (as upstream: no literal
+    // exception, so even an exact entry for its canonical form does not admit a local spelling).
+    assert.equal(connect(p, '134744072:443').decision, 'allow', '8.8.8.8 is public; `*` allows it');
+    assert.equal(decide(p, { kind: 'connect', authority: '127.1:443' }).reason, 'not_allowed_local', '"127.0.0.1" = "allow" does not admit 127.1');
+    // Hosts ending in a number that no parser accepts fail closed.
+    for (const host of ['1.2.3.4.5', '256.1.1.1', '08.0.0.1', 'example.123', '4294967296']) {
+      assert.equal(decide(p, { kind: 'connect', authority: `${host}:443` }).reason, 'not_allowed_local', host);
+    }
+    assert.equal(decide(p, { kind: 'connect', authority: 'internal.example:443' }).needsResolution, true, 'names still need DNS');
+  });
   test('allow_local_binding = true judges local hosts by the lists only', () => {
     const q = policyOf('default_permissions = "w"\n[permissions.w.network]\nenabled = true\nallow_local_binding = true\ndomains = { "*" = "allow" }\n');
     assert.equal(connect(q, 'localhost:3000').decision, 'allow');
@@ -179,10 +201,37 @@ describe('MITM hooks', () => {
     assert.equal(miss.status, 403);
     assert.equal(miss.rule?.line, 8, 'a hook miss points at the host\'s first hook');
   });
-  test('dot segments never match a path rule', () => {
-    for (const path of ['/repos/openai/../x', '/repos/openai/%2e%2e/x', '/repos/openai/%2E%2e/x', '/repos/openai/./x']) {
-      assert.equal(inner(p, 'api.github.com', 'POST', `${path}?state=open`).reason, 'mitm_hook_denied', path);
+  test('ambiguous paths never match a hook: the hooked host denies them (mitm_hook_denied)', () => {
+    const ambiguous = [
+      '/repos/openai/../x', '/repos/openai/%2e%2e/x', '/repos/openai/%2E%2e/x', '/repos/openai/./x', '/repos/openai/%252e%252e/x',
+      '/repos/openai/%2fx', '/repos/openai/%5cx', '/repos/openai/a\\x', '/repos/openai/%25', '/repos/openai/%', '/repos/openai/%2', '/repos/openai/%zz',
+    ];
+    for (const path of ambiguous) {
+      const d = inner(p, 'api.github.com', 'POST', `${path}?state=open`);
+      assert.equal(d.reason, 'mitm_hook_denied', path);
+      assert.deepEqual(d.headers, { strip: [], inject: [] }, path);
     }
+    for (const path of ['/repos/openai/a..b', '/repos/openai/%2e%2efoo', '/repos/openai/%2e%2e%2e', '/repos/openai/%E2%9C%93']) {
+      assert.equal(inner(p, 'api.github.com', 'POST', `${path}?state=open`).hook, 'gh_issues', path);
+    }
+  });
+  test('plain HTTP (http:// or absolute-form https://) to a hooked host: 403 mitm_required, before the method guard', () => {
+    for (const method of ['GET', 'POST']) {
+      for (const scheme of ['http', 'https']) {
+        const d = decide(p, { kind: 'http', method, host: 'api.github.com', port: scheme === 'https' ? 443 : 80, scheme, path: '/repos/openai/x', query: 'state=open', resolution: { assumedPublic: true } });
+        assert.equal(d.decision, 'deny');
+        assert.equal(d.reason, 'mitm_required');
+        assert.equal(d.proxyError, 'blocked-by-mitm-required');
+        assert.equal(d.message, 'MITM required for limited HTTPS.');
+        assert.equal(d.source, 'mode_guard');
+        assert.equal(d.status, 403);
+        assert.equal(d.hook, null);
+        assert.deepEqual(d.headers, { strip: [], inject: [] });
+        assert.equal(d.rule?.line, 8);
+      }
+    }
+    assert.equal(http(p, 'GET', 'registry.npmjs.org').decision, 'allow', 'a host without hooks is forwarded');
+    assert.equal(http(p, 'GET', 'evil.example').reason, 'not_allowed', 'host policy is judged first');
   });
   test('CONNECT inside MITM is 405; Host mismatch is 400', () => {
     assert.equal(inner(p, 'api.github.com', 'CONNECT', '/').status, 405);

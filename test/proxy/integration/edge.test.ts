@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createServer, connect as netConnect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { curl, header, lastBlock, nodeFetch } from './clients';
 import { decisionFor, disposeProxy, fixture, startProxy, tempDir, type RunningProxy, type TempDir } from './harness';
@@ -48,6 +49,57 @@ describe('hooked host edges', () => {
         assert.equal(reached.length, 0, `${path} reached the upstream`);
       }
       assert.ok(!r.all.includes(CANARY));
+    }
+  });
+
+  test('ambiguous paths (upstream authorization_path rules) are a hook miss: 403 blocked-by-mitm-hook, nothing forwarded', async () => {
+    const ambiguous = ['%252e%252e/admin', '%2fadmin', '%5cadmin', 'a%25b', '%zz', '%2', 'a%5c..%5cb', '.%2e/admin', 'a/./b'];
+    for (const rest of ambiguous) {
+      const n = up.https.received.length;
+      const r = await curl(`https://api.github.test:${up.https.port}/repos/myorg/${rest}`, { ...via(), extra: ['--path-as-is'] });
+      assert.equal(r.status, 403, `${rest}: ${r.stderr}`);
+      assert.equal(header(lastBlock(r), 'x-proxy-error'), 'blocked-by-mitm-hook', rest);
+      assert.equal(up.https.received.length, n, `${rest} reached the upstream`);
+      assert.ok(!r.all.includes(CANARY));
+    }
+    const ok = await curl(`https://api.github.test:${up.https.port}/repos/myorg/a..b/%2e%2efoo`, { ...via(), headers: ['x-echo-quiet: 1'], extra: ['--path-as-is'] });
+    assert.equal(ok.status, 200, 'unambiguous dots and escapes still match');
+  });
+
+  test('plain HTTP to a hooked host: 403 blocked-by-mitm-required, recorded, and no byte (no secret) reaches the upstream', async () => {
+    const received: Buffer[] = [];
+    let connections = 0;
+    const canaryUpstream = createServer((s) => {
+      connections++;
+      s.on('data', (c: Buffer) => received.push(c));
+    });
+    await new Promise<void>((r) => canaryUpstream.listen(0, '127.0.0.1', () => r()));
+    const port = (canaryUpstream.address() as AddressInfo).port;
+    try {
+      for (const [host, method] of [['api.github.test', 'GET'], ['api.github.test', 'POST'], ['internal-api.company.test', 'GET']] as const) {
+        const since = proxy.mark();
+        const r = await curl(`http://${host}:${port}/repos/myorg/x`, { proxy: proxy.proxyUrl, method, headers: ['authorization: Bearer client-own'] });
+        assert.equal(r.status, 403, `${host} ${method}`);
+        assert.equal(header(lastBlock(r), 'x-proxy-error'), 'blocked-by-mitm-required');
+        const body = JSON.parse(r.body) as Record<string, unknown>;
+        assert.equal(body.reason, 'mitm_required');
+        assert.equal(body.source, 'mode_guard');
+        assert.equal(body.message, 'MITM required for limited HTTPS.');
+        const d = await decisionFor(proxy, host, since, (e) => e.protocol === 'http');
+        assert.equal(d.reason, 'mitm_required');
+        assert.equal(d.decision, 'deny');
+        assert.ok(!r.all.includes(CANARY));
+      }
+      // https:// sent as absolute-form to the HTTP listener is judged the same way.
+      const url = new URL(proxy.proxyUrl);
+      const auth = url.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}\r\n` : '';
+      const raw = await rawExchange(Number(url.port), `GET https://api.github.test:${port}/repos/myorg/x HTTP/1.1\r\nHost: api.github.test:${port}\r\n${auth}Connection: close\r\n\r\n`);
+      assert.match(raw, /^HTTP\/1\.1 403 /);
+      assert.match(raw, /x-proxy-error: blocked-by-mitm-required/i);
+      assert.equal(connections, 0, 'the proxy never dialled the plain-HTTP upstream');
+      assert.ok(!Buffer.concat(received).toString('latin1').includes(CANARY));
+    } finally {
+      await new Promise<void>((r) => canaryUpstream.close(() => r()));
     }
   });
 
@@ -158,3 +210,15 @@ describe('SOCKS5 listener', () => {
     assert.equal(header(lastBlock(r), 'x-proxy-error'), 'blocked-by-allowlist');
   });
 });
+
+/** One raw request to the proxy; resolves with everything it answered until it closed. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = netConnect(port, '127.0.0.1', () => s.write(request));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    s.setTimeout(10_000, () => s.destroy());
+  });
+}
