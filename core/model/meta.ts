@@ -41,6 +41,11 @@ export function strictTable<S extends z.ZodRawShape>(shape: S, description: stri
   return withMeta(z.strictObject(shape), { description, unknownKeys: 'error', ...extra });
 }
 
+/** A table with named keys whose other keys all follow `rest` (serde `flatten` into a map). */
+export function keyedTable<S extends z.ZodRawShape>(shape: S, rest: z.ZodType, description: string, extra: Omit<FieldMeta, 'description' | 'unknownKeys'> = {}) {
+  return withMeta(z.object(shape).catchall(rest), { description, unknownKeys: 'error', ...extra });
+}
+
 /** A table whose unknown keys Codex ignores: we still report them, as warnings. */
 export function looseTable<S extends z.ZodRawShape>(shape: S, description: string, extra: Omit<FieldMeta, 'description' | 'unknownKeys'> = {}) {
   return withMeta(z.strictObject(shape), { description, unknownKeys: 'warn', ...extra });
@@ -79,7 +84,7 @@ export function unwrap(schema: z.ZodType): z.ZodType {
 }
 
 export type SchemaShape =
-  | { kind: 'object'; shape: Record<string, z.ZodType>; unknownKeys: UnknownKeys }
+  | { kind: 'object'; shape: Record<string, z.ZodType>; unknownKeys: UnknownKeys; rest?: z.ZodType }
   | { kind: 'record'; value: z.ZodType }
   | { kind: 'array'; element: z.ZodType }
   | { kind: 'enum'; values: string[] }
@@ -91,8 +96,12 @@ export function shapeOf(schema: z.ZodType): SchemaShape {
   const s = unwrap(schema);
   const def = s.def as { type: string; [k: string]: unknown };
   switch (def.type) {
-    case 'object':
-      return { kind: 'object', shape: (s as z.ZodObject).shape as Record<string, z.ZodType>, unknownKeys: metaOf(s).unknownKeys ?? 'ignore' };
+    case 'object': {
+      // A catchall schema (other than strict's `never`) types every key the shape does not name.
+      const rest = def.catchall as z.ZodType | undefined;
+      const typed = rest && rest.def.type !== 'never' && rest.def.type !== 'unknown' ? { rest } : {};
+      return { kind: 'object', shape: (s as z.ZodObject).shape as Record<string, z.ZodType>, unknownKeys: metaOf(s).unknownKeys ?? 'ignore', ...typed };
+    }
     case 'record':
       return { kind: 'record', value: (s as z.ZodRecord).valueType as z.ZodType };
     case 'array':
@@ -128,7 +137,7 @@ export function childSchema(schema: z.ZodType, seg: string | number): z.ZodType 
   const sh = shapeOf(schema);
   switch (sh.kind) {
     case 'object':
-      return typeof seg === 'string' ? sh.shape[seg] : undefined;
+      return typeof seg === 'string' ? sh.shape[seg] ?? sh.rest : undefined;
     case 'record':
       return sh.value;
     case 'array':

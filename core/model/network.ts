@@ -25,12 +25,15 @@ export const unixSocketsTable = withMeta(z.record(z.string(), socketPermission),
 });
 
 const stringList = z.array(z.string());
+// Hooks, actions and injected headers ignore unknown keys in Codex's parser (permissions_toml.rs
+// derives no `deny_unknown_fields` for them; only the generated JSON schema is strict), so they
+// are loose tables here; `mitm` itself is strict (NetworkMitmTomlUnchecked denies unknown fields).
 const valueMatchers = withMeta(z.array(z.string()), {
   description:
     'Allowed values; any one matching is enough. A plain value matches exactly; `pattern:<glob>` matches the whole value by glob; `literal:<text>` forces an exact match.',
 });
 
-export const hookTable = strictTable(
+export const hookTable = looseTable(
   {
     host: field(z.string(), 'Exact host this hook applies to (no wildcards), normalised like domain patterns. Requests to a host with hooks are decrypted (MITM); a request that matches none of its hooks is **blocked**, and plain `http://` to it is refused (`mitm_required`).'),
     methods: field(stringList, 'HTTP methods this hook matches (case-insensitive). Required, non-empty.'),
@@ -46,7 +49,7 @@ export const hookTable = strictTable(
   'A MITM hook: which decrypted requests to one host it matches, and the actions applied to them. Hooks for a host are tried in the order written; the first match wins.',
 );
 
-export const injectedHeader = strictTable(
+export const injectedHeader = looseTable(
   {
     name: field(z.string(), 'Header name to set (replaces any value the client sent).'),
     secret_env_var: field(z.string(), 'Environment variable of the **proxy process** holding the secret; read when the policy loads. Exactly one of `secret_env_var` / `secret_file`.'),
@@ -56,7 +59,7 @@ export const injectedHeader = strictTable(
   'A header injected into matching requests, its value read from a secret source. The value never appears in logs or in the decision log.',
 );
 
-export const actionTable = strictTable(
+export const actionTable = looseTable(
   {
     strip_request_headers: field(stringList, 'Request headers removed (all values) before forwarding.'),
     inject_request_headers: field(z.array(injectedHeader), 'Headers set after stripping, with values read from environment variables or files.'),

@@ -1,6 +1,6 @@
 // requirements.toml: admin-managed constraints. Codex silently drops unknown keys here; we warn.
 import { z } from 'zod';
-import { field, looseTable, withMeta } from './meta';
+import { field, keyedTable, looseTable, withMeta } from './meta';
 import { approvalPolicy, approvalsReviewer } from './config';
 import { domainsTable, unixSocketsTable } from './network';
 import { profileTable } from './profile';
@@ -66,6 +66,37 @@ const prefixRule = looseTable(
   'An exec-policy prefix rule.',
 );
 
+// config_requirements.rs RemoteSandboxConfigToml: both keys required, `hostname_patterns` a list.
+const remoteSandboxConfig = looseTable(
+  {
+    hostname_patterns: field(z.array(z.string()), 'Host name globs (`*`, `?`), matched case-insensitively against this machine\'s host name. Must be a list.'),
+    allowed_sandbox_modes: field(z.array(sandboxModeReq), 'Sandbox modes allowed on matching machines (replaces the top-level `allowed_sandbox_modes`).'),
+  },
+  'A per-host override of `allowed_sandbox_modes`.',
+);
+
+const reservedHere = field(z.unknown(), 'Not allowed here: `permissions.filesystem` is not a profile.', {
+  removed: '`permissions.filesystem` is reserved for requirements-level filesystem constraints and cannot define a profile',
+  code: 'requirements-filesystem-profile',
+});
+
+// PermissionsRequirementsToml: `filesystem` is reserved for `deny_read`; other keys are profiles.
+const filesystemRequirements = looseTable(
+  {
+    deny_read: field(z.array(z.string()), 'Paths or globs no profile may read (absolute, or relative to the requirements file\'s directory).'),
+    ...Object.fromEntries(['description', 'extends', 'workspace_roots', 'filesystem', 'network'].map((k) => [k, reservedHere])),
+  },
+  'Requirements-level filesystem constraints. Reserved: `permissions.filesystem` cannot define a profile.',
+);
+
+const managedPermissions = withMeta(
+  keyedTable({ filesystem: field(filesystemRequirements, filesystemRequirements.description ?? '') }, profileTable, ''),
+  {
+    description: 'Managed permission profiles (same shape as config.toml), and `[permissions.filesystem]` filesystem constraints (`deny_read`).',
+    keyLabel: 'profile name',
+  },
+);
+
 export const requirementsSchema = looseTable(
   {
     allowed_approval_policies: field(nonEmptyList(approvalPolicy, 'allowed_approval_policies'), 'Approval policies users may choose; the first is the initial value. Must not be empty.'),
@@ -74,11 +105,11 @@ export const requirementsSchema = looseTable(
       z.array(sandboxModeReq).refine((a) => a.includes('read-only'), { message: "`allowed_sandbox_modes` must include 'read-only'" }),
       'Sandbox classes users may run in. Must include `read-only`.',
     ),
-    remote_sandbox_config: field(z.array(z.record(z.string(), z.unknown())), 'Per-host-name overrides of `allowed_sandbox_modes`.'),
+    remote_sandbox_config: field(z.array(remoteSandboxConfig), 'Per-host-name overrides of `allowed_sandbox_modes`: the first entry whose pattern matches the machine\'s host name replaces them.'),
     allowed_permission_profiles: field(withMeta(z.record(z.string(), z.boolean()), { keyLabel: 'profile name' }), 'Closed allowlist of permission profiles (name → `true`), built-ins included.', { keyLabel: 'profile name' }),
     allowed_permissions: field(z.array(z.string()), 'Older list form of `allowed_permission_profiles`.', { deprecated: 'Older form: prefer `allowed_permission_profiles` (name → true).', code: 'requirements-legacy-key' }),
     default_permissions: field(z.string(), 'Managed default permission profile; must itself be allowed.'),
-    permissions: field(withMeta(z.record(z.string(), profileTable), { keyLabel: 'profile name' }), 'Managed permission profiles (same shape as config.toml), and `[permissions.filesystem]` filesystem constraints (`deny_read`).', { keyLabel: 'profile name' }),
+    permissions: field(managedPermissions, managedPermissions.description ?? '', { keyLabel: 'profile name' }),
     allowed_web_search_modes: field(z.array(z.enum(['disabled', 'cached', 'indexed', 'live'])), 'Web search modes allowed; `disabled` is always allowed; `[]` means only disabled.'),
     enforce_residency: field(z.literal('us'), 'Data residency: only `"us"`.'),
     mcp_servers: field(withMeta(z.record(z.string(), mcpRequirement), { keyLabel: 'server name' }), 'Allowlisted MCP servers; others are disabled.', { keyLabel: 'server name' }),

@@ -85,12 +85,30 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     name = cfg.default_permissions;
     selectedBy = originAt(input.config, ['default_permissions']);
   }
-  if (!name && typeof req?.default_permissions === 'string' && input.requirements) {
-    name = req.default_permissions;
-    selectedBy = originAt(input.requirements, ['default_permissions']);
+  const managedProfiles = table(req?.allowed_permission_profiles);
+  if (managedProfiles) {
+    // config/mod.rs resolve_default_permissions: the user's choice if allowed, else the managed
+    // default, else `:workspace` when both `:workspace` and `:read-only` are allowed.
+    const allowed = (n: string) => managedProfiles[n] === true;
+    const managedDefault = typeof req?.default_permissions === 'string' ? req.default_permissions : undefined;
+    const fallback = managedDefault ?? (allowed(':workspace') && allowed(':read-only') ? ':workspace' : undefined);
+    // No fallback: requirements.toml itself is invalid (reported there); Codex does not start.
+    if (!fallback) return { diagnostics };
+    if (name && !allowed(name)) {
+      const where = typeof selectedBy === 'object' ? selectedBy : undefined;
+      diagnostics.push({
+        path: where ? where.path : ['allowed_permission_profiles'], target: 'value', severity: 'warning', code: 'profile-not-allowed',
+        file: where?.kind ?? 'requirements',
+        message: `Configured value for \`permission_profile\` is disallowed by requirements; falling back from \`${name}\` to required value \`${fallback}\`.`,
+      });
+      name = undefined;
+    }
+    if (!name) {
+      name = fallback;
+      if (input.requirements) selectedBy = originAt(input.requirements, managedDefault ? ['default_permissions'] : ['allowed_permission_profiles', fallback]);
+    }
   }
   const legacySandbox = typeof cfg?.sandbox_mode === 'string' ? (cfg.sandbox_mode as string) : undefined;
-  const managedProfiles = table(req?.allowed_permission_profiles);
   if (legacySandbox && !managedProfiles && !input.profile) {
     // Legacy sandbox settings win over profiles (config-schema.md A.1).
     const legacy: Record<string, BuiltinProfile> = { 'read-only': ':read-only', 'workspace-write': ':workspace', 'danger-full-access': ':danger-full-access' };
@@ -102,23 +120,6 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     selectedBy = input.config ? originAt(input.config, ['sandbox_mode']) : 'default';
   }
   if (!name) name = ':read-only';
-
-  // A managed allowlist of profiles: a disallowed choice falls back to the managed default (or first allowed).
-  if (managedProfiles) {
-    const allowed = Object.entries(managedProfiles).filter(([, v]) => v === true).map(([k]) => k);
-    if (!allowed.includes(name)) {
-      const fallback = typeof req?.default_permissions === 'string' && allowed.includes(req.default_permissions) ? req.default_permissions : allowed[0];
-      const where = typeof selectedBy === 'object' ? selectedBy : undefined;
-      diagnostics.push({
-        path: where ? where.path : ['allowed_permission_profiles'], target: 'value', severity: 'warning', code: 'profile-not-allowed',
-        file: where?.kind ?? 'requirements',
-        message: `Configured value for \`default_permissions\` is disallowed by requirements: \`${name}\` is not in allowed_permission_profiles; falling back to ${fallback ? `\`${fallback}\`` : 'no profile'}.`,
-      });
-      if (!fallback) return { diagnostics };
-      name = fallback;
-      if (input.requirements) selectedBy = originAt(input.requirements, ['allowed_permission_profiles', fallback]);
-    }
-  }
 
   const selectorPath = typeof selectedBy === 'object' ? selectedBy : undefined;
   const selectorDiag = (code: string, message: string): PolicyDiagnostic => ({

@@ -8,6 +8,8 @@ import { normalizeHost } from '../match/host';
 import { compilePathMatcher, compileValueMatcher, validateHeaderName } from '../match/hooks';
 
 const isValidHeaderName = (name: string): boolean => validateHeaderName(name).ok;
+// RFC 9110 `token` (tchar+), what the http crate accepts as a method.
+const isHttpToken = (m: string): boolean => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(m);
 import { normalizeDomainKey } from '../policy/domainKey';
 import type { PathSegment } from '../toml/positions';
 
@@ -86,7 +88,15 @@ function checkHook(name: string, hook: Record<string, unknown>, base: PathSegmen
   if (Array.isArray(hook.methods)) {
     if (hook.methods.length === 0) err([...base, 'methods'], 'value', 'mitm-methods-empty', 'match.methods must not be empty');
     hook.methods.forEach((m, i) => {
-      if (typeof m === 'string' && !m.trim()) err([...base, 'methods', i], 'value', 'mitm-methods-empty', 'methods must not contain empty entries');
+      if (typeof m !== 'string') return;
+      if (!m.trim()) err([...base, 'methods', i], 'value', 'mitm-methods-empty', 'methods must not contain empty entries');
+      else if (!isHttpToken(m.trim())) {
+        // Decision: upstream accepts any text here, but a method that is no HTTP token
+        // (RFC 9110 tchar) can never match a request: it is a mistake, reported at the entry.
+        const split = m.split(/[\s,]+/).filter(Boolean);
+        err([...base, 'methods', i], 'value', 'mitm-method-invalid', `method ${JSON.stringify(m)} is not an HTTP token (RFC 9110), so it never matches a request${split.length > 1 && split.every(isHttpToken) ? '; list each method as its own entry' : ''}`,
+          split.length > 1 && split.every(isHttpToken) ? { split } : undefined);
+      }
     });
   }
   if (Array.isArray(hook.path_prefixes)) {
@@ -146,8 +156,9 @@ function checkAction(name: string, action: Record<string, unknown>, base: PathSe
     const p = [...base, 'inject_request_headers', i];
     const bad = (sub: PathSegment[], target: 'key' | 'value', code: string, message: string) =>
       emit({ path: [...p, ...sub], target, severity: 'error', code, message: `invalid network.mitm.actions.${name}.inject_request_headers[${i}]: ${message}` });
-    if (typeof entry.name !== 'string') emit({ path: p, target: 'key', severity: 'error', code: 'mitm-hook-missing-field', message: `missing field \`name\` in network.mitm.actions.${name}.inject_request_headers[${i}]` });
-    else if (!isValidHeaderName(entry.name)) bad(['name'], 'value', 'mitm-header-name-invalid', `invalid header name \`${entry.name}\``);
+    // `name` defaults to "" upstream (serde default), which then fails as a header name.
+    if (!('name' in entry)) bad([], 'key', 'mitm-header-name-missing', 'invalid header name "": invalid HTTP header name (`name` is missing)');
+    else if (typeof entry.name === 'string' && !isValidHeaderName(entry.name)) bad(['name'], 'value', 'mitm-header-name-invalid', `invalid header name \`${entry.name}\``);
     const hasEnv = 'secret_env_var' in entry;
     const hasFile = 'secret_file' in entry;
     if (hasEnv === hasFile) bad([], 'key', 'mitm-secret-source', 'expected exactly one of secret_env_var or secret_file');

@@ -1,6 +1,7 @@
 // Rules over permission profiles as a whole: names, `extends` chains, and action references,
 // which Codex checks after the chain is merged (so a hook may use a parent's action).
 import type { PolicyDiagnostic } from '../diagnostics';
+import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
 import type { PathSegment } from '../toml/positions';
 
@@ -22,14 +23,15 @@ export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) =
     for (const name of Object.keys(table(doc?.value?.permissions) ?? {})) {
       if (name.startsWith(':')) {
         once({ path: ['permissions', name], target: 'key', severity: 'error', code: 'profile-reserved-name', file: doc!.kind,
-          message: `permission profile \`${name}\` uses the reserved built-in prefix \`:\`` });
+          message: `permissions profile \`${name}\` uses a reserved built-in profile prefix` });
       }
       if (doc!.kind === 'requirements' && name !== 'filesystem' && configNames.has(name)) {
         once({ path: ['permissions', name], target: 'key', severity: 'error', code: 'profile-managed-collision', file: 'requirements',
-          message: `managed permission profile \`${name}\` collides with a profile of the same name in config.toml` });
+          message: `requirements.toml permissions profile \`${name}\` conflicts with a config-defined profile of the same name` });
       }
     }
   }
+  checkAllowlistCatalog(input, once);
   // The selected profile (default_permissions, sandbox_mode, requirements fallback).
   const selected = resolveProfile({ ...input, profile: undefined });
   selected.diagnostics.forEach(once);
@@ -57,5 +59,24 @@ export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) =
         });
       });
     }
+  }
+}
+
+/**
+ * config/mod.rs: every allowlisted profile must be a built-in or defined (config.toml profiles
+ * plus managed ones). Checked against the config it governs; a requirements file seen alone
+ * only warns, because each user's config.toml may define the profile.
+ */
+function checkAllowlistCatalog(input: ResolveInput, emit: (d: PolicyDiagnostic) => void): void {
+  const allowed = table(input.requirements?.value?.allowed_permission_profiles);
+  if (!allowed) return;
+  const defined = availableProfiles(input);
+  for (const name of Object.keys(allowed)) {
+    if (BUILTIN_PROFILES.includes(name as BuiltinProfile) || defined.has(name)) continue;
+    emit({
+      path: ['allowed_permission_profiles', name], target: 'key', severity: input.config ? 'error' : 'warning', code: 'requirements-profile-undefined', file: 'requirements',
+      message: `requirements.toml allowed_permission_profiles refers to undefined profile \`${name}\`${input.config ? '' : ' (unless every user\'s config.toml defines it)'}`,
+      data: { profile: name },
+    });
   }
 }

@@ -37,24 +37,51 @@ export function checkRequirements(req: Record<string, unknown>, emit: (d: Policy
       });
     });
   }
-  const perms = table(req.permissions);
-  const fs = table(perms?.filesystem);
-  if (fs) {
-    for (const key of Object.keys(fs)) {
-      if (key !== 'deny_read') {
-        emit({ path: ['permissions', 'filesystem', key], target: 'key', severity: 'error', code: 'requirements-filesystem-profile',
-          message: '`permissions.filesystem` is reserved for filesystem constraints (`deny_read`) and cannot define a profile' });
+  checkManagedDefault(req, emit);
+  if (Array.isArray(req.remote_sandbox_config)) {
+    req.remote_sandbox_config.forEach((raw, i) => {
+      const entry = table(raw);
+      if (!entry) return;
+      for (const key of ['hostname_patterns', 'allowed_sandbox_modes']) {
+        if (!(key in entry)) emit({ path: ['remote_sandbox_config', i], target: 'key', severity: 'error', code: 'requirements-missing-field', message: `missing field \`${key}\``, data: { field: key } });
       }
-    }
-  }
-  const defaultProfile = req.default_permissions;
-  const allowed = table(req.allowed_permission_profiles);
-  if (typeof defaultProfile === 'string' && allowed && allowed[defaultProfile] !== true) {
-    emit({ path: ['default_permissions'], target: 'value', severity: 'error', code: 'requirements-default-not-allowed',
-      message: `managed default profile \`${defaultProfile}\` is not allowed by \`allowed_permission_profiles\`` });
+    });
   }
   const rules = table(req.rules);
   if (rules && Array.isArray(rules.prefix_rules)) checkPrefixRules(rules.prefix_rules, emit);
+}
+
+/** config/mod.rs validate_required_permission_profile_catalog, with Codex's wording. */
+function checkManagedDefault(req: Record<string, unknown>, emit: (d: PolicyDiagnostic) => void): void {
+  const defaultProfile = req.default_permissions;
+  const allowed = table(req.allowed_permission_profiles);
+  if (!allowed) {
+    if (defaultProfile !== undefined) {
+      emit({ path: ['default_permissions'], target: 'key', severity: 'error', code: 'requirements-default-without-allowlist',
+        message: 'requirements.toml default_permissions requires allowed_permission_profiles',
+        data: { insert: `allowed_permission_profiles = { ${tomlKey(String(defaultProfile))} = true }` } });
+    }
+    return;
+  }
+  const isAllowed = (n: string) => allowed[n] === true;
+  if (typeof defaultProfile !== 'string') {
+    if (defaultProfile === undefined && !(isAllowed(':workspace') && isAllowed(':read-only'))) {
+      const first = Object.keys(allowed).find(isAllowed);
+      emit({ path: ['allowed_permission_profiles'], target: 'key', severity: 'error', code: 'requirements-default-missing',
+        message: 'requirements.toml default_permissions must be set unless allowed_permission_profiles allows both `:workspace` and `:read-only`',
+        ...(first ? { data: { insert: `default_permissions = ${JSON.stringify(first)}` } } : {}) });
+    }
+    return;
+  }
+  if (!isAllowed(defaultProfile)) {
+    emit({ path: ['default_permissions'], target: 'value', severity: 'error', code: 'requirements-default-not-allowed',
+      message: `requirements.toml default_permissions \`${defaultProfile}\` must be allowed by allowed_permission_profiles` });
+  }
+}
+
+/** A TOML key: bare when it can be, else quoted. */
+function tomlKey(k: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k);
 }
 
 function checkPrefixRules(list: unknown[], emit: (d: PolicyDiagnostic) => void): void {

@@ -54,6 +54,10 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
   for (const [k, v] of Object.entries(obj)) {
     const child = sh.shape[k];
     const keyPath = [...path, k];
+    if (!child && sh.rest) {
+      walkKeys(sh.rest, v, keyPath, out, opts);
+      continue;
+    }
     if (!child) {
       if (sh.unknownKeys === 'ignore') continue;
       const candidates = known.filter((n) => !metaOf(sh.shape[n]!).removed && !(k in obj && n === k));

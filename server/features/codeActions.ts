@@ -1,6 +1,6 @@
 // Quick fixes for the analysis' own diagnostics (code + path + data, never a message parse):
 // legacy lists → maps, missing action, removed `mitm.enabled`, empty action, closest known key or
-// value, and the old `none` permission → `deny`.
+// value, the old `none` permission → `deny`, split methods, and the managed `default_permissions`.
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver/node';
 import { rangeOf, type LoadedDocument } from '../../core/toml/load';
 import type { DocumentDiagnostic } from '../../core/validate/documents';
@@ -8,7 +8,7 @@ import type { DocumentAnalysis, FeatureRegistration } from '../context';
 import { legacyListFixes, targetOfLegacy } from './legacyFix';
 import { keyText } from './model';
 import { segmentRange, stringContentRange } from './references';
-import { deleteNode, insertLinesAfter, lineCount } from './textEdits';
+import { at, deleteNode, insertLinesAfter, lineCount } from './textEdits';
 
 export const NOOP_STRIP = 'strip_request_headers = ["proxy-authorization"]';
 
@@ -105,8 +105,20 @@ export function fixesFor(a: DocumentAnalysis, d: DocumentDiagnostic): Fix[] {
       const value = actual === 'none' && values.includes('deny') ? 'deny' : typeof data.suggestion === 'string' ? data.suggestion : undefined;
       return value ? [replaceValueFix(doc, d, value)].filter((f): f is Fix => !!f) : [];
     }
+    case 'mitm-method-invalid': return [splitMethodsFix(doc, d)].filter((f): f is Fix => !!f);
+    case 'requirements-default-missing':
+    case 'requirements-default-without-allowlist':
+      return typeof data.insert === 'string' ? [{ title: `Add \`${data.insert}\``, edits: [{ range: at(0, 0), newText: `${data.insert}\n` }], preferred: true }] : [];
     default: return [];
   }
+}
+
+/** `methods = ["GET POST"]` → `methods = ["GET", "POST"]`. */
+function splitMethodsFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | undefined {
+  const split = Array.isArray(d.data?.split) ? (d.data.split as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  const range = doc.index.get(d.path)?.valueRange;
+  if (!range || split.length < 2) return undefined;
+  return { title: `Split into ${split.map((m) => `"${m}"`).join(', ')}`, edits: [{ range, newText: split.map((m) => JSON.stringify(m)).join(', ') }], preferred: true };
 }
 
 export function codeActionsFor(a: DocumentAnalysis, uri: string, range: Range, lspDiagnostics: readonly Diagnostic[]): CodeAction[] {

@@ -181,6 +181,28 @@ describe('quick fixes', () => {
     assert.ok(!codesAfter(fixed, 'config').includes('invalid-value'));
   });
 
+  it('splits a methods entry that holds several methods into one entry each', async () => {
+    const text = '[permissions.w.network.mitm.hooks.h]\nhost = "a.com"\nmethods = ["GET, POST"] # both\npath_prefixes = ["/"]\naction = ["x"]\n';
+    const { uri, actions, diags } = await fixes(text);
+    assert.ok(diags.some((d) => d.code === 'mitm-method-invalid'));
+    const fix = actions.find((a) => a.title === 'Split into "GET", "POST"');
+    assert.ok(fix, actions.map((a) => a.title).join('\n'));
+    const fixed = apply(text, uri, fix);
+    assert.equal(fixed, text.replace('"GET, POST"', '"GET", "POST"'));
+    assert.ok(!codesAfter(fixed, 'config').includes('mitm-method-invalid'));
+  });
+
+  it('adds the managed default_permissions that requirements.toml needs', async () => {
+    const text = '# managed\nallowed_permission_profiles = { "locked" = true, ":read-only" = true }\n\n[permissions.locked]\ndescription = "x"\n';
+    const { uri, actions, diags } = await fixes(text, 'requirements');
+    assert.ok(diags.some((d) => d.code === 'requirements-default-missing'));
+    const fix = actions.find((a) => a.title === 'Add `default_permissions = "locked"`');
+    assert.ok(fix, actions.map((a) => a.title).join('\n'));
+    const fixed = apply(text, uri, fix);
+    assert.equal(fixed, `default_permissions = "locked"\n${text}`);
+    assert.deepEqual(codesAfter(fixed, 'requirements').filter((c) => c.startsWith('requirements-default')), []);
+  });
+
   it('offers nothing outside the requested range', async () => {
     const text = '[permissions.w.network]\nenabled = true\n\n\nallowed_domains = ["a.com"]\n';
     const uri = uriFor('config');
