@@ -60,10 +60,18 @@ const prefixRule = looseTable(
   {
     pattern: field(z.array(z.record(z.string(), z.unknown())), 'Tokens: `{ token = "…" }` or `{ any_of = [...] }`.'),
     decision: field(z.enum(['prompt', 'forbidden', 'allow']), '`prompt` or `forbidden` (`allow` is not allowed in requirements).'),
-    justification: field(z.string(), 'Why this rule exists (non-blank).'),
-    reviewer: field(z.string(), 'Reviewer (only with `decision = "prompt"`).'),
+    justification: field(z.string(), 'Why this rule exists. Optional; when present it must not be blank.'),
+    reviewer: field(z.string(), 'Not read by the newest Codex (requirements_exec_policy.rs has no `reviewer`); older drafts paired it with `decision = "prompt"`.'),
   },
   'An exec-policy prefix rule.',
+);
+
+const windowsRequirements = looseTable(
+  {
+    allowed_sandbox_implementations: field(nonEmptyList(z.enum(['elevated', 'unelevated']), 'windows.allowed_sandbox_implementations'), 'Windows sandbox implementations users may run (`elevated`, `unelevated`). Must not be empty.'),
+    sandbox_private_desktop: field(z.boolean(), 'Exact value imposed on `windows.sandbox_private_desktop`.'),
+  },
+  'Windows sandbox constraints.',
 );
 
 // config_requirements.rs RemoteSandboxConfigToml: both keys required, `hostname_patterns` a list.
@@ -127,7 +135,7 @@ export const requirementsSchema = looseTable(
     additional_developer_instructions: field(z.string(), 'Managed instructions added to the prompt.'),
     auto_review: field(z.record(z.string(), z.unknown()), 'Auto-review (`required_on_models`, `ignore_rules`).'),
     models: field(z.record(z.string(), z.unknown()), 'Model defaults (`new_thread`).'),
-    windows: field(z.record(z.string(), z.unknown()), 'Windows sandbox constraints.'),
+    windows: field(windowsRequirements, windowsRequirements.description ?? ''),
     marketplaces: field(z.record(z.string(), z.unknown()), 'Plugin marketplace constraints.'),
     allowed_login_methods: field(z.array(z.enum(['chatgpt', 'api'])), 'Login methods allowed.'),
     allowed_chatgpt_workspaces: field(z.array(z.string()), 'ChatGPT workspaces allowed.'),

@@ -84,30 +84,41 @@ function tomlKey(k: string): string {
   return /^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k);
 }
 
+// requirements_exec_policy.rs `to_policy`, with its wording (every problem, not just the first).
 function checkPrefixRules(list: unknown[], emit: (d: PolicyDiagnostic) => void): void {
   const base: PathSegment[] = ['rules', 'prefix_rules'];
   const bad = (path: PathSegment[], target: 'key' | 'value', message: string) =>
     emit({ path, target, severity: 'error', code: 'requirements-rules-invalid', message: `invalid rules in requirements: ${message}` });
-  if (list.length === 0) bad(base, 'value', '`prefix_rules` must not be empty');
+  if (list.length === 0) bad(base, 'value', 'rules prefix_rules cannot be empty');
   list.forEach((raw, i) => {
     const rule = table(raw);
     if (!rule) return;
     const p = [...base, i];
-    if (!Array.isArray(rule.pattern) || rule.pattern.length === 0) bad([...p, 'pattern'], 'value', 'a rule must have a non-empty `pattern`');
-    else {
+    const at = `rules prefix_rule at index ${i}`;
+    if (typeof rule.justification === 'string' && !rule.justification.trim()) bad([...p, 'justification'], 'value', `${at} has an empty justification`);
+    if (!('pattern' in rule)) emit({ path: p, target: 'key', severity: 'error', code: 'requirements-missing-field', message: 'missing field `pattern`', data: { field: 'pattern' } });
+    else if (Array.isArray(rule.pattern) && rule.pattern.length === 0) bad([...p, 'pattern'], 'value', `${at} has an empty pattern`);
+    else if (Array.isArray(rule.pattern)) {
       rule.pattern.forEach((tok, j) => {
         const t = table(tok);
-        if (!t) return;
-        const hasToken = 'token' in t;
-        const hasAny = 'any_of' in t;
-        if (hasToken === hasAny) bad([...p, 'pattern', j], 'value', 'each pattern token needs exactly one of `token` or `any_of`');
-        else if (hasToken && (typeof t.token !== 'string' || !t.token)) bad([...p, 'pattern', j], 'value', 'empty `token`');
-        else if (hasAny && (!Array.isArray(t.any_of) || t.any_of.length === 0 || t.any_of.some((x) => typeof x !== 'string' || !x))) bad([...p, 'pattern', j], 'value', 'empty `any_of` or an empty alternative');
+        const reason = t && tokenProblem(t);
+        if (reason) bad([...p, 'pattern', j], 'value', `${at} has an invalid pattern token at index ${j}: ${reason}`);
       });
     }
-    if (!('decision' in rule)) bad(p, 'key', 'missing `decision`');
-    else if (rule.decision === 'allow') bad([...p, 'decision'], 'value', '`decision = "allow"` is not allowed in requirements; use `prompt` or `forbidden`');
-    if ('reviewer' in rule && rule.decision !== 'prompt') bad([...p, 'reviewer'], 'key', '`reviewer` is only allowed with `decision = "prompt"`');
-    if (typeof rule.justification !== 'string' || !rule.justification.trim()) bad('justification' in rule ? [...p, 'justification'] : p, 'value', 'a rule needs a non-blank `justification`');
+    if (!('decision' in rule)) bad(p, 'key', `${at} is missing a decision`);
+    else if (rule.decision === 'allow') {
+      bad([...p, 'decision'], 'value', `${at} has decision 'allow', which is not permitted in requirements.toml: Codex merges these rules with other config and uses the most restrictive result (use 'prompt' or 'forbidden')`);
+    }
   });
+}
+
+function tokenProblem(t: Record<string, unknown>): string | undefined {
+  const hasToken = t.token !== undefined;
+  const hasAny = t.any_of !== undefined;
+  if (hasToken && hasAny) return 'set either token or any_of, not both';
+  if (!hasToken && !hasAny) return 'set either token or any_of';
+  if (hasToken) return typeof t.token === 'string' && !t.token.trim() ? 'token cannot be empty' : undefined;
+  if (!Array.isArray(t.any_of)) return undefined;
+  if (t.any_of.length === 0) return 'any_of cannot be empty';
+  return t.any_of.some((x) => typeof x === 'string' && !x.trim()) ? 'any_of cannot include empty tokens' : undefined;
 }

@@ -34,8 +34,9 @@ function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean
 function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: PolicyDiagnostic[], opts: SchemaCheckOptions): void {
   const sh = shapeOf(schema);
   if (sh.kind === 'union') {
-    // Walk the first option whose shape fits the value, so nested unknown keys are still found.
-    const fit = sh.options.find((o) => fits(shapeOf(o), value));
+    // Walk the option that fits the value best (fewest keys it does not know; the first on a
+    // tie), so `{ match = "regex", expression }` is not judged by the `exact` form's keys.
+    const fit = bestFit(sh.options, value);
     if (fit) walkKeys(fit, value, path, out, opts);
     return;
   }
@@ -84,6 +85,26 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
     }
     walkKeys(child, v, keyPath, out, opts);
   }
+}
+
+function bestFit(options: readonly z.ZodType[], value: unknown): z.ZodType | undefined {
+  let best: z.ZodType | undefined;
+  let bestMisses = Infinity;
+  for (const o of options) {
+    const sh = shapeOf(o);
+    if (!fits(sh, value)) continue;
+    const misses = sh.kind === 'object' && !sh.rest ? Object.keys(value as object).filter((k) => !(k in sh.shape) || !literalAccepts(sh.shape[k]!, (value as Record<string, unknown>)[k])).length : 0;
+    if (misses < bestMisses) {
+      best = o;
+      bestMisses = misses;
+    }
+  }
+  return best;
+}
+
+function literalAccepts(schema: z.ZodType, v: unknown): boolean {
+  const sh = shapeOf(schema);
+  return sh.kind !== 'scalar' || sh.type !== 'literal' || sh.literal === v;
 }
 
 function fits(sh: SchemaShape, value: unknown): boolean {
