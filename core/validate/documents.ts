@@ -4,6 +4,7 @@ import type { PolicyDiagnostic } from '../diagnostics';
 import { configSchema } from '../model/config';
 import { requirementsSchema } from '../model/requirements';
 import type { LoadedDocument } from '../toml/load';
+import { checkFilesystemTable } from './filesystem';
 import { checkNetworkTable } from './network';
 import { checkProfiles } from './profiles';
 import { checkRequirements } from './requirements';
@@ -38,6 +39,8 @@ export function validateDocuments(config: LoadedDocument | undefined, requiremen
     for (const [name, body] of Object.entries(table(value.permissions) ?? {})) {
       const net = table(table(body)?.network);
       if (net) checkNetworkTable(net, ['permissions', name, 'network'], emit);
+      const fs = doc.kind === 'requirements' && name === 'filesystem' ? undefined : table(table(body)?.filesystem);
+      if (fs) checkFilesystemTable(fs, ['permissions', name, 'filesystem'], emit);
     }
     if (doc.kind === 'requirements') checkRequirements(value, emit);
     checkInlineSecrets(doc, emit);

@@ -111,3 +111,24 @@ describe('hooks, actions and injected headers', () => {
     assert.deepEqual(diags(undefined, NET('').replace('methods = ["GET"]', 'methods = ["get", "M-SEARCH", "PROPFIND"]')), []);
   });
 });
+
+describe('filesystem tables (core/src/config/permissions.rs)', () => {
+  const fsErrors = (body: string) => errors(undefined, `default_permissions = "dev"\n[permissions.dev.filesystem]\n${body}`).map((d) => d.message);
+  test('paths must be absolute, `~/…` or special', () => {
+    assert.deepEqual(fsErrors('"relative/path" = "read"\n'), ['filesystem path `relative/path` must be absolute, use `~/...`, or start with `:`']);
+    assert.deepEqual(fsErrors('"~/.ssh" = "deny"\n"/etc" = "read"\n":minimal" = "read"\n":future_special" = "read"\n'), []);
+  });
+  test('globs only deny, except a trailing /**; glob_scan_max_depth at least 1', () => {
+    assert.deepEqual(fsErrors('"/src/**/*.ts" = "write"\n'), ['filesystem glob path `/src/**/*.ts` only supports `deny` access; use an exact path or trailing `/**` for `write` subtree access']);
+    assert.deepEqual(fsErrors('"/src/**" = "write"\n"/src/**/*.env" = "deny"\nglob_scan_max_depth = 3\n'), []);
+    assert.deepEqual(fsErrors('glob_scan_max_depth = 0\n'), ['glob_scan_max_depth must be at least 1']);
+  });
+  test('nested entries: only under workspace roots (or unknown specials), descendant paths, globs deny-only', () => {
+    assert.deepEqual(fsErrors('[permissions.dev.filesystem.":workspace_roots"]\n"." = "write"\n"docs" = "read"\n"a/./b" = "read"\n"**/*.env" = "none"\n'), []);
+    assert.deepEqual(fsErrors('[permissions.dev.filesystem.":workspace_roots"]\n"../x" = "read"\n"**/*.md" = "read"\n'), [
+      'filesystem subpath `../x` must be a descendant path without `.` or `..` components',
+      'filesystem glob subpath `**/*.md` only supports `deny` access',
+    ]);
+    assert.deepEqual(fsErrors('[permissions.dev.filesystem.":tmpdir"]\n"sub" = "read"\n'), ['filesystem path `:tmpdir` does not support nested entries']);
+  });
+});
