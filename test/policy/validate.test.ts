@@ -117,7 +117,7 @@ describe('requirements rules', () => {
   });
   test('prefix rules', () => {
     const e = errorsOf('default_permissions = ":read-only"\n', { requirements: '[[rules.prefix_rules]]\npattern = [{ token = "rm" }]\ndecision = "allow"\njustification = "x"\n' });
-    assert.match(e[0]!.message, /use `prompt` or `forbidden`/);
+    assert.match(e[0]!.message, /rules prefix_rule at index 0 has decision 'allow', which is not permitted in requirements.toml: .*\(use 'prompt' or 'forbidden'\)$/);
   });
 });
 
