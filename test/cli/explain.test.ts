@@ -36,6 +36,24 @@ describe('explain --json', () => {
     assert.equal(out.status, 403);
     assert.deepEqual(out.rule, { file: DEMO, line: 40 });
   });
+  test('plain http:// to a hooked host is refused (mitm_required) and names no secret header', () => {
+    const out = explainJson(['--config', DEMO, 'GET', 'http://internal-api.company.com/v1/items']);
+    assert.equal(out.decision, 'deny');
+    assert.equal(out.reason, 'mitm_required');
+    assert.equal(out.proxyError, 'blocked-by-mitm-required');
+    assert.equal(out.status, 403);
+    assert.deepEqual(out.headers, { strip: [], inject: [] });
+    const human = runCli(['explain', '--config', DEMO, 'POST', 'http://api.github.com/repos/myorg/app'], SECRETS);
+    assert.match(human.stdout, /mitm_required — MITM required for limited HTTPS\./);
+  });
+  test('IPv4 literals in any WHATWG spelling are judged as their address', () => {
+    const cfg = tempFile('config.toml', 'default_permissions = "w"\n[permissions.w.network]\nenabled = true\ndomains = { "*" = "allow" }\n');
+    for (const host of ['127.1', '2130706433', '0x7f.0.0.1', '0177.0.0.1']) {
+      assert.equal(explainJson(['--config', cfg, 'GET', `http://${host}/`], {}).reason, 'not_allowed_local', host);
+      assert.equal(explainJson(['--config', cfg, 'GET', `https://${host}/`], {}).reason, 'not_allowed_local', host);
+    }
+    assert.equal(explainJson(['--config', cfg, 'GET', 'http://134744072/'], {}).decision, 'allow', '8.8.8.8 spelled as a number');
+  });
   test('CONNECT deny stops before the tunnel', () => {
     const out = explainJson(['--config', DEMO, 'GET', 'https://tracker.example.com/pixel']);
     assert.equal(out.reason, 'denied');
