@@ -16,6 +16,8 @@ Commands:
   env                  Print the shell environment for a running proxy
   ca                   Print the local CA path and fingerprint
   suggest --from FILE  Propose the policy edit that would have allowed denied requests
+  test [FILE|DIR]...   Run *.policytest.toml policy tests (exit 1 on a failing case)
+  effective            The policy the proxy would enforce, with where each entry comes from
 
 Run 'codex-netpolicy <command> --help' for a command's options.`;
 
@@ -34,6 +36,8 @@ const commands: Record<string, () => Promise<Command>> = {
   env: async () => (await import('./env')).runEnv,
   ca: async () => (await import('./ca')).runCa,
   suggest: async () => (await import('./suggest')).runSuggest,
+  test: async () => (await import('./test')).runTest,
+  effective: async () => (await import('./effective')).runEffective,
 };
 
 export function registerCommand(name: string, load: () => Promise<Command>): void {

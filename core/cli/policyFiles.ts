@@ -9,6 +9,7 @@ export interface PolicyFileOptions {
   profile?: string;
   cwd?: string;
   env: Record<string, string | undefined>;
+  secrets?: 'required' | 'optional';
 }
 
 export interface ResolvedFiles {
@@ -30,6 +31,7 @@ export function loadPolicyFiles(opts: PolicyFileOptions): LoadPolicyResult & { f
     ...(files.requirements ? { requirements: readPolicySource(files.requirements) } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
     env: opts.env,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
   });
   return { ...result, files };
 }

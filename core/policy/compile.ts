@@ -32,6 +32,11 @@ export interface CompileOptions {
   /** The proxy process's environment: where `secret_env_var` values come from. */
   env: Record<string, string | undefined>;
   readFile?: (path: string) => string;
+  /**
+   * `optional` (policy tests, `effective`): nothing is sent, so an unavailable secret is a note
+   * and its header is still listed as injected (with an empty value that is never used).
+   */
+  secrets?: 'required' | 'optional';
 }
 
 /** Where a compile error points: the origin's file and path. */
@@ -39,8 +44,9 @@ export interface CompileProblem extends PolicyDiagnostic {
   origin?: Origin;
 }
 
-export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions): { policy?: CompiledPolicy; problems: CompileProblem[] } {
+export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions): { policy?: CompiledPolicy; problems: CompileProblem[]; notes: CompileProblem[] } {
   const problems: CompileProblem[] = [];
+  const notes: CompileProblem[] = [];
   const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
   const allowRules = effective.domains.filter((d) => d.permission === 'allow');
   const denyRules = effective.domains.filter((d) => d.permission === 'deny');
@@ -68,6 +74,11 @@ export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions):
       strip.push(...action.strip);
       for (const inj of action.inject) {
         const secret = resolveSecret(inj.secretEnvVar, inj.secretFile, opts.env, readFile);
+        if ('error' in secret && opts.secrets === 'optional') {
+          notes.push({ ...problem(inj.secretOrigin ?? inj.origin ?? action.origin, 'mitm-secret-unavailable', `${secret.error} (not needed: nothing is sent)`), severity: 'information' });
+          inject.push({ name: inj.name, value: '' });
+          continue;
+        }
         if ('error' in secret) {
           problems.push(problem(inj.secretOrigin ?? inj.origin ?? action.origin, 'mitm-secret-unavailable', `failed to compile injected header ${inj.name}: ${secret.error}`));
           broken = true;
@@ -89,8 +100,8 @@ export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions):
     list.push({ rule: hook, match: compiled.value, strip, inject, actionNames: hook.actions });
     hooksByHost.set(host, list);
   }
-  if (problems.length) return { problems: dedupe(problems) };
-  return { problems, policy: { effective, allow, deny, hasAllowEntries: allowRules.length > 0, hooksByHost, secrets } };
+  if (problems.length) return { problems: dedupe(problems), notes: dedupe(notes) };
+  return { problems, notes: dedupe(notes), policy: { effective, allow, deny, hasAllowEntries: allowRules.length > 0, hooksByHost, secrets } };
 }
 
 /** One action used by several hooks fails once. */

@@ -22,6 +22,8 @@ export interface LoadPolicyInput {
   env: Record<string, string | undefined>;
   strict?: boolean;
   readFile?: (path: string) => string;
+  /** `optional`: unavailable secrets are notes, not errors (policy tests, `effective`). */
+  secrets?: 'required' | 'optional';
 }
 
 export interface LocatedDiagnostic {
@@ -62,11 +64,11 @@ export function loadPolicy(input: LoadPolicyInput): LoadPolicyResult {
   diagnostics.push(...resolved.diagnostics.filter((d) => !validation.some((v) => v.code === d.code && JSON.stringify(v.path) === JSON.stringify(d.path))).map((d) => locate({ ...d, file: d.file ?? 'config' }, documents)));
   if (!resolved.profile) return { diagnostics, documents };
   const effective = effectivePolicy(resolved.profile, documents.requirements);
-  const compiled = compilePolicy(effective, { env: input.env, ...(input.readFile ? { readFile: input.readFile } : {}) });
-  for (const p of compiled.problems) {
+  const compiled = compilePolicy(effective, { env: input.env, ...(input.readFile ? { readFile: input.readFile } : {}), ...(input.secrets ? { secrets: input.secrets } : {}) });
+  for (const p of [...compiled.problems, ...compiled.notes]) {
     const doc = p.origin?.kind === 'requirements' ? documents.requirements : documents.config;
     const range = doc && p.origin ? rangeOf(doc.index, p.origin.path, 'key') : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    diagnostics.push({ file: p.origin?.file ?? doc?.file ?? '', range, severity: 'error', code: p.code, message: p.message });
+    diagnostics.push({ file: p.origin?.file ?? doc?.file ?? '', range, severity: p.severity, code: p.code, message: p.message });
   }
   if (!compiled.policy) return { diagnostics, effective, documents };
   return { policy: compiled.policy, effective, diagnostics, documents };
