@@ -65,7 +65,8 @@ export function runPolicyTest(text: string, file: string, opts: RunOptions): Pol
   const loaded = loadPolicy(sources);
   run.loaded = loaded;
   run.policyDiagnostics = loaded.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'information');
-  checkProfile(parsed, loaded, diagnostics);
+  // The test file's own profile error says it better than the resolver's (which points at config).
+  if (checkProfile(parsed, loaded, diagnostics)) run.policyDiagnostics = run.policyDiagnostics.filter((d) => d.code !== 'profile-undefined');
   const policy = loaded.policy;
   if (!policy) {
     const first = loaded.diagnostics.find((d) => d.severity === 'error');
@@ -92,14 +93,16 @@ export function runPolicyTest(text: string, file: string, opts: RunOptions): Pol
   return finish();
 }
 
-function checkProfile(parsed: ParsedTestFile, loaded: LoadPolicyResult, out: PolicyDiagnostic[]): void {
+function checkProfile(parsed: ParsedTestFile, loaded: LoadPolicyResult, out: PolicyDiagnostic[]): boolean {
   const p = parsed.profile;
-  if (p === undefined || (BUILTIN_PROFILES as readonly string[]).includes(p)) return;
+  if (p === undefined || (BUILTIN_PROFILES as readonly string[]).includes(p)) return false;
   const names = [...availableProfiles(loaded.documents).keys()];
   if (!names.includes(p)) {
     const known = [...names, ...BUILTIN_PROFILES].map((n) => `\`${n}\``).join(', ');
     out.push({ path: ['profile'], target: 'value', severity: 'error', code: 'policytest-unknown-profile', message: `no permission profile \`${p}\` in the policy under test (profiles: ${known})` });
+    return true;
   }
+  return false;
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => {
