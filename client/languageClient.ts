@@ -7,7 +7,7 @@ import type { Settings } from './settings';
 
 export function documentSelector(s: Settings): DocumentSelector {
   const home = codexHome(process.env).replace(/\\/g, '/');
-  const patterns = ['**/.codex/{config,requirements}.toml', `${home}/*.toml`, `${SYSTEM_CODEX_DIR}/*.toml`, ...s.extraGlobs];
+  const patterns = ['**/.codex/{config,requirements}.toml', '**/*.policytest.toml', `${home}/*.toml`, `${SYSTEM_CODEX_DIR}/*.toml`, ...s.extraGlobs];
   return [...new Set(patterns)].map((pattern) => ({ scheme: 'file', language: 'toml', pattern }));
 }
 

@@ -2,7 +2,9 @@
 // cached analysis of a document (parse + position index + diagnostics), built on core's model.
 import type { Connection } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { DocumentKind, LoadedDocument } from '../core/toml/load';
+import type { LoadedDocument } from '../core/toml/load';
+import type { PolicyTestRun } from '../core/policytest/run';
+import type { ServedKind } from './files';
 import type { DocumentDiagnostic } from '../core/validate/documents';
 
 export interface ServerSettings {
@@ -17,7 +19,9 @@ export interface ServerSettings {
 export interface DocumentAnalysis {
   uri: string;
   version: number;
-  kind: DocumentKind;
+  kind: ServedKind;
+  /** A policy test file's run (cases judged against the policy it names, open edits included). */
+  policyTest?: PolicyTestRun;
   /** This document, parsed and indexed (also when it does not parse: see `syntaxError`). */
   doc: LoadedDocument;
   /** The requirements.toml applying to a config document, when one is known. */
@@ -40,6 +44,8 @@ export interface ServerContext {
   /** Whether an environment variable is set (non-empty) in the editor's environment. */
   envHas(name: string): boolean;
   log(message: string): void;
+  /** Re-analyse a document now (files on disk may have changed) and publish its diagnostics. */
+  refresh(uri: string): void;
   /** Runs a handler; a throw is logged and answered with `fallback`, never a dead server. */
   safe<T>(feature: string, fallback: T, run: () => T | Promise<T>): Promise<T>;
 }

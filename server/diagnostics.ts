@@ -4,6 +4,7 @@
 import { DiagnosticSeverity, type Connection, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver/node';
 import type { DocumentAnalysis } from './context';
 import type { Analyzer } from './documents';
+import type { ServedKind } from './files';
 import { pathToUri } from './uri';
 import { rangeOf, type LoadedDocument } from '../core/toml/load';
 import type { DocumentDiagnostic } from '../core/validate/documents';
@@ -94,8 +95,10 @@ export class DiagnosticPublisher {
     const kind = this.kindOf(uri);
     if (immediate) this.publishNow(uri);
     else this.schedule(uri);
-    if (!kind) return;
+    // Any edit may change a policy under test (it need not be a served file): re-run open tests.
     this.analyzer.invalidateAll();
+    for (const test of this.analyzer.openOfKind('policytest')) if (test !== uri) this.schedule(test);
+    if (!kind || kind === 'policytest') return;
     for (const other of this.analyzer.openOfKind(kind === 'config' ? 'requirements' : 'config')) {
       if (other !== uri) this.schedule(other);
     }
@@ -115,7 +118,7 @@ export class DiagnosticPublisher {
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
-  private kindOf(uri: string): 'config' | 'requirements' | undefined {
+  private kindOf(uri: string): ServedKind | undefined {
     return this.analyzer.servedKind(uri);
   }
 }

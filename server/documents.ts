@@ -6,7 +6,8 @@ import { dirname, join, isAbsolute, resolve } from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DocumentAnalysis } from './context';
 import type { FullSettings } from './settings';
-import { servedFile } from './files';
+import { servedFile, type ServedKind } from './files';
+import { analysePolicyTest } from './policyTests';
 import { pathToUri, uriToPath } from './uri';
 import { loadDocument, type LoadedDocument } from '../core/toml/load';
 import { validateDocuments, type DocumentDiagnostic } from '../core/validate/documents';
@@ -45,7 +46,7 @@ export class Analyzer {
     this.loaded.delete(uri);
   }
 
-  servedKind(uri: string): LoadedDocument['kind'] | undefined {
+  servedKind(uri: string): ServedKind | undefined {
     return servedFile(uri, this.host.settings())?.kind;
   }
 
@@ -56,6 +57,11 @@ export class Analyzer {
     if (!served) return undefined;
     const hit = this.cache.get(uri);
     if (hit && hit.version === text.version && hit.generation === this.generation) return hit.analysis;
+    if (served.kind === 'policytest') {
+      const analysis = analysePolicyTest(uri, text.version, text.getText(), served.path, (p) => this.textOf(p));
+      this.cache.set(uri, { version: text.version, generation: this.generation, analysis });
+      return analysis;
+    }
     const doc = this.load(uri, text, served.kind);
     const opts = { strict: this.host.settings().strict, envHas: (n: string) => this.host.envHas(n), fileExists: existsSync };
     let analysis: DocumentAnalysis;
@@ -128,8 +134,19 @@ export class Analyzer {
     return out;
   }
 
-  /** Open config URIs (for revalidation after a requirements change). */
-  openOfKind(kind: LoadedDocument['kind']): string[] {
+  /** Text of a file: the open buffer (unsaved edits included), else the disk; undefined if unreadable. */
+  textOf(path: string): string | undefined {
+    const open = this.host.document(pathToUri(path));
+    if (open) return open.getText();
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Open documents of a kind (for revalidation after a change they depend on). */
+  openOfKind(kind: ServedKind): string[] {
     return this.host.all().filter((d) => servedFile(d.uri, this.host.settings())?.kind === kind).map((d) => d.uri);
   }
 

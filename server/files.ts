@@ -6,6 +6,10 @@ import { SYSTEM_CODEX_DIR } from '../core/paths';
 import { URI_SCHEMES, uriToPath } from './uri';
 import type { ServerSettings } from './context';
 import { documentKindOf, type DocumentKind } from '../core/toml/load';
+import { POLICY_TEST_FILE } from '../core/model/policyTest';
+
+/** A policy file, or a `*.policytest.toml` naming one. */
+export type ServedKind = DocumentKind | 'policytest';
 
 const POLICY_NAME = /(^|\/)(config|requirements)\.toml$/i;
 
@@ -41,7 +45,7 @@ export function globToRegExp(glob: string, home = homedir()): RegExp {
 
 export interface ServedFile {
   path: string;
-  kind: DocumentKind;
+  kind: ServedKind;
 }
 
 /** The served kind of a document URI, or undefined when this server should leave it alone. */
@@ -49,6 +53,7 @@ export function servedFile(uri: string, settings: ServerSettings, env: Record<st
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
   if (!scheme || !URI_SCHEMES.has(scheme)) return undefined;
   const path = norm(uriToPath(uri));
+  if (POLICY_TEST_FILE.test(path)) return { path, kind: 'policytest' };
   const kind = documentKindOf(path);
   for (const glob of settings.extraGlobs) {
     if (globToRegExp(glob).test(path)) return { path, kind };

@@ -64,6 +64,10 @@ const ctx: ServerContext = {
   envNames: () => Object.keys(process.env).filter(envHas),
   envHas,
   log,
+  refresh: (uri) => {
+    analyzer.invalidateAll();
+    publisher.publishNow(uri);
+  },
   async safe<T>(feature: string, fallback: T, run: () => T | Promise<T>): Promise<T> {
     try {
       return await run();
@@ -92,6 +96,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       documentSymbolProvider: true,
       foldingRangeProvider: true,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeLensProvider: { resolveProvider: false },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'codex-network-policy' },

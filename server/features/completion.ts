@@ -192,6 +192,10 @@ function valueItems(spot: Spot, env: () => string[]): CompletionItem[] {
   const vp = c.valuePath ?? [];
   let schema = schemaFor(a.kind, vp);
   if (schema && c.arrayIndex !== undefined) schema = elementOf(schema);
+  if (a.kind === 'policytest') {
+    const test = policyTestValueItems(spot, vp);
+    if (test) return test;
+  }
   const profile = profileOf(vp);
   if (vp.length === 1 && vp[0] === 'default_permissions') return profileItems(spot, () => false);
   if (profile && vp.length === 3 && vp[2] === 'extends') return profileItems(spot, (n) => n === profile || n === ':danger-full-access');
@@ -218,6 +222,20 @@ function valueItems(spot: Spot, env: () => string[]): CompletionItem[] {
     for (const v of ['true', 'false']) out.push(valueItem(spot, v, CompletionItemKind.Value, 'boolean', undefined, true));
   }
   return out;
+}
+
+/** Test files: hooks and profiles of the policy under test, header names. */
+function policyTestValueItems(spot: Spot, vp: readonly PathSegment[]): CompletionItem[] | undefined {
+  const run = spot.a.policyTest;
+  if (vp.length === 3 && vp[0] === 'case' && vp[2] === 'hook') {
+    return (run?.loaded?.effective?.hooks ?? []).map((h) => valueItem(spot, h.name, CompletionItemKind.Function, `hook on ${h.host}`));
+  }
+  if (vp.length === 3 && vp[0] === 'case' && (vp[2] === 'strip' || vp[2] === 'inject')) return COMMON_HEADERS.map((h) => valueItem(spot, h, CompletionItemKind.Field, 'header name'));
+  if (vp.length === 1 && vp[0] === 'profile') {
+    const names = run?.loaded ? [...availableProfiles(run.loaded.documents).keys()] : [];
+    return [...names, ...BUILTIN_PROFILES].map((n) => valueItem(spot, n, CompletionItemKind.Reference, 'profile'));
+  }
+  return undefined;
 }
 
 export function complete(a: DocumentAnalysis, text: string, pos: { line: number; character: number }, env: () => string[]): CompletionItem[] {

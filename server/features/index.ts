@@ -7,6 +7,7 @@ import { register as navigation } from './navigation';
 import { register as symbols } from './symbols';
 import { register as folding } from './folding';
 import { register as codeActions } from './codeActions';
+import { register as policyTestLens } from './policyTestLens';
 
 export const FEATURES: ReadonlyArray<readonly [string, FeatureRegistration]> = [
   ['completion', completion],
@@ -15,4 +16,5 @@ export const FEATURES: ReadonlyArray<readonly [string, FeatureRegistration]> = [
   ['symbols', symbols],
   ['folding', folding],
   ['codeActions', codeActions],
+  ['policyTestLens', policyTestLens],
 ];

@@ -4,14 +4,15 @@ import type { z } from 'zod';
 import { configSchema } from '../../core/model/config';
 import { childSchema, metaOf, schemaAt, shapeOf, unwrap } from '../../core/model/meta';
 import { requirementsSchema } from '../../core/model/requirements';
-import type { DocumentKind } from '../../core/toml/load';
+import { policyTestSchema } from '../../core/model/policyTest';
+import type { ServedKind } from '../files';
 import type { PathSegment } from '../../core/toml/positions';
 
-export function rootSchema(kind: DocumentKind): z.ZodType {
-  return kind === 'requirements' ? requirementsSchema : configSchema;
+export function rootSchema(kind: ServedKind): z.ZodType {
+  return kind === 'requirements' ? requirementsSchema : kind === 'policytest' ? policyTestSchema : configSchema;
 }
 
-export function schemaFor(kind: DocumentKind, path: readonly PathSegment[]): z.ZodType | undefined {
+export function schemaFor(kind: ServedKind, path: readonly PathSegment[]): z.ZodType | undefined {
   return schemaAt(rootSchema(kind), path);
 }
 
