@@ -10,11 +10,23 @@ import { CA_CERT_FILE, loadOrCreateCa, regenerateCa } from '../core/ca';
 import { toHar, toJsonl } from './logic/export';
 import type { DecisionEvent } from './logic/events';
 import { loadCurrentPolicy, openRule } from './policyActions';
+import { loadPolicy, readPolicySource } from '../core/policy/load';
+import type { ExplainPrefill } from '../server/features/policyTestLens';
+
+/** The policy a test case names (from *Debug in Explain*): secrets optional, as in `test`. */
+function loadTestPolicy(p: ExplainPrefill): ReturnType<typeof loadPolicy> {
+  return loadPolicy({
+    ...(p.config ? { config: readPolicySource(p.config) } : {}),
+    ...(p.requirements ? { requirements: readPolicySource(p.requirements) } : {}),
+    ...(p.profile ? { profile: p.profile } : {}),
+    env: {}, secrets: 'optional',
+  });
+}
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
-export async function explainCommand(log: vscode.LogOutputChannel): Promise<void> {
-  const method = await vscode.window.showQuickPick([...METHODS, 'Other…'], { title: 'Explain Request (1/2): method', placeHolder: 'HTTP method' });
+export async function explainCommand(log: vscode.LogOutputChannel, prefill?: ExplainPrefill): Promise<void> {
+  const method = prefill?.method ?? await vscode.window.showQuickPick([...METHODS, 'Other…'], { title: 'Explain Request (1/2): method', placeHolder: 'HTTP method' });
   if (!method) return;
   let m = method;
   if (method === 'Other…') {
@@ -23,14 +35,14 @@ export async function explainCommand(log: vscode.LogOutputChannel): Promise<void
     m = custom.trim().toUpperCase();
   }
   const url = await vscode.window.showInputBox({
-    title: `Explain Request (2/2): URL for ${m}`, placeHolder: 'https://api.github.com/repos/acme/app', prompt: 'Nothing is sent; the policy is evaluated locally.',
+    title: `Explain Request (2/2): URL for ${m}`, ...(prefill ? { value: prefill.url } : {}), placeHolder: 'https://api.github.com/repos/acme/app', prompt: 'Nothing is sent; the policy is evaluated locally.',
     validateInput: (v) => {
       const t = parseAbsoluteUrl(v.trim());
       return 'error' in t ? t.error : undefined;
     },
   });
   if (!url) return;
-  const loaded = loadCurrentPolicy();
+  const loaded = prefill?.config ? loadTestPolicy(prefill) : loadCurrentPolicy();
   if (!loaded.policy) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     const why = errors.length ? errors.map((d) => formatDiagnostic(d)).join('\n') : 'No config.toml found (set codexNetworkPolicy.configPath).';
@@ -39,7 +51,7 @@ export async function explainCommand(log: vscode.LogOutputChannel): Promise<void
     if (pick === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
     return;
   }
-  const r = explainRequest(loaded.policy, { method: m, url: url.trim(), headers: [], resolve: new Map() });
+  const r = explainRequest(loaded.policy, { method: m, url: url.trim(), headers: prefill?.headers ?? [], resolve: new Map(prefill?.resolve ?? []) });
   if ('error' in r) {
     void vscode.window.showErrorMessage(`Explain: ${r.error}`);
     return;

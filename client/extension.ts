@@ -11,6 +11,15 @@ import { Terminals } from './terminals';
 import { DecisionLogPanels } from './panel/decisionPanel';
 import { CredentialBroker } from './broker';
 import { caDirOf, policyPaths, proxyArgs, readSettings, SECTION } from './settings';
+import type { EffectivePolicyTree, Node as EffectiveNode } from './effectiveTree';
+import type { ExplainPrefill } from '../server/features/policyTestLens';
+
+const EFFECTIVE_VIEW = 'codexNetworkPolicy.effectivePolicy';
+
+function isPrefill(v: unknown): v is ExplainPrefill {
+  const o = v as Partial<ExplainPrefill> | undefined;
+  return !!o && typeof o === 'object' && typeof o.method === 'string' && typeof o.url === 'string' && Array.isArray(o.headers) && Array.isArray(o.resolve);
+}
 
 // Loaded on first use: the policy engine (zod) and the CA code (node-forge) are most of the bundle's
 // load time, and activation must stay cheap.
@@ -19,6 +28,8 @@ const commands = () => import('./commands');
 const caModule = () => import('../core/ca');
 const languageClient = () => import('./languageClient');
 const suggestModule = () => import('./suggestCommand');
+const testCases = () => import('./testCases');
+const effectiveTree = () => import('./effectiveTree');
 
 let client: LanguageClient | undefined;
 let supervisor: ProxySupervisor | undefined;
@@ -94,6 +105,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         case 'openRule': return (await actions()).openRule(m.file, m.line);
         case 'setHost': return (await actions()).setHost(m.host, m.value, info.profile);
         case 'addHook': return (await actions()).addHook({ host: m.host, method: m.method, path: m.path }, info.profile);
+        case 'saveTestCase': {
+          const e = store.all().find((x) => x.id === m.id);
+          return e ? (await testCases()).saveAsTestCase(e) : undefined;
+        }
         case 'clear': store.clear(); paintStatus(); return;
         case 'export': return (await commands()).exportCommand(store.all(), m.format, exportSecrets(), version);
       }
@@ -177,7 +192,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   cmd('showDecisionLog', () => panels.showPanel());
   cmd('showDecisionLogView', () => panels.showView());
   cmd('clearDecisionLog', () => { store.clear(); paintStatus(); });
-  cmd('explainRequest', async () => (await commands()).explainCommand(log));
+  cmd('explainRequest', async (prefill?: unknown) => (await commands()).explainCommand(log, isPrefill(prefill) ? prefill : undefined));
+  cmd('runPolicyTests', async (uri?: unknown) => (await testCases()).runPolicyTests(client, typeof uri === 'string' ? uri : undefined));
+  // The tree's module (the policy engine) loads when the view first asks for its items.
+  const treeChanged = new vscode.EventEmitter<EffectiveNode | undefined>();
+  let tree: EffectivePolicyTree | undefined;
+  const loadTree = async () => (tree ??= new (await effectiveTree()).EffectivePolicyTree(treeChanged));
+  context.subscriptions.push(treeChanged, { dispose: () => tree?.dispose() }, vscode.window.createTreeView(EFFECTIVE_VIEW, {
+    treeDataProvider: {
+      onDidChangeTreeData: treeChanged.event,
+      getChildren: async (n?: EffectiveNode) => (await loadTree()).getChildren(n),
+      getTreeItem: (n: EffectiveNode) => tree!.getTreeItem(n),
+    },
+  }));
+  cmd('showEffectivePolicy', async () => {
+    await vscode.commands.executeCommand(`${EFFECTIVE_VIEW}.focus`);
+    (await loadTree()).refresh();
+  });
+  cmd('refreshEffectivePolicy', async () => (await loadTree()).refresh());
   cmd('revealCaCertificate', async () => (await commands()).revealCaCommand(caDirOf(readSettings()), listening()?.caCert));
   cmd('regenerateCa', async () => {
     if (!(await (await commands()).regenerateCaCommand(caDirOf(readSettings()), log))) return;
@@ -230,6 +262,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   function onPolicyChanged(): void {
     sup.policySaved();
     if (sup.state.kind === 'running') void refreshInfo();
+    tree?.refresh();
   }
   function watchPolicyFiles(): void {
     for (const w of watchers) w.dispose();

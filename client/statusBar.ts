@@ -24,7 +24,7 @@ export function statusText(i: StatusInfo): string {
 
 export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  md.isTrusted = { enabledCommands: ['codexNetworkPolicy.showDecisionLog', 'codexNetworkPolicy.startProxy', 'workbench.actions.view.problems'] };
+  md.isTrusted = { enabledCommands: ['codexNetworkPolicy.showDecisionLog', 'codexNetworkPolicy.showEffectivePolicy', 'codexNetworkPolicy.startProxy', 'workbench.actions.view.problems'] };
   const s = i.state;
   if (s.kind === 'running') {
     md.appendMarkdown(`**Codex policy proxy** — running\n\n`);
@@ -37,13 +37,14 @@ export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
     if (i.caFingerprint) md.appendMarkdown(`| CA SHA-256 | \`${i.caFingerprint}\` |\n`);
     md.appendMarkdown(`| Decisions | ${i.allowed} allowed, ${i.blocked} blocked |\n\n`);
     if (s.policy?.status === 'invalid') md.appendMarkdown(`$(warning) Last edit rejected; previous policy in force.\n\n`);
-    md.appendMarkdown('[Show decision log](command:codexNetworkPolicy.showDecisionLog)');
+    md.appendMarkdown('[Show decision log](command:codexNetworkPolicy.showDecisionLog) · [Effective policy](command:codexNetworkPolicy.showEffectivePolicy)');
   } else if (s.kind === 'error') {
     md.appendText(`Codex policy proxy — ${s.message}`);
     if (s.retryInMs) md.appendText(` (retrying in ${Math.round(s.retryInMs / 1000)} s)`);
     md.appendMarkdown(s.invalidPolicy ? '\n\nFix the policy and save; [Show problems](command:workbench.actions.view.problems)' : '');
   } else if (s.kind === 'starting') md.appendText('Codex policy proxy — starting…');
   else md.appendMarkdown('Codex policy proxy — stopped. [Start](command:codexNetworkPolicy.startProxy)');
+  if (s.kind !== 'running') md.appendMarkdown('\n\n[Effective policy](command:codexNetworkPolicy.showEffectivePolicy) · [Decision log](command:codexNetworkPolicy.showDecisionLog)');
   return md;
 }
 
@@ -54,7 +55,8 @@ export class ProxyStatusBar implements vscode.Disposable {
 
   constructor() {
     this.item.name = 'Codex Network Policy proxy';
-    this.item.command = 'codexNetworkPolicy.showDecisionLog';
+    // Click: the policy in force (the decision log stays one link away in the tooltip).
+    this.item.command = 'codexNetworkPolicy.showEffectivePolicy';
   }
 
   /** Coalesces bursts of decisions into one repaint per 100 ms. */

@@ -13,6 +13,7 @@ export type FromWebview =
   | { type: 'openRule'; file: string; line: number }
   | { type: 'setHost'; host: string; value: 'allow' | 'deny' }
   | { type: 'addHook'; host: string; method: string; path: string }
+  | { type: 'saveTestCase'; id: number }
   | { type: 'clear' }
   | { type: 'export'; format: 'jsonl' | 'har' };
 
@@ -24,6 +25,7 @@ export function isFromWebview(m: unknown): m is FromWebview {
     case 'openRule': return typeof o.file === 'string' && typeof o.line === 'number';
     case 'setHost': return typeof o.host === 'string' && (o.value === 'allow' || o.value === 'deny');
     case 'addHook': return typeof o.host === 'string' && typeof o.method === 'string' && typeof o.path === 'string';
+    case 'saveTestCase': return typeof o.id === 'number';
     case 'export': return o.format === 'jsonl' || o.format === 'har';
     default: return false;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CodeLens, CompletionList, Hover } from 'vscode-languageserver/node';
+import type { CodeLens, CompletionList, Hover, MarkupContent } from 'vscode-languageserver/node';
 import { LspSession } from './harness';
 
 const DEMO = resolve(__dirname, '../../examples/demo');
@@ -42,7 +42,7 @@ describe('language server: policy test files', () => {
     const header = TEST_TEXT.split('\n').findIndex((l, i, all) => l === '[[case]]' && all[i + 1]!.includes('internal API writes are blocked'));
     assert.equal(ds[0]!.range.start.line, header);
     assert.equal(ds[0]!.code, 'policytest-failed');
-    assert.match(ds[0]!.message, /^"internal API writes are blocked": expected deny \(reason mitm_hook_denied\), got allow via hook internal_read_only \(rule .*config\.toml:40\)/);
+    assert.match(ds[0]!.message as string, /^"internal API writes are blocked": expected deny \(reason mitm_hook_denied\), got allow via hook internal_read_only \(rule .*config\.toml:40\)/);
     const lenses = await s.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: TEST_URI } });
     assert.ok(lenses.some((l) => l.command!.title === 'Run ✗ failed' && l.range.start.line === header));
     const fixed = s.nextDiagnostics(TEST_URI);
@@ -77,7 +77,7 @@ describe('language server: policy test files', () => {
     const values = await s.request<CompletionList>('textDocument/completion', { textDocument: { uri: TEST_URI }, position: { line: expectLine, character: 10 } });
     assert.deepEqual(values.items.map((i) => i.label).sort(), ['allow', 'deny']);
     const hover = await s.request<Hover>('textDocument/hover', { textDocument: { uri: TEST_URI }, position: { line: lineOf(text, 'request ='), character: 2 } });
-    assert.match(JSON.stringify(hover.contents), /METHOD URL/);
+    assert.match((hover.contents as MarkupContent).value, /METHOD URL/);
     await s.change(TEST_URI, TEST_TEXT);
   });
 

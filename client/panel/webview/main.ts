@@ -154,6 +154,7 @@ function showDetail(): void {
     const method = e.method, path = e.path;
     actions.appendChild(button('Add hook for this method and path', 'add-hook', () => vscode.postMessage({ type: 'addHook', host: e.host, method, path })));
   }
+  actions.appendChild(button('Save as test case', 'save-test-case', () => vscode.postMessage({ type: 'saveTestCase', id: e.id }), 'Append a [[case]] pinning this decision to the policy test file'));
   actions.appendChild(button('Close', 'close-detail', closeDetail, 'Close (Escape)'));
   detail.appendChild(actions);
   const table = document.createElement('table');
