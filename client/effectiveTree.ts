@@ -132,7 +132,8 @@ export class EffectivePolicyTree implements vscode.TreeDataProvider<Node>, vscod
         return item;
       }
       case 'section': {
-        const item = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.Expanded);
+        // Settings are mostly defaults: collapsed, so domains and hooks are in view.
+        const item = new vscode.TreeItem(node.title, node.title === 'Settings' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.description = String(node.entries.length);
         return item;
       }
