@@ -56,6 +56,8 @@ export class DiagnosticPublisher {
     private readonly analyzer: Analyzer,
     private readonly showSyntax: () => boolean,
     private readonly log: (m: string) => void,
+    /** After a policy test file is (re)judged: its code lenses show pass/fail, so refresh them. */
+    private readonly testsJudged: () => void = () => undefined,
   ) {}
 
   /** Validate `uri` after the debounce delay (restarted by each call). */
@@ -82,6 +84,7 @@ export class DiagnosticPublisher {
         return;
       }
       diagnostics = lspDiagnostics(a, this.showSyntax());
+      if (a.kind === 'policytest') this.testsJudged();
     } catch (e) {
       // A rule threw: say so once in the log and publish nothing rather than crash the server.
       this.log(`diagnostics for ${uri} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);

@@ -47,7 +47,10 @@ const analyzer = new Analyzer({
   envHas,
 });
 
-const publisher = new DiagnosticPublisher(connection, analyzer, () => showSyntaxErrors(settings, evenBetterToml), log);
+let codeLensRefresh = false;
+const publisher = new DiagnosticPublisher(connection, analyzer, () => showSyntaxErrors(settings, evenBetterToml), log, () => {
+  if (codeLensRefresh) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+});
 
 const ctx: ServerContext = {
   connection,
@@ -83,6 +86,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   evenBetterToml = init.evenBetterTomlActive === true;
   initSettings = settings = parseSettings(init.settings);
   canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
   if (!folders.length && params.rootUri) folders = [uriToPath(params.rootUri)];
   return {
