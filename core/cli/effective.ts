@@ -1,9 +1,8 @@
 // `codex-netpolicy effective`: the policy the proxy would enforce after profiles, `extends` and
 // managed requirements are merged, each entry with its source, and the inert entries with why.
-import { relative } from 'node:path';
 import type { Io } from './main';
 import { one, parseArgs } from './args';
-import { formatDiagnostic, loadPolicyFiles } from './policyFiles';
+import { formatDiagnostic, loadPolicyFiles, shownPath } from './policyFiles';
 import { effectiveReport, type EffectiveEntry, type EffectiveReport, type EntryKind } from '../policy/provenance';
 
 const HELP = `Usage: codex-netpolicy effective [--json] [--config FILE] [--requirements FILE] [--profile NAME]
@@ -42,20 +41,18 @@ export function runEffective(argv: string[], io: Io): number {
   return 0;
 }
 
-const shown = (file: string) => {
-  const r = relative(process.cwd(), file);
-  return !r || r.startsWith('..') ? file : r;
-};
+
 
 export function sourceText(e: EffectiveEntry): string {
   const s = e.source;
-  const where = s.file ? ` ${shown(s.file)}:${s.line}` : '';
+  const where = s.file ? ` ${shownPath(s.file)}:${s.line}` : '';
   return `${s.layer}${s.layer === 'parent profile' && s.profile ? ` ${s.profile}` : ''}${where}`;
 }
 
 export function formatReport(r: EffectiveReport): string {
   const state = r.state === 'enabled' ? `proxy enabled, ${r.mode} mode` : r.state === 'disabled' ? 'network disabled' : 'unrestricted (no proxy)';
-  const lines = [`Profile ${r.profile} (selected by ${r.selectedBy === 'default' || r.selectedBy === '--profile' ? r.selectedBy : shown(r.selectedBy.replace(/:\d+$/, '')) + r.selectedBy.slice(r.selectedBy.lastIndexOf(':'))}): ${state}`];
+  const at = /^(.*):(\d+)$/.exec(r.selectedBy);
+  const lines = [`Profile ${r.profile} (selected by ${at ? `${shownPath(at[1]!)}:${at[2]}` : r.selectedBy}): ${state}`];
   const row = (e: EffectiveEntry) => {
     const what = e.kind === 'setting' ? `${e.key} = ${e.value}` : e.kind === 'domain' || e.kind === 'unix_socket' ? `${e.value.padEnd(5)} ${e.key}` : `${e.key}: ${e.value}`;
     return `  ${what.padEnd(56)} ${sourceText(e)}`;

@@ -36,6 +36,12 @@ export function loadPolicyFiles(opts: PolicyFileOptions): LoadPolicyResult & { f
   return { ...result, files };
 }
 
+/** A path relative to the working folder when it lies inside it, else absolute. */
+export function shownPath(file: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, file);
+  return !rel || rel.startsWith('..') ? file : rel;
+}
+
 /** `file:line:col: message` (1-based), the form editors and terminals link. */
 export function formatDiagnostic(d: LocatedDiagnostic, cwd = process.cwd()): string {
   const rel = d.file.startsWith('/') ? relative(cwd, d.file) || d.file : d.file;

@@ -1,13 +1,13 @@
 // `codex-netpolicy test [FILE|DIR]...`: runs `*.policytest.toml` cases with the proxy's judge.
 // Exit 0 all pass, 1 a case fails, 2 a test file or the policy under test is invalid.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Io } from './main';
 import { parseArgs, UsageError } from './args';
 import { POLICY_TEST_FILE } from '../model/policyTest';
 import { rangeOf } from '../toml/load';
 import { describeDecision, runPolicyTest, type PolicyTestRun } from '../policytest/run';
-import { formatDiagnostic } from './policyFiles';
+import { formatDiagnostic, shownPath } from './policyFiles';
 
 const HELP = `Usage: codex-netpolicy test [--json] [FILE|DIR]...
 
@@ -46,10 +46,7 @@ const readText = (p: string): string | undefined => {
   try { return readFileSync(p, 'utf8'); } catch { return undefined; }
 };
 
-const shown = (file: string) => {
-  const r = relative(process.cwd(), file);
-  return !r || r.startsWith('..') ? file : r;
-};
+
 
 export function runTest(argv: string[], io: Io): number {
   const args = parseArgs(argv, { flags: ['json', 'help'], options: [] });
@@ -77,13 +74,13 @@ export function runTest(argv: string[], io: Io): number {
 function printRun(r: PolicyTestRun, io: Io): void {
   for (const d of r.diagnostics) {
     const range = d.range ?? rangeOf(r.parsed.doc.index, d.path, d.target);
-    io.err(`${shown(r.file)}:${range.start.line + 1}:${range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`);
+    io.err(`${shownPath(r.file)}:${range.start.line + 1}:${range.start.character + 1}: ${d.severity} ${d.code}: ${d.message}`);
   }
   for (const d of r.policyDiagnostics) io.err(formatDiagnostic({ ...d, message: `${d.severity === 'error' ? 'error' : 'note'}: ${d.message}` }));
   for (const c of r.results) {
     if (c.pass) continue;
-    const rule = c.got.rule ? `${shown(c.got.rule.file)}:${c.got.rule.line}` : 'no rule matched';
-    io.out(`${shown(r.file)}:${c.line}: FAIL ${JSON.stringify(c.name)}: expected ${c.expected}, got ${describeDecision(c.got)} — rule ${rule}`);
+    const rule = c.got.rule ? `${shownPath(c.got.rule.file)}:${c.got.rule.line}` : 'no rule matched';
+    io.out(`${shownPath(r.file)}:${c.line}: FAIL ${JSON.stringify(c.name)}: expected ${c.expected}, got ${describeDecision(c.got)} — rule ${rule}`);
     for (const m of c.mismatches) io.out(`    ${m}`);
   }
 }
