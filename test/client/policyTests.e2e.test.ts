@@ -62,7 +62,7 @@ async function gotoLine(page: Page, line: number): Promise<void> {
   await waitUntil(async () => (await cursorLine(page)) === line, `cursor on line ${line}`, 10_000);
 }
 
-test('policy tests + effective policy e2e: failing case in Problems, fixed; managed deny over user allow in the tree', { skip: e2eSkipReason() ?? false, timeout: 240_000 }, async (t) => {
+test('policy tests + effective policy e2e: failing case in Problems, fixed; managed deny over user allow in the tree', { skip: e2eSkipReason() ?? false, timeout: 420_000 }, async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'cnp-pt-e2e-'));
   const ws = join(scratch, 'ws');
   mkdirSync(join(ws, '.codex'), { recursive: true });
@@ -82,7 +82,7 @@ test('policy tests + effective policy e2e: failing case in Problems, fixed; mana
     });
     wb = await openWorkbench(server);
     const { page } = wb;
-    await server.waitForActivation('codex-netpolicy.codex-network-policy', 90_000); // generous: the machine may be busy
+    await server.waitForActivation('codex-netpolicy.codex-network-policy', 180_000); // generous: the suite runs e2e tests side by side
     lap('workbench ready');
 
     // 1. The failing case is an error on its [[case]], with the actual decision.
