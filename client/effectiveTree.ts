@@ -47,7 +47,8 @@ export function buildTree(): Node[] {
   for (const name of availableProfiles(loaded.documents).keys()) {
     if (name === active.profile) continue;
     const r = effectiveReport(loaded.documents, name);
-    if (r) out.push({ type: 'profile', report: r, active: false });
+    // A profile the managed allowlist refuses resolves to its fallback: not a view of its own.
+    if (r && r.profile === name) out.push({ type: 'profile', report: r, active: false });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // The effective policy as a reader needs it: every setting, domain entry, hook and action the
 // proxy would enforce, each with where it comes from (file:line, layer), and every entry that is
 // written but inert, with why. Built on resolveProfile() + effectivePolicy(): the proxy's own model.
+import { basename } from 'node:path';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { DomainSet, parseDomainPattern } from '../match/domains';
@@ -41,7 +42,8 @@ export interface EffectiveReport {
 
 const table = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const at = (o: Origin | undefined) => (o ? `${o.file}:${o.line}` : 'a built-in default');
+/** Short `file:line` for reasons (the entry's own source keeps the full path). */
+const at = (o: Origin | undefined) => (o ? `${basename(o.file)}:${o.line}` : 'a built-in default');
 
 /** Report for the documents' selected (or the given) profile; undefined when no profile resolves. */
 export function effectiveReport(docs: { config?: LoadedDocument; requirements?: LoadedDocument }, profileName?: string): EffectiveReport | undefined {

@@ -25,7 +25,7 @@ describe('codex-netpolicy effective', () => {
     assert.deepEqual(live.map((e) => [e.value, e.source.layer, e.source.file, e.source.line]), [['deny', 'managed', REQ, lineOf(REQ, '"evil.example.com"')]]);
     const inert = out.entries.find((e) => e.key === 'evil.example.com' && e.inert)!;
     assert.deepEqual([inert.value, inert.source.layer, inert.source.line], ['allow', 'user', lineOf(CONFIG, '"evil.example.com"')]);
-    assert.match(inert.inert!, new RegExp(`overridden by managed deny \`evil.example.com\` at ${REQ}:${lineOf(REQ, '"evil.example.com"')}`));
+    assert.match(inert.inert!, new RegExp(`overridden by managed deny \`evil.example.com\` at requirements\\.toml:${lineOf(REQ, '"evil.example.com"')} \\(deny wins\\)`));
   });
 
   test('flags show the winning value and layer; the overwritten user value is inert', () => {
