@@ -37,7 +37,8 @@ export async function saveAsTestCase(e: DecisionEvent): Promise<void> {
   await doc.save();
   const line = doc.getText().split('\n').lastIndexOf('[[case]]');
   const pos = new vscode.Position(Math.max(0, line), 0);
-  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: false });
+  // Beside the decision log, which keeps its place and focus (more rows may be saved).
+  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: false, viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -3,13 +3,14 @@
 // Proxied terminal → MITM proxy with a secret-injecting hook → decision log webview → "Allow host"
 // edit → hot reload; the injected secret (canary) never shows in the log, the webview or exports.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { loadOrCreateCa } from '../../core/ca';
+import { runCli } from '../helpers/cli';
 import {
   e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
@@ -126,6 +127,13 @@ prefix = "Bearer "
     assert.match(detail, /hook\tapi/);
     assert.match(detail, /injected headers \(names only\)\tauthorization/);
     assert.ok(!detail.includes(CANARY), 'secret not in the detail pane');
+    // Save as test case (#14): pinned in a new policy test file next to the config; the CLI passes it.
+    await frame.locator('[data-testid="save-test-case"]').click();
+    const testFile = join(dirname(config), 'policy.policytest.toml');
+    await waitUntil(() => existsSync(testFile) && readFileSync(testFile, 'utf8').includes('hook = "api"'), 'test case saved', 15_000);
+    const pinned = runCli(['test', testFile]);
+    assert.equal(pinned.code, 0, `${readFileSync(testFile, 'utf8')}\n${pinned.stdout}${pinned.stderr}`);
+    assert.ok(!readFileSync(testFile, 'utf8').includes(CANARY), 'secret not in the test file');
 
     await frame.locator('[data-testid="filter"]').fill('decision:deny host:blocked');
     await waitUntil(async () => (await rows.count()) === 1, 'filter narrows to one row', 10_000);
