@@ -46,6 +46,9 @@ export interface ResolveResult {
   diagnostics: PolicyDiagnostic[];
 }
 
+/** Decision (#11): a longer `extends` chain is an error, so resolving every profile stays linear. */
+export const MAX_EXTENDS_DEPTH = 32;
+
 const isBuiltin = (n: string): n is BuiltinProfile => (BUILTIN_PROFILES as readonly string[]).includes(n);
 
 function table(v: unknown): Record<string, unknown> | undefined {
@@ -56,8 +59,21 @@ export function originAt(doc: LoadedDocument, path: PathSegment[]): Origin {
   return { file: doc.file, kind: doc.kind, path, line: lineOf(doc.index, path) };
 }
 
-/** Every profile a session could select: config.toml's, then requirements.toml's managed ones. */
-export function availableProfiles(input: ResolveInput): Map<string, ProfileLayer> {
+// Validation resolves every profile against the same documents: the profile table is built once per
+// (config, requirements) pair, so that is linear in the number of profiles, not quadratic.
+const NO_DOC = {};
+const profileCache = new WeakMap<object, WeakMap<object, ReadonlyMap<string, ProfileLayer>>>();
+
+/** Every profile a session could select: config.toml's, then requirements.toml's managed ones (read-only, shared). */
+export function availableProfiles(input: ResolveInput): ReadonlyMap<string, ProfileLayer> {
+  const byReq = profileCache.get(input.config ?? NO_DOC) ?? new WeakMap<object, ReadonlyMap<string, ProfileLayer>>();
+  profileCache.set(input.config ?? NO_DOC, byReq);
+  let out = byReq.get(input.requirements ?? NO_DOC);
+  if (!out) byReq.set(input.requirements ?? NO_DOC, (out = collectProfiles(input)));
+  return out;
+}
+
+function collectProfiles(input: ResolveInput): Map<string, ProfileLayer> {
   const out = new Map<string, ProfileLayer>();
   const add = (doc: LoadedDocument | undefined) => {
     const perms = table(doc?.value?.permissions);
@@ -138,17 +154,23 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     return { diagnostics };
   }
   const chain: ProfileLayer[] = [];
-  const seen: string[] = [];
+  const seen = new Set<string>();
   let cur: string | undefined = name;
   let baseBuiltin: BuiltinProfile | undefined;
   while (cur !== undefined) {
-    if (seen.includes(cur)) {
+    if (seen.has(cur)) {
       const first = chain[chain.length - 1]!;
       diagnostics.push({ path: ['permissions', first.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-cycle', file: first.doc.kind,
         message: `permission profile inheritance cycle: ${[...seen, cur].join(' -> ')}` });
       return { diagnostics };
     }
-    seen.push(cur);
+    seen.add(cur);
+    if (seen.size > MAX_EXTENDS_DEPTH) {
+      const child = chain[chain.length - 1]!;
+      diagnostics.push({ path: ['permissions', child.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-too-deep', file: child.doc.kind,
+        message: `permission profile \`${name}\` inherits through more than ${MAX_EXTENDS_DEPTH} profiles; shorten the \`extends\` chain` });
+      return { diagnostics };
+    }
     const layer = profiles.get(cur);
     if (!layer) {
       const child = chain[chain.length - 1];

@@ -22,6 +22,9 @@ function displayPath(path: readonly PathSegment[]): string {
   return path.map((s) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z0-9_-]+$/.test(s) ? s : JSON.stringify(s))).join('.');
 }
 
+/** Arrays / inline tables nested deeper than this are skipped with one problem (no real policy comes close). */
+export const MAX_NESTING = 32;
+
 const V_STRING = 0, V_ARRAY = 5, V_INLINE = 6, V_INVALID = 7;
 const SCALAR_CODES: Record<string, number> = { integer: 1, float: 2, boolean: 3, datetime: 4, invalid: V_INVALID };
 
@@ -48,6 +51,7 @@ export class Builder implements Statements {
   private stop = false; // set by a container that hit a line that must start a new statement...
   private stopAt = 0;   // ...at this offset (start of that line)
   private quiet = 0;    // > 0 inside the value of a duplicate key: its children would only repeat the problem
+  private depth = 0;    // arrays / inline tables open around the current value
 
   constructor(readonly t: string) { this.lm = new LineMap(t); }
 
@@ -85,8 +89,8 @@ export class Builder implements Statements {
     this.finishTable();
   }
 
-  private problem(message: string, start: number, end: number): void {
-    this.problems.push({ message, range: this.lm.range(start, Math.max(start, end)) });
+  private problem(message: string, start: number, end: number, code?: SyntaxProblem['code']): void {
+    this.problems.push({ message, range: this.lm.range(start, Math.max(start, end)), ...(code ? { code } : {}) });
   }
 
   private newRow(kind: number, pathId: number): number {
@@ -297,12 +301,15 @@ export class Builder implements Statements {
       this.strs[row] = s.value;
       if (!s.terminated) this.problem(s.multiline ? 'unterminated multi-line string' : 'unterminated string', i, s.end);
       if (s.errors) for (const e of s.errors) this.problem(e.message, e.start, e.end);
-    } else if (c === LBRACK) {
-      kind = V_ARRAY;
-      end = this.array(i, id);
-    } else if (c === LBRACE) {
-      kind = V_INLINE;
-      end = this.inlineTable(i, id);
+    } else if ((c === LBRACK || c === LBRACE) && this.depth >= MAX_NESTING) {
+      kind = c === LBRACK ? V_ARRAY : V_INLINE;
+      end = this.skipNested(i);
+      this.problem(`nested more than ${MAX_NESTING} levels deep: the positions inside this value are not indexed`, i, i + 1, 'toml-nesting');
+    } else if (c === LBRACK || c === LBRACE) {
+      kind = c === LBRACK ? V_ARRAY : V_INLINE;
+      this.depth++;
+      end = c === LBRACK ? this.array(i, id) : this.inlineTable(i, id);
+      this.depth--;
     } else {
       const b = scanBare(t, i);
       end = b.end;
@@ -317,6 +324,26 @@ export class Builder implements Statements {
     this.set(row, F_VE, end);
     this.set(row, F_VKIND, kind);
     return end;
+  }
+
+  /** Skips a too-deep array / inline table without recursion: brackets counted, strings and comments honoured. */
+  private skipNested(start: number): number {
+    const t = this.t;
+    let i = start, open = 0;
+    while (i < t.length) {
+      const c = t.charCodeAt(i);
+      if (c === DQ || c === SQ) i = scanString(t, i).end;
+      else if (c === HASH) i = lineEndAt(t, i);
+      else if (c === LF || c === CR) {
+        i = this.fill(i, true);
+        if (this.stop) return i;
+      } else {
+        if (c === LBRACK || c === LBRACE) open++;
+        else if ((c === RBRACK || c === RBRACE) && --open === 0) return i + 1;
+        i++;
+      }
+    }
+    return i;
   }
 
   private array(start: number, id: number): number {

@@ -25,9 +25,12 @@ export interface TomlNode {
   valueKind?: ValueKind;
   stringValue?: string;
 }
-export interface SyntaxProblem { message: string; range: Range }
+/** `code` marks problems that are reported as diagnostics of their own (the TOML syntax error comes from smol-toml). */
+export interface SyntaxProblem { message: string; range: Range; code?: 'toml-nesting' }
 export interface TomlIndex {
   readonly nodes: readonly TomlNode[];
+  /** Nodes that have a key (tables, key/values, inline entries): `nodes` without array items, which may be most of a document. */
+  readonly keyed: readonly TomlNode[];
   readonly problems: readonly SyntaxProblem[];
   get(path: readonly PathSegment[]): TomlNode | undefined;
   getAll(path: readonly PathSegment[]): TomlNode[];
@@ -54,6 +57,13 @@ class Index implements TomlIndex {
       this.all = out;
     }
     return this.all;
+  }
+
+  get keyed(): readonly TomlNode[] {
+    if (this.all) return this.all.filter((n) => n.kind !== 'array-item');
+    const out: TomlNode[] = [], a = this.b.rows.a;
+    for (let r = 0, n = this.b.rows.n / STRIDE; r < n; r++) if (a[r * STRIDE + F_KIND] !== store.K_ITEM) out.push(this.node(r));
+    return out;
   }
 
   /** Builds (once) the TomlNode for a row. */

@@ -22,6 +22,9 @@ export interface DocumentDiagnostic extends PolicyDiagnostic {
   file: 'config' | 'requirements';
 }
 
+/** A hostile document may nest deeply on every line: report the first few places only. */
+const MAX_NESTING_REPORTS = 20;
+
 const table = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
@@ -30,6 +33,11 @@ export function validateDocuments(config: LoadedDocument | undefined, requiremen
   for (const doc of [config, requirements]) {
     if (!doc) continue;
     const emit = (d: PolicyDiagnostic) => out.push({ ...d, file: d.file ?? doc.kind });
+    let nesting = 0;
+    for (const p of doc.index.problems) {
+      if (p.code !== 'toml-nesting' || nesting++ >= MAX_NESTING_REPORTS) continue;
+      emit({ path: [], target: 'key', severity: 'warning', code: p.code, message: p.message, range: p.range });
+    }
     if (doc.syntaxError) {
       emit({ path: [], target: 'key', severity: 'error', code: 'toml-syntax', message: doc.syntaxError.message, range: doc.syntaxError.range });
       continue;

@@ -43,8 +43,6 @@ export function contains(r: Range, p: Position): boolean {
   return afterStart && beforeEnd;
 }
 
-const sameRange = (a: Range, b: Range) =>
-  a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 
 const isActionsPath = (p: readonly PathSegment[]) =>
   p[0] === 'permissions' && typeof p[1] === 'string' && p[2] === 'network' && p[3] === 'mitm' && p[4] === 'actions' && typeof p[5] === 'string';
@@ -70,8 +68,13 @@ export function actionOwner(index: TomlIndex, profile: string, name: string): st
 export function occurrences(doc: LoadedDocument): Occurrence[] {
   const out: Occurrence[] = [];
   const index = doc.index;
+  const seen = new Set<string>(); // one occurrence per kind and range (a Set: linear in the profile count)
   const push = (o: Occurrence) => {
-    if (!out.some((x) => x.kind === o.kind && sameRange(x.range, o.range))) out.push(o);
+    const key = `${o.kind}:${o.range.start.line}:${o.range.start.character}:${o.range.end.line}:${o.range.end.character}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(o);
+    }
   };
   for (const node of index.nodes) {
     const p = node.path;

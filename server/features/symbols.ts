@@ -7,6 +7,9 @@ import type { FeatureRegistration } from '../context';
 import type { LoadedDocument } from '../../core/toml/load';
 import { segmentRange } from './references';
 
+/** Decision (#11): the outline stops after this many symbols (a hostile document can have 100,000s). */
+export const MAX_SYMBOLS = 5000;
+
 interface Sym extends DocumentSymbol { children: Sym[]; key: string }
 
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -49,8 +52,9 @@ export function documentSymbols(doc: LoadedDocument): DocumentSymbol[] {
     }
     return s;
   };
-  for (const node of doc.index.nodes) {
-    if (node.kind === 'array-item' || node.path.length === 0) continue;
+  for (const node of doc.index.keyed) {
+    if (node.path.length === 0) continue;
+    if (byKey.size >= MAX_SYMBOLS) break;
     ensure(node.path, node, node.path.length - 1);
   }
   // Parents span their children (headers of sub-tables may come later in the file).

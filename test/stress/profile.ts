@@ -1,0 +1,44 @@
+// Stress profiles: the short one runs inside `npm test`; `npm run test:stress` sets
+// CODEX_NETPOLICY_STRESS=long for the long one (1,000 connections for 60 s, 100,000 fuzzed documents).
+import { readFileSync, readdirSync } from 'node:fs';
+
+export const LONG = process.env.CODEX_NETPOLICY_STRESS === 'long';
+
+/** The short or the long value of a bound. */
+export function scale<T>(short: T, long: T): T {
+  return LONG ? long : short;
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+export function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Prints a figure line the stress report collects (`[stress] name: …`). */
+export function figure(name: string, values: Record<string, number | string>): void {
+  const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 10) / 10 : v}`).join(' ');
+  process.stdout.write(`[stress] ${name}: ${text}\n`);
+}
+
+/** Deterministic PRNG (mulberry32), so a failure reproduces. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
