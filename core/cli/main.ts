@@ -26,6 +26,27 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   env: Record<string, string | undefined>;
+  /** Bytes written to `out` but not yet taken by its reader (the proxy drops events above a bound). */
+  outBacklog?: () => number;
+}
+
+/**
+ * A write function that never throws and never crashes the process: after EPIPE (the reader went
+ * away) or any other stream error, writes are dropped.
+ */
+export function safeWriter(stream: NodeJS.WriteStream): (s: string) => void {
+  let broken = false;
+  stream.on('error', () => {
+    broken = true;
+  });
+  return (s) => {
+    if (broken || stream.destroyed) return;
+    try {
+      stream.write(s + '\n');
+    } catch {
+      broken = true;
+    }
+  };
 }
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -72,7 +93,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
-  const io: Io = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n'), env: process.env };
+  const io: Io = { out: safeWriter(process.stdout), err: safeWriter(process.stderr), env: process.env, outBacklog: () => process.stdout.writableLength };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

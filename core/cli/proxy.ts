@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
 import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
 import { ListenError } from '../proxy/listen';
+import { DEFAULT_LIMITS, type Limits } from '../proxy/lifecycle';
 import { PolicyInvalidError, startProxy, diagnosticsOf } from '../proxy/server';
 import { defaultCaDir, netpolicyHome, removeState, writeState } from '../proxy/state';
 import { prepareOtlp, policyDigests } from '../telemetry/attach';
@@ -21,7 +22,8 @@ export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requi
                             [--resolve HOST=IP]... [--audit FILE] [--auth auto|required|off] [--json]
                             [--learn] [--broker [--broker-bind VAR=HOST,...]...]
                             [--otlp-endpoint URL] [--otlp-protocol http/protobuf|http/json]
-                            [--dangerously-allow-non-loopback]
+                            [--max-connections N] [--response-timeout MS] [--headers-timeout MS]
+                            [--drain-timeout MS] [--dangerously-allow-non-loopback]
 
 Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
 watched and reloaded; an invalid edit keeps the last good policy. Upstream connections are always
@@ -42,12 +44,20 @@ Authorization on TLS-intercepted requests to the bound hosts only.
 OpenTelemetry: --otlp-endpoint URL (a Collector's OTLP/HTTP base, e.g. http://127.0.0.1:4318) or
 the standard OTEL_EXPORTER_OTLP_* variables export every decision as a log record and a counter.
 A collector that is down never delays a request; undelivered records are counted ("telemetry"
-events) and the local output (stdout, --audit) stays complete.`;
+events) and the local output (stdout, --audit) stays complete.
+
+Limits: --max-connections (default ${DEFAULT_LIMITS.maxConnections}; one more gets 503), --response-timeout
+(default ${DEFAULT_LIMITS.responseTimeoutMs} ms for an upstream's response headers, else 504), --headers-timeout (default
+${DEFAULT_LIMITS.headersTimeoutMs} ms for a client's request headers). SIGINT/SIGTERM stop accepting and let in-flight
+requests finish for up to --drain-timeout (default ${DEFAULT_LIMITS.drainTimeoutMs} ms); a second signal exits at once.`;
+
+/** Events waiting for a slow stdout reader beyond this are dropped (and counted); --audit keeps them all. */
+export const MAX_OUT_BACKLOG = 1 << 20;
 
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn', 'broker'],
-    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol'],
+    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout'],
   });
   if (args.flags.has('help')) {
     io.out(PROXY_HELP);
@@ -74,7 +84,21 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const overrides = parseResolveOverrides(many(args, 'resolve'));
   const home = netpolicyHome(io.env);
   const lines = batchLines(io.out);
-  const print = (e: ProxyEvent): void => lines.push(json ? JSON.stringify(e) : describe(e));
+  const limits = limitsOf(args);
+  let dropped = 0;
+  const print = (e: ProxyEvent): void => {
+    // A reader that does not keep up must not grow the proxy's memory without bound.
+    if ((io.outBacklog?.() ?? 0) > MAX_OUT_BACKLOG) {
+      dropped++;
+      return;
+    }
+    if (dropped) {
+      const notice: ProxyEvent = { event: 'error', time: new Date().toISOString(), message: `${dropped} events were not written: the reader of stdout is too slow${one(args, 'audit') ? ' (the audit file has them)' : ''}` };
+      dropped = 0;
+      lines.push(json ? JSON.stringify(notice) : describe(notice));
+    }
+    lines.push(json ? JSON.stringify(e) : describe(e));
+  };
   const otlp = otlpFromArgs(args, io.env);
   // Digests of the files behind the last good policy (a rejected reload keeps the old ones).
   let candidate = policyDigests({});
@@ -98,6 +122,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       auth: auth as AuthMode,
       allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
       ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
+      limits,
       env: io.env,
       ...(learn ? { learn: true } : {}),
       ...(broker.length ? { broker } : {}),
@@ -148,15 +173,21 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const sink = attach?.(h.events) ?? null;
 
   return new Promise<number>((done) => {
+    let stopping = false;
     const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      if (stopping) {
+        // Second signal: no more waiting for in-flight requests.
+        removeState(home);
+        lines.flush();
+        process.exit(0);
+      }
+      stopping = true;
       removeState(home);
       const finish = (): void => {
         lines.flush();
         done(0);
       };
-      h.close()
+      h.close(limits.drainTimeoutMs)
         .then(() => sink?.shutdown(OTLP_SHUTDOWN_MS))
         .then(finish, finish);
     };
@@ -205,6 +236,19 @@ export function batchLines(out: (text: string) => void): { push(line: string): v
     },
     flush,
   };
+}
+
+function limitsOf(args: ParsedArgs): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  const names: [string, keyof Limits, number][] = [['max-connections', 'maxConnections', 1], ['response-timeout', 'responseTimeoutMs', 1], ['headers-timeout', 'headersTimeoutMs', 1], ['drain-timeout', 'drainTimeoutMs', 0]];
+  for (const [flag, key, min] of names) {
+    const v = one(args, flag);
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    out[key] = n;
+  }
+  return out;
 }
 
 /** One readable line per event. */

@@ -8,6 +8,7 @@ import { checkBasic } from './access';
 import { clientOf, IDLE_TIMEOUT_MS, record, type ProxyContext } from './context';
 import { decideChecked } from './dns';
 import { proxyAuthHeaders, writeRaw, writeRawDecision } from './responses';
+import { guardFirstByte, timeoutMessage } from './lifecycle';
 import { dialChecked } from './upstream';
 
 export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
@@ -33,7 +34,12 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   let upstream: Socket;
   try {
     upstream = await dialChecked(checked.addresses, host, d.port);
-  } catch {
+  } catch (e) {
+    // Decision (#11): an upstream that does not accept the TCP connection in time is a 504, like a response timeout.
+    if (e instanceof Error && /timeout/.test(e.message)) {
+      ctx.events.error(ctx.scrub(`upstream ${d.host}:${d.port} did not accept the connection in time (${e.message})`));
+      return writeRaw(socket, 504, 'upstream connect timeout');
+    }
     return writeRaw(socket, 502, 'upstream failure');
   }
   if (socket.destroyed) {
@@ -41,17 +47,24 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
     return;
   }
   writeRaw(socket, 200, '', {}, true);
+  splice(ctx, socket, upstream, `${d.host}:${d.port}`);
   if (head.length) upstream.write(head);
-  splice(ctx, socket, upstream);
 }
 
 /** Two-way pipe with backpressure; either side closing or idling closes both. */
-export function splice(ctx: ProxyContext, a: Socket, b: Socket): void {
+export function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string): void {
   ctx.track(b);
+  const done = ctx.busy();
   const close = (): void => {
+    done();
     a.destroy();
     b.destroy();
   };
+  const ms = ctx.limits.responseTimeoutMs;
+  guardFirstByte(a, b, ms, () => {
+    ctx.events.error(ctx.scrub(`tunnel: ${timeoutMessage(target, ms)}; closing the tunnel`));
+    close();
+  });
   for (const s of [a, b]) {
     s.setTimeout(IDLE_TIMEOUT_MS, close);
     s.on('error', close);

@@ -6,6 +6,7 @@ import type { Decision } from '../policy/decide';
 import type { Credential } from './access';
 import { Resolver, type ResolveOverrides } from './dns';
 import type { DecisionContext, EventLog } from './events';
+import type { Limits } from './lifecycle';
 import type { Upstreams } from './upstream';
 
 export const HEADERS_TIMEOUT_MS = 30_000;
@@ -26,6 +27,9 @@ export interface ProxyContext {
   credential: Credential | null;
   /** Hands a client stream (after CONNECT 200 / SOCKS success) to the MITM TLS server. */
   intercept(stream: Socket, tunnel: Tunnel): void;
+  limits: Limits;
+  /** Marks work a graceful shutdown waits for (a raw tunnel); call the result when it ends. */
+  busy(): () => void;
   /** Sockets to destroy on shutdown. */
   track(socket: { destroy(): void; once(ev: 'close', f: () => void): unknown }): void;
   /** Removes every known secret from a message before it reaches an event or a log. */

@@ -9,6 +9,7 @@ import { clientOf, record, type ProxyContext } from './context';
 import { decideChecked } from './dns';
 import { flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
 import { proxyAuthHeaders, sendDecisionText, sendJsonBlock, sendText } from './responses';
+import { guardResponse, timeoutMessage, UpstreamTimeoutError } from './lifecycle';
 import { CONNECT_TIMEOUT_MS } from './upstream';
 
 export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -68,13 +69,15 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
     headers: flatten(out), setHost: false, agent: ctx.upstreams.http,
   });
   guardConnect(upstream);
+  guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
   upstream.on('response', (up) => {
     const headers = flatten(stripHopByHop(pairsOf(up.rawHeaders)));
     res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
     up.pipe(res);
     up.on('error', () => res.destroy());
   });
-  upstream.on('error', () => {
+  upstream.on('error', (e) => {
+    if (upstreamTimedOut(ctx, res, e, target.authority)) return;
     if (!res.headersSent) sendText(res, 502, 'upstream failure');
     else res.destroy();
   });
@@ -82,6 +85,15 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
     if (!res.writableFinished) upstream.destroy();
   });
   req.pipe(upstream);
+}
+
+/** A response timeout: 504 with the reason, and an error event saying which upstream. */
+export function upstreamTimedOut(ctx: ProxyContext, res: http.ServerResponse, e: Error, target: string): boolean {
+  if (!(e instanceof UpstreamTimeoutError)) return false;
+  const message = timeoutMessage(target, e.ms);
+  ctx.events.error(ctx.scrub(message));
+  sendText(res, 504, message);
+  return true;
 }
 
 /** Fails a request whose upstream TCP connect takes longer than CONNECT_TIMEOUT_MS. */

@@ -8,11 +8,12 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { checkServerIdentity } from 'node:tls';
 import { decide } from '../policy/decide';
-import { clientOf, HEADERS_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, record, type ProxyContext, type Tunnel } from './context';
+import { clientOf, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, record, type ProxyContext, type Tunnel } from './context';
 import { decideChecked } from './dns';
 import { applyActions, flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
 import { sendDecisionText, sendText, writeRawDecision } from './responses';
-import { guardConnect } from './httpProxy';
+import { guardConnect, upstreamTimedOut } from './httpProxy';
+import { guardResponse } from './lifecycle';
 import { isIpLiteral } from './upstream';
 
 export class MitmServer {
@@ -21,7 +22,7 @@ export class MitmServer {
 
   constructor(private readonly ctx: ProxyContext) {
     this.inner = http.createServer({
-      requireHostHeader: false, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
+      requireHostHeader: false, headersTimeout: ctx.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, ctx.limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
     }, (req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         ctx.events.error(ctx.scrub(`mitm request failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -102,12 +103,14 @@ export class MitmServer {
       checkServerIdentity: (_h, cert) => checkServerIdentity(t.host.replace(/%.*$/, ''), cert),
     });
     guardConnect(upstream);
+    guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
     upstream.on('response', (up) => {
       res.writeHead(up.statusCode ?? 502, up.statusMessage, flatten(stripHopByHop(pairsOf(up.rawHeaders))));
       up.pipe(res);
       up.on('error', () => res.destroy());
     });
     upstream.on('error', (e) => {
+      if (upstreamTimedOut(ctx, res, e, `${t.host}:${t.port}`)) return;
       ctx.events.error(ctx.scrub(`mitm upstream ${t.host}:${t.port}: ${e.message}`));
       if (!res.headersSent) sendText(res, 502, 'mitm upstream error');
       else res.destroy();

@@ -5,16 +5,17 @@ import { attachBroker, brokerSecrets } from './broker';
 import type { BrokeredCredential } from '../broker/credentials';
 import { markLearning } from './learn';
 import * as http from 'node:http';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { loadOrCreateCa, type CaHandle } from '../ca';
 import type { CompiledPolicy } from '../policy/compile';
 import { authRequired, newCredential, type AuthMode, type Credential } from './access';
 import { AuditFile } from './audit';
 import { handleConnect } from './connect';
-import { HEADERS_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, type ProxyContext } from './context';
+import { IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, type ProxyContext } from './context';
 import { Resolver, type ResolveOverrides } from './dns';
 import { EventLog } from './events';
 import { handlePlainRequest } from './httpProxy';
+import { ConnectionGate, DEFAULT_LIMITS, InFlight, refuseHttp, type Limits } from './lifecycle';
 import { MitmServer } from './mitm';
 import { PolicyWatcher, type LoadOutcome } from './reload';
 import { sendText } from './responses';
@@ -38,6 +39,8 @@ export interface ProxyOptions {
   allowNonLoopback?: boolean;
   ringSize?: number;
   auditFile?: string;
+  /** Overload and shutdown limits (lifecycle.ts); defaults in DEFAULT_LIMITS. */
+  limits?: Partial<Limits>;
   env: Record<string, string | undefined>;
   /** Brokered credentials (core/broker): real values swapped in for dummies on bound hosts. */
   broker?: readonly BrokeredCredential[];
@@ -58,7 +61,10 @@ export interface ProxyHandle {
   policy(): CompiledPolicy;
   /** Reload now (tests; the watcher calls this after a debounce). */
   reload(): void;
-  close(): Promise<void>;
+  /** Connections open now, refused so far, and requests/tunnels in flight (tests, load figures). */
+  load(): { connections: number; refused: number; inFlight: number };
+  /** Stops accepting, lets in-flight work finish for up to `drainMs` (default: limits.drainTimeoutMs), then closes everything. */
+  close(drainMs?: number): Promise<void>;
 }
 
 export class PolicyInvalidError extends Error {
@@ -90,6 +96,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const credential = authRequired(mode, injectsSecrets(current) || !!opts.broker?.length) ? newCredential() : null;
   const sockets = new Set<{ destroy(): void }>();
   const overrides = opts.overrides ?? new Map();
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const gate = new ConnectionGate(limits.maxConnections);
+  const inFlight = new InFlight();
 
   let mitm: MitmServer | null = null;
   const ctx: ProxyContext = {
@@ -100,6 +109,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     upstreams,
     ca,
     credential,
+    limits,
+    busy: () => inFlight.begin(),
     intercept: (stream, tunnel) => mitm!.intercept(stream, tunnel),
     track: (s) => {
       sockets.add(s);
@@ -114,7 +125,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   mitm = new MitmServer(ctx);
 
   const server = http.createServer({
-    requireHostHeader: false, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
+    requireHostHeader: false, headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
   }, (req, res) => {
     handlePlainRequest(ctx, req, res).catch((e: unknown) => {
       events.error(ctx.scrub(`request failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -123,6 +134,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   });
   server.timeout = IDLE_TIMEOUT_MS;
   server.on('connection', (s: Socket) => ctx.track(s));
+  for (const s of [server, mitm.inner]) {
+    s.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.once('close', inFlight.begin()));
+  }
   server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     handleConnect(ctx, req, socket, head).catch((e: unknown) => {
       events.error(ctx.scrub(`CONNECT failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -135,18 +149,31 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_INVALID_VERSION' ? 505 : 400;
-    const text = status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : 'Bad Request';
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_INVALID_VERSION' ? 505 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text = status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
   });
 
+  // A plain TCP listener in front of the HTTP server admits connections against the cap and
+  // refuses the rest with a 503 before any parser sees them.
+  const refuse = refuseHttp(limits.maxConnections);
+  const front = createNetServer((socket) => {
+    if (gate.admit(socket, refuse)) server.emit('connection', socket);
+  });
   const socksServer = socksAddr ? createSocksServer(ctx) : null;
+  if (socksServer) {
+    // SOCKS has no way to say "overloaded" before its handshake: over the cap, the connection is closed.
+    socksServer.prependListener('connection', (socket: Socket) => void gate.admit(socket, (s) => s.destroy()));
+  }
   const listen = (s: Server, a: { host: string; port: number }): Promise<AddressInfo> =>
     new Promise((resolve, reject) => {
       s.once('error', reject);
       s.listen(a.port, a.host, () => resolve(s.address() as AddressInfo));
     });
-  const httpInfo = await listen(server, httpAddr);
+  const httpInfo = await listen(front, httpAddr);
+  // The HTTP servers never listen themselves: 'listening' starts their header-timeout checks.
+  server.emit('listening');
+  mitm.inner.emit('listening');
   const socksInfo = socksServer && socksAddr ? await listen(socksServer, socksAddr) : null;
   const httpText = formatAddress(httpInfo);
   const userinfo = credential ? `${encodeURIComponent(credential.user)}:${encodeURIComponent(credential.pass)}@` : '';
@@ -165,6 +192,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     invalid: (outcome) => {
       events.policy({ status: 'invalid', profile: current.effective.profile, files: outcome.files, diagnostics: diagnosticsOf(outcome) });
     },
+    problem: (message) => events.error(message),
   });
   watcher.start();
 
@@ -179,13 +207,20 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     events,
     policy: () => current,
     reload: () => watcher.reloadNow(),
-    close: () => {
+    load: () => ({ connections: gate.count, refused: gate.refused, inFlight: inFlight.count }),
+    close: (drainMs = limits.drainTimeoutMs) => {
       closed ??= (async () => {
         watcher.close();
         const done = Promise.all([
-          new Promise<void>((r) => server.close(() => r())),
+          new Promise<void>((r) => front.close(() => r())),
           socksServer ? new Promise<void>((r) => socksServer.close(() => r())) : Promise.resolve(),
         ]);
+        // Stop accepting; idle keep-alive connections go now, in-flight work gets the drain.
+        server.close();
+        mitm?.inner.close();
+        server.closeIdleConnections();
+        mitm?.inner.closeIdleConnections();
+        await inFlight.idle(drainMs);
         server.closeAllConnections();
         mitm?.close();
         for (const s of sockets) s.destroy();

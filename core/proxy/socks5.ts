@@ -133,7 +133,7 @@ async function handshake(ctx: ProxyContext, socket: Socket): Promise<void> {
   p.writeUInt16BE(upstream.localPort ?? 0);
   socket.write(Buffer.concat([Buffer.from([5, 0, 0, v6 ? 4 : 1]), addr.length === 4 || v6 ? addr : Buffer.alloc(4), p]));
   if (rest.length) upstream.write(rest);
-  splice(ctx, socket, upstream);
+  splice(ctx, socket, upstream, `${d.host}:${port}`);
   socket.resume();
 }
 

@@ -1,0 +1,75 @@
+// A `codex-netpolicy proxy --json` child for the stress suites: started as a user would, its
+// stdout parsed into events, its RSS and fds readable, stopped with a signal.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve(__dirname, '../../dist/cli.js');
+export const CANARY = 'canary-STRESS-5e9d1b';
+
+export interface Spawned {
+  child: ChildProcess;
+  dir: string;
+  port: number;
+  auditPath: string;
+  events: Record<string, unknown>[];
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function spawnProxy(config: string, extra: string[] = [], opts: { hosts?: string[]; readStdout?: boolean } = {}): Promise<Spawned> {
+  const dir = mkdtempSync(join(tmpdir(), 'cnp-stress-'));
+  const configPath = join(dir, 'config.toml');
+  writeFileSync(configPath, config);
+  const auditPath = join(dir, 'audit.jsonl');
+  const args = [CLI, 'proxy', '--json', '--config', configPath, '--ca-dir', join(dir, 'ca'), '--audit', auditPath, ...extra];
+  for (const h of opts.hosts ?? []) args.push('--resolve', `${h}=127.0.0.1`);
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', HOME: dir, CODEX_NETPOLICY_HOME: join(dir, 'home'), STRESS_TOKEN: CANARY },
+  });
+  let out = '', err = '', pending = '';
+  const events: Record<string, unknown>[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const port = await new Promise<number>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`proxy did not start: ${err}`)), 20_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      const s = b.toString();
+      out += s;
+      pending += s;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        const e = JSON.parse(line) as Record<string, unknown>;
+        if (e.event === 'listening') {
+          clearTimeout(t);
+          res(Number(String(e.http).split(':').pop()));
+        } else events.push(e);
+      }
+    });
+    void exited.then((x) => rej(new Error(`proxy exited ${JSON.stringify(x)}: ${err}`)));
+  });
+  return { child, dir, port, auditPath, events, stdout: () => out, stderr: () => err, exited };
+}
+
+/** GET through the proxy (absolute-form); resolves with status and body, rejects on a socket error. */
+export function proxiedGet(port: number, url: string, agent?: http.Agent, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+  return new Promise((res, rej) => {
+    const u = new URL(url);
+    const req = http.request({ host: '127.0.0.1', port, method: 'GET', path: url, headers: { host: u.host }, ...(agent ? { agent } : {}) }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => res({ status: r.statusCode ?? 0, body }));
+      r.on('error', rej);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', rej);
+    req.end();
+  });
+}
