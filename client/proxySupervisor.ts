@@ -29,8 +29,14 @@ export interface SupervisorOptions {
   log: Logger;
   onDecision: (e: DecisionEvent) => void;
   startTimeoutMs?: number;
+  /** Stop and restart let in-flight requests finish this long (the child's --drain-timeout). */
+  drainTimeoutMs?: number;
   now?: () => number;
 }
+
+export const DEFAULT_DRAIN_MS = 5000;
+/** Beyond the drain, how long a stopping child may take before SIGKILL. */
+const KILL_GRACE_MS = 2000;
 
 export class ProxySupervisor {
   private child: ChildProcess | undefined;
@@ -77,7 +83,7 @@ export class ProxySupervisor {
     const done = new Promise<ProxyState>((r) => this.waiters.push(r));
     this.stopping = false;
     this.set({ kind: 'starting' });
-    const argv = [this.opts.cliPath, 'proxy', '--json', ...this.opts.args()];
+    const argv = [this.opts.cliPath, 'proxy', '--json', '--drain-timeout', String(this.drainMs), ...this.opts.args()];
     this.opts.log.info(`Starting proxy: ${argv.slice(1).map((a) => redactCredentials(a)).join(' ')}`);
     const child = spawn(this.opts.nodePath, argv, { env: cleanChildEnv(this.opts.env()), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -180,10 +186,15 @@ export class ProxySupervisor {
     }
     this.stopping = true;
     const closed = new Promise<void>((r) => child.once('close', () => r()));
+    // SIGTERM: the proxy stops accepting and lets in-flight requests finish (bounded drain).
     child.kill('SIGTERM');
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), this.drainMs + KILL_GRACE_MS);
     await closed;
     clearTimeout(kill);
+  }
+
+  private get drainMs(): number {
+    return this.opts.drainTimeoutMs ?? DEFAULT_DRAIN_MS;
   }
 
   async restartNow(): Promise<ProxyState> {

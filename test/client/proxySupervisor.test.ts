@@ -74,3 +74,12 @@ test('unexpected exit: restarts after the 1 s backoff; credential scrubbed from 
   assert.ok(log.includes('boom: http://***@127.0.0.1:4999'));
   assert.ok(!log.includes('CANARY-RUNPW'));
 });
+
+test('stop lets the proxy drain in-flight requests (SIGTERM, no SIGKILL within the drain)', { timeout: 20_000 }, async () => {
+  const h = harness('drain');
+  await h.sup.start();
+  assert.ok(h.runs()[0]!.argv.includes('--drain-timeout'));
+  await h.sup.stop();
+  assert.equal(h.sup.state.kind, 'stopped');
+  assert.ok(h.logs.some((l) => l.includes('Proxy stopped (code 0)')), h.logs.join('\n'));
+});
