@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import * as tls from 'node:tls';
-import { connectTunnel, ResponseReader, tempDir, testCa } from '../proxy/unit/helpers';
+import { ResponseReader, tcp, tempDir, testCa } from '../proxy/unit/helpers';
 import { fdCount, figure, percentile, rssMb, scale } from './profile';
 import { CANARY, proxiedGet, spawnProxy, type Spawned } from './spawned';
 
@@ -77,9 +77,12 @@ async function plainClient(port: number, upPort: number, until: number, t: Tally
 async function mitmClient(port: number, upPort: number, caPem: string, until: number, t: Tally, paceMs: number): Promise<void> {
   let socket: Socket | undefined;
   try {
-    const tunnel = await connectTunnel(port, `api.test:${upPort}`);
-    socket = tunnel.socket;
-    if (tunnel.res.status !== 200) throw new Error(`CONNECT ${tunnel.res.status}`);
+    socket = await tcp(port);
+    const head = new ResponseReader(socket);
+    socket.write(`CONNECT api.test:${upPort} HTTP/1.1\r\nHost: api.test:${upPort}\r\n\r\n`);
+    const res = await head.next(20_000);
+    socket.removeAllListeners('data');
+    if (res.status !== 200) throw new Error(`CONNECT ${res.status}`);
     const tt = tls.connect({ socket, servername: 'api.test', ca: caPem });
     await new Promise<void>((r, j) => tt.once('secureConnect', () => r()).once('error', j));
     const reader = new ResponseReader(tt);
