@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { explainRequest } from '../core/cli/explain';
+import { explainRequest, toOutput } from '../core/cli/explain';
 import { formatDiagnostic } from '../core/cli/policyFiles';
 import { parseAbsoluteUrl } from '../core/net/target';
 import { CA_CERT_FILE, loadOrCreateCa, regenerateCa } from '../core/ca';
@@ -57,7 +57,8 @@ export async function explainCommand(log: vscode.LogOutputChannel, prefill?: Exp
     return;
   }
   const d = r.final;
-  const lines: string[] = [];
+  const target = parseAbsoluteUrl(url.trim());
+  const lines: string[] = [`Why: ${toOutput(d, { method: m, path: 'error' in target ? null : target.path }).explanation}.`];
   if (r.connect && r.connect !== d) lines.push(`CONNECT ${r.connect.host}:${r.connect.port}: ${r.connect.decision}${r.connect.mitm ? ', decrypted (MITM)' : ''}`);
   else if (r.connect) lines.push(`CONNECT ${r.connect.host}:${r.connect.port}: ${r.connect.decision}${r.connect.mitm ? '' : ', raw tunnel (not decrypted)'}`);
   if (d.reason) lines.push(`Reason: ${d.reason}${d.message ? ` — ${d.message}` : ''}`);

@@ -1,5 +1,6 @@
 // `codex-netpolicy explain`: what the proxy would do with one request, with no network traffic.
 import { decide, type Decision, type HeaderLookup, type Resolution } from '../policy/decide';
+import { explanationOf } from '../policy/explanation';
 import type { CompiledPolicy } from '../policy/compile';
 import { normalizeHost } from '../match/host';
 import { parseAbsoluteUrl, type Target } from '../net/target';
@@ -23,6 +24,8 @@ export interface ExplainOutput {
   hook: string | null;
   headers: { strip: string[]; inject: string[] };
   rule: { file: string; line: number } | null;
+  /** The same sentence the proxy's decision event carries. */
+  explanation: string;
 }
 
 export interface ExplainRequest {
@@ -76,12 +79,18 @@ function resolutionFor(host: string, overrides: ResolveOverrides): Resolution {
   return o.length === 0 ? { error: 'unresolvable' } : { addresses: o };
 }
 
-export function toOutput(d: Decision): ExplainOutput {
+export function toOutput(d: Decision, req: { method: string; path: string | null } = { method: '', path: null }): ExplainOutput {
   return {
     decision: d.decision, reason: d.reason, proxyError: d.proxyError, status: d.status, mitm: d.mitm, hook: d.hook,
     headers: { strip: [...d.headers.strip], inject: [...d.headers.inject] },
     rule: d.rule ? { file: d.rule.file, line: d.rule.line } : null,
+    explanation: explanationOf(d, requestLine(d, req)),
   };
+}
+
+/** CONNECT decisions explain the tunnel; inner and plain ones the request. */
+function requestLine(d: Decision, req: { method: string; path: string | null }): { method: string; path: string | null } {
+  return d.protocol === 'https_connect' ? { method: 'CONNECT', path: null } : req;
 }
 
 export function runExplain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; env: Record<string, string | undefined> }): number {
@@ -110,20 +119,27 @@ export function runExplain(argv: string[], io: { out: (s: string) => void; err: 
   }
   const result = explainRequest(loaded.policy, { method, url, headers, resolve });
   if ('error' in result) throw new UsageError(result.error);
-  const out = toOutput(result.final);
+  const path = pathOf(url);
+  const out = toOutput(result.final, { method: method.toUpperCase(), path });
   if (args.flags.has('json')) {
     io.out(JSON.stringify(out));
     return 0;
   }
-  io.out(describe(method, url, result.final, result.connect, loaded.policy));
+  io.out(describe(method, url, result.final, result.connect, loaded.policy, out.explanation));
   return 0;
 }
 
-function describe(method: string, url: string, d: Decision, connect: Decision | undefined, policy: CompiledPolicy): string {
+function pathOf(url: string): string | null {
+  const t = parseAbsoluteUrl(url);
+  return 'error' in t ? null : t.path;
+}
+
+function describe(method: string, url: string, d: Decision, connect: Decision | undefined, policy: CompiledPolicy, explanation: string): string {
   const lines: string[] = [];
   const verdict = d.decision === 'allow' ? 'ALLOW' : 'DENY';
   const status = d.proxyError ? `${d.status} ${d.proxyError}` : String(d.status);
   lines.push(`${verdict}  ${method.toUpperCase()} ${url}  → ${status}`);
+  lines.push(`  why:     ${explanation}`);
   if (connect && connect !== d) lines.push(`  CONNECT ${connect.host}:${connect.port}: ${connect.decision}${connect.mitm ? ', decrypted (MITM)' : ''}`);
   else if (connect) lines.push(`  CONNECT ${connect.host}:${connect.port}: ${connect.decision}${connect.mitm ? '' : ', raw tunnel (not decrypted)'}`);
   if (d.reason) lines.push(`  reason:  ${d.reason} — ${d.message ?? ''}`);

@@ -15,11 +15,11 @@ import { version } from '../../package.json';
 import { many, one, parseArgs, UsageError, type ParsedArgs } from './args';
 import type { Io } from './main';
 import { formatDiagnostic, loadPolicyFiles, policyFiles } from './policyFiles';
-import { parseResolveOverrides } from './resolveOverrides';
+import { parseResolveOverrides, parseStandIns } from './resolveOverrides';
 
 export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requirements FILE] [--profile NAME]
                             [--listen ADDR] [--socks ADDR] [--ca-dir DIR] [--upstream-ca FILE]...
-                            [--resolve HOST=IP]... [--audit FILE] [--auth auto|required|off] [--json]
+                            [--resolve HOST=IP]... [--stand-in HOST=IP:PORT]... [--audit FILE] [--auth auto|required|off] [--json]
                             [--learn] [--broker [--broker-bind VAR=HOST,...]...]
                             [--otlp-endpoint URL] [--otlp-protocol http/protobuf|http/json]
                             [--max-connections N] [--response-timeout MS] [--headers-timeout MS]
@@ -46,6 +46,9 @@ the standard OTEL_EXPORTER_OTLP_* variables export every decision as a log recor
 A collector that is down never delays a request; undelivered records are counted ("telemetry"
 events) and the local output (stdout, --audit) stays complete.
 
+--stand-in HOST=127.0.0.1:PORT: a local server answers for HOST; the policy judges HOST as the
+public name it is (no DNS), the proxy dials the stand-in (demos, tests).
+
 Limits: --max-connections (default ${DEFAULT_LIMITS.maxConnections}; one more gets 503), --response-timeout
 (default ${DEFAULT_LIMITS.responseTimeoutMs} ms for an upstream's response headers, else 504), --headers-timeout (default
 ${DEFAULT_LIMITS.headersTimeoutMs} ms for a client's request headers). SIGINT/SIGTERM stop accepting and let in-flight
@@ -57,7 +60,7 @@ export const MAX_OUT_BACKLOG = 1 << 20;
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn', 'broker'],
-    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout'],
+    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'stand-in', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout'],
   });
   if (args.flags.has('help')) {
     io.out(PROXY_HELP);
@@ -119,6 +122,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       caDir: resolve(one(args, 'ca-dir') ?? defaultCaDir(io.env)),
       upstreamCaFiles: many(args, 'upstream-ca').map((f) => resolve(f)),
       overrides,
+      standIns: parseStandIns(many(args, 'stand-in')),
       auth: auth as AuthMode,
       allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
       ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),

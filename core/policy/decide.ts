@@ -10,7 +10,14 @@ import { LIMITED_METHODS, messageFor, proxyErrorFor } from './reasons';
 import type { Origin } from './resolve';
 
 /** Result of resolving a host name: its addresses, or why there are none (fail closed). */
-export type Resolution = { addresses: string[] } | { error: 'unresolvable' | 'timeout' } | { assumedPublic: true };
+export type Resolution =
+  | { addresses: string[] }
+  /** `code`: the resolver's error code (ENOTFOUND, EAI_AGAIN…), for the explanation. */
+  | { error: 'unresolvable' | 'timeout'; code?: string }
+  | { assumedPublic: true };
+
+/** Why the DNS step blocked a name: the lookup failed, or it answered a non-public address. */
+export type DnsBlock = { error: string; allowlisted: boolean } | { nonPublic: string };
 
 export type Protocol = 'http' | 'https_connect' | 'https' | 'socks5_tcp' | 'socks5_udp';
 
@@ -72,6 +79,8 @@ export interface Decision {
   needsResolution?: boolean;
   /** Learning mode: allowed although the allowlist would deny it (core/proxy/learn.ts). */
   wouldDeny?: boolean;
+  /** Set when the local-address check blocked a name because of its DNS answer (or lack of one). */
+  dns?: DnsBlock;
   /** Internal: the hook that matched, for the proxy to apply its actions. */
   appliedHook?: CompiledHook;
 }
@@ -103,7 +112,7 @@ function allowed(protocol: Protocol, host: string, port: number, rule: Origin | 
 
 type HostVerdict =
   | { ok: true; rule: DomainRule | null }
-  | { ok: false; reason: 'denied' | 'not_allowed' | 'not_allowed_local'; rule: DomainRule | null }
+  | { ok: false; reason: 'denied' | 'not_allowed' | 'not_allowed_local'; rule: DomainRule | null; dns?: DnsBlock }
   | { ok: 'resolve' };
 
 /** np/runtime.rs host_blocked: deny first, then local/private protection, then the allowlist. */
@@ -123,11 +132,14 @@ export function judgeHost(policy: CompiledPolicy, host: string, resolution: Reso
       // to the resolver, which reads it as that address: judge the address, with no DNS step.
       const answer = spelledAddress(host) ?? resolution;
       if (!answer) return { ok: 'resolve' };
-      if ('error' in answer) return { ok: false, reason: 'not_allowed_local', rule: null };
+      // Upstream fails closed with not_allowed_local; `dns` keeps the cause for the explanation.
+      const failed = (error: string): HostVerdict => ({ ok: false, reason: 'not_allowed_local', rule: null, dns: { error, allowlisted: !!policy.allow.matchWithZoneFallback(host) } });
+      if ('error' in answer) return failed(answer.code ?? (answer.error === 'timeout' ? 'ETIMEOUT' : 'ENOTFOUND'));
       if ('addresses' in answer) {
-        if (answer.addresses.length === 0) return { ok: false, reason: 'not_allowed_local', rule: null };
+        if (answer.addresses.length === 0) return failed('ENODATA');
         // An address we cannot parse counts as local: fail closed.
-        if (answer.addresses.some((a) => isNonPublicAddress(a) !== false)) return { ok: false, reason: 'not_allowed_local', rule: null };
+        const local = answer.addresses.find((a) => isNonPublicAddress(a) !== false);
+        if (local !== undefined) return { ok: false, reason: 'not_allowed_local', rule: null, dns: { nonPublic: local } };
       }
     }
   }
@@ -163,8 +175,12 @@ export function decide(policy: CompiledPolicy, req: DecisionRequest): Decision {
 function hostDecision(policy: CompiledPolicy, protocol: Protocol, host: string, port: number, resolution: Resolution | undefined): Decision | { rule: DomainRule | null } {
   const v = judgeHost(policy, host, resolution);
   if (v.ok === 'resolve') return { ...block(protocol, host, port, 'not_allowed_local', 'baseline_policy', null), needsResolution: true };
-  if (v.ok === false) return block(protocol, host, port, v.reason, 'baseline_policy', v.rule?.origin ?? null);
+  if (v.ok === false) return withDns(block(protocol, host, port, v.reason, 'baseline_policy', v.rule?.origin ?? null), v.dns);
   return { rule: v.rule };
+}
+
+function withDns(d: Decision, dns: DnsBlock | undefined): Decision {
+  return dns ? { ...d, dns } : d;
 }
 
 function isDecision(x: Decision | { rule: DomainRule | null }): x is Decision {
@@ -221,7 +237,7 @@ function decideInner(policy: CompiledPolicy, req: Extract<DecisionRequest, { kin
   // Only the local/private re-check matters inside a tunnel (allowlist edits don't close tunnels).
   const v = judgeHost(policy, host, req.resolution);
   if (v.ok === 'resolve') return { ...block('https', host, port, 'not_allowed_local', 'baseline_policy', null), mitm: true, needsResolution: true };
-  if (v.ok === false && v.reason === 'not_allowed_local') return { ...block('https', host, port, 'not_allowed_local', 'baseline_policy', null), mitm: true };
+  if (v.ok === false && v.reason === 'not_allowed_local') return { ...withDns(block('https', host, port, 'not_allowed_local', 'baseline_policy', null), v.dns), mitm: true };
   const domainRule = v.ok === true ? v.rule : null;
   const hooks = policy.hooksByHost.get(host);
   const d = hooks ? applyHooks('https', host, port, hooks, req, domainRule) : allowed('https', host, port, domainRule?.origin ?? null);

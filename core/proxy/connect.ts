@@ -23,8 +23,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   const client = clientOf(socket);
   const checked = await decideChecked(ctx.policy(), { kind: 'connect', authority }, host, ctx.resolver, ctx.overrides);
   const d = checked.decision;
-  record(ctx, d, { method: 'CONNECT', path: null, client, startedAt: started });
-  if (d.decision === 'deny') return writeRawDecision(socket, d);
+  const why = record(ctx, d, { method: 'CONNECT', path: null, client, startedAt: started });
+  if (d.decision === 'deny') return writeRawDecision(socket, d, why);
   if (d.mitm) {
     writeRaw(socket, 200, '', {}, true);
     if (head.length) socket.unshift(head);
@@ -33,7 +33,7 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   }
   let upstream: Socket;
   try {
-    upstream = await dialChecked(checked.addresses, host, d.port);
+    upstream = await dialChecked(checked.addresses, host, checked.port ?? d.port);
   } catch (e) {
     // Decision (#11): an upstream that does not accept the TCP connection in time is a 504, like a response timeout.
     if (e instanceof Error && /timeout/.test(e.message)) {

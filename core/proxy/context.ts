@@ -48,7 +48,8 @@ export function clientOf(socket: { remoteAddress?: string | undefined; remotePor
   return a.includes(':') ? `[${a}]:${socket.remotePort ?? 0}` : `${a}:${socket.remotePort ?? 0}`;
 }
 
-export function record(ctx: ProxyContext, d: Decision, c: Omit<DecisionContext, 'profile' | 'mode'>): void {
+/** Logs the decision; returns its explanation for the response body. */
+export function record(ctx: ProxyContext, d: Decision, c: Omit<DecisionContext, 'profile' | 'mode'>): string | undefined {
   const eff = ctx.policy().effective;
-  ctx.events.decision(d, { ...c, profile: eff.profile, mode: eff.mode });
+  return ctx.events.decision(d, { ...c, profile: eff.profile, mode: eff.mode }).explanation;
 }

@@ -13,8 +13,23 @@ export const DNS_TIMEOUT_MS = 2000;
 /** `--resolve HOST=IP` overrides: normalised host → addresses (empty = unresolvable). */
 export type ResolveOverrides = ReadonlyMap<string, readonly string[]>;
 
+/** `--stand-in HOST=IP:PORT`: a local server that answers for HOST (demos, tests). */
+export interface StandIn {
+  address: string;
+  port: number;
+}
+export type StandIns = ReadonlyMap<string, StandIn>;
+
 export class Resolver {
-  constructor(private readonly overrides: ResolveOverrides = new Map(), private readonly timeoutMs = DNS_TIMEOUT_MS) {}
+  constructor(
+    private readonly overrides: ResolveOverrides = new Map(),
+    private readonly timeoutMs = DNS_TIMEOUT_MS,
+    private readonly standIns: StandIns = new Map(),
+  ) {}
+
+  standIn(host: string): StandIn | undefined {
+    return this.standIns.get(normalizeHost(host));
+  }
 
   /** Addresses for a host: the override, the literal itself, or a system lookup (all families). */
   resolve(rawHost: string): Promise<Resolution> {
@@ -23,18 +38,18 @@ export class Resolver {
     if (literal === 'invalid') return Promise.resolve({ error: 'unresolvable' });
     if (literal !== null) return Promise.resolve({ addresses: [literal] });
     const o = this.overrides.get(host);
-    if (o !== undefined) return Promise.resolve(o.length ? { addresses: [...o] } : { error: 'unresolvable' });
+    if (o !== undefined) return Promise.resolve(o.length ? { addresses: [...o] } : { error: 'unresolvable', code: 'ENOTFOUND' });
     return new Promise((done) => {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
-        done({ error: 'timeout' });
+        done({ error: 'timeout', code: 'ETIMEOUT' });
       }, this.timeoutMs);
       lookup(host, { all: true, verbatim: true }, (err, addrs) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (err || !addrs.length) done({ error: 'unresolvable' });
+        if (err || !addrs.length) done({ error: 'unresolvable', code: err?.code ?? 'ENODATA' });
         else done({ addresses: addrs.map((a) => a.address) });
       });
     });
@@ -45,6 +60,8 @@ export interface CheckedDecision {
   decision: Decision;
   /** Addresses that were checked and are the only ones to dial; undefined = dial the name (local binding allowed, no override). */
   addresses?: string[];
+  /** Port to dial instead of the requested one (a stand-in's). */
+  port?: number;
 }
 
 /**
@@ -54,6 +71,13 @@ export interface CheckedDecision {
 export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver, overrides: ResolveOverrides): Promise<CheckedDecision> {
   const first = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, req)));
   const h = normalizeHost(host);
+  const standIn = resolver.standIn(h);
+  if (standIn) {
+    // Decision: a stand-in is judged as the public host it stands for (as `explain` does), then
+    // dialled locally, so a demo shows the policy's real verdicts. See docs/semantics.md (#13).
+    const decision = first.needsResolution ? decide(policy, { ...req, resolution: { assumedPublic: true } } as DecisionRequest) : first;
+    return { decision, addresses: [standIn.address], port: standIn.port };
+  }
   if (!first.needsResolution) {
     // Literals (every spelling) are dialled as the address that was judged.
     const literal = literalAddress(h);

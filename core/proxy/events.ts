@@ -2,6 +2,7 @@
 // request, SOCKS), kept in a ring buffer and fanned out to listeners (CLI stdout, audit file).
 // Only names ever go in: no header values, no query strings, no credentials.
 import type { Decision } from '../policy/decide';
+import { explanationOf } from '../policy/explanation';
 import type { DecisionEvent, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
 export type { DecisionEvent, PolicyEvent, ErrorEvent, ProxyEvent, TelemetryEvent } from './protocol';
@@ -67,6 +68,8 @@ export class EventLog {
       profile: ctx.profile,
       ...(d.wouldDeny ? { flag: 'would_deny' as const } : {}),
       mode: ctx.mode,
+      explanation: explanationOf(d, { method: ctx.method, path: pathOnly(ctx.path) }),
+      ...(d.dns ? { dns: { ...d.dns } } : {}),
       ...(ctx.startedAt !== undefined ? { durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100 } : {}),
     };
     this.ring.push(e);

@@ -50,11 +50,11 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
     req.resume();
     return sendText(res, 400, `unsupported scheme ${target.scheme}: use CONNECT for TLS`);
   }
-  record(ctx, d, { method, path: target.path, client: clientOf(req.socket), startedAt: started });
+  const why = record(ctx, d, { method, path: target.path, client: clientOf(req.socket), startedAt: started });
   if (d.decision === 'deny') {
     req.resume();
-    if (d.status === 403 && d.reason) return sendJsonBlock(res, d);
-    return sendDecisionText(res, d);
+    if (d.status === 403 && d.reason) return sendJsonBlock(res, d, why);
+    return sendDecisionText(res, d, why);
   }
   // Plain HTTP never runs hooks (a hooked host is refused above): nothing is injected in cleartext.
   const out = brokerHeaders(ctx, normalizeHost(host), target.path + (target.query ? `?${target.query}` : ''), stripHopByHop(pairs), false);
@@ -65,7 +65,7 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
   }
   const addr = checked.addresses?.[0] ?? normalizeHost(host);
   const upstream = http.request({
-    host: addr, port: target.port, method, path: target.path + (target.query ? `?${target.query}` : ''),
+    host: addr, port: checked.port ?? target.port, method, path: target.path + (target.query ? `?${target.query}` : ''),
     headers: flatten(out), setHost: false, agent: ctx.upstreams.http,
   });
   guardConnect(upstream);

@@ -34,8 +34,7 @@ export class MitmServer {
       const t = this.tunnels.get(socket);
       if (!t) return socket.destroy();
       const d = decide(ctx.policy(), { kind: 'inner', tunnelHost: t.host, port: t.port, method: 'CONNECT', path: req.url ?? '', query: '' });
-      record(ctx, d, { method: 'CONNECT', path: null, client: t.client });
-      writeRawDecision(socket, d);
+      writeRawDecision(socket, d, record(ctx, d, { method: 'CONNECT', path: null, client: t.client }));
     });
     this.inner.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return socket.destroy();
@@ -81,10 +80,10 @@ export class MitmServer {
       ...(req.headers.host !== undefined ? { hostHeader: req.headers.host } : {}), headers: headerLookup(pairs),
     }, t.host, ctx.resolver, ctx.overrides);
     const d = checked.decision;
-    record(ctx, d, { method, path, client: t.client, startedAt: started });
+    const why = record(ctx, d, { method, path, client: t.client, startedAt: started });
     if (d.decision === 'deny') {
       req.resume();
-      return sendDecisionText(res, d);
+      return sendDecisionText(res, d, why);
     }
     if (checked.addresses && checked.addresses.length === 0) {
       req.resume();
@@ -97,7 +96,7 @@ export class MitmServer {
     out.unshift(['Host', authority]);
     const ip = isIpLiteral(t.host);
     const upstream = https.request({
-      host: checked.addresses?.[0] ?? t.host, port: t.port, method, path: raw, headers: flatten(out), setHost: false,
+      host: checked.addresses?.[0] ?? t.host, port: checked.port ?? t.port, method, path: raw, headers: flatten(out), setHost: false,
       agent: ctx.upstreams.https, servername: ip ? '' : t.host,
       // Verify against the tunnel's name even though we dial the checked address.
       checkServerIdentity: (_h, cert) => checkServerIdentity(t.host.replace(/%.*$/, ''), cert),

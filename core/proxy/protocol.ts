@@ -42,6 +42,10 @@ export interface DecisionEvent {
   /** `would_deny`: let through by learning mode, denied by the allowlist otherwise. */
   flag?: 'would_deny';
   durationMs?: number;
+  /** One sentence saying why (core/policy/explanation.ts). Optional for older proxies' lines. */
+  explanation?: string;
+  /** The DNS cause of a `not_allowed_local` block: lookup error code or the non-public address. */
+  dns?: { error: string; allowlisted: boolean } | { nonPublic: string };
 }
 
 export interface PolicyEvent {

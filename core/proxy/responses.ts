@@ -1,5 +1,6 @@
 // Block and error responses (proxy-behaviour.md §5.4): JSON for plain HTTP, text/plain for
-// CONNECT and inner MITM requests. Bodies carry only upstream's fixed messages.
+// CONNECT and inner MITM requests. Bodies carry upstream's fixed message first, then (for policy
+// blocks) a `Why:` line with the decision's explanation: names only, never a value.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Decision } from '../policy/decide';
@@ -12,9 +13,10 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** Plain-HTTP policy block: JSON body as upstream's json_blocked. */
-export function sendJsonBlock(res: ServerResponse, d: Decision): void {
+export function sendJsonBlock(res: ServerResponse, d: Decision, explanation?: string): void {
   const body = JSON.stringify({
     status: 'blocked', host: d.host, reason: d.reason, decision: d.decision, source: d.source, protocol: 'http', port: d.port, message: d.message,
+    ...(explanation ? { explanation } : {}),
   });
   const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
   if (d.proxyError) headers['x-proxy-error'] = d.proxyError;
@@ -35,8 +37,14 @@ export function sendText(res: ServerResponse, status: number, message: string, p
 }
 
 /** Decision → response inside MITM or for a plain request that isn't a policy block. */
-export function sendDecisionText(res: ServerResponse, d: Decision): void {
-  sendText(res, d.status, d.message ?? STATUS_TEXT[d.status] ?? 'error', d.proxyError);
+export function sendDecisionText(res: ServerResponse, d: Decision, explanation?: string): void {
+  sendText(res, d.status, decisionBody(d, explanation), d.proxyError);
+}
+
+/** Upstream's message, plus `Why: …` on policy blocks (a second line clients show as-is). */
+export function decisionBody(d: Decision, explanation?: string): string {
+  const message = d.message ?? STATUS_TEXT[d.status] ?? 'error';
+  return d.reason && explanation ? `${message}\nWhy: ${explanation}.\n` : message;
 }
 
 /** A complete HTTP/1.1 response written to a raw socket (CONNECT replies), then closed unless `keepOpen`. */
@@ -55,8 +63,8 @@ export function writeRaw(socket: Duplex, status: number, body: string, headers: 
   else socket.end(text);
 }
 
-export function writeRawDecision(socket: Duplex, d: Decision): void {
-  writeRaw(socket, d.status, d.message ?? STATUS_TEXT[d.status] ?? 'error', d.proxyError ? { 'x-proxy-error': d.proxyError } : {});
+export function writeRawDecision(socket: Duplex, d: Decision, explanation?: string): void {
+  writeRaw(socket, d.status, decisionBody(d, explanation), d.proxyError ? { 'x-proxy-error': d.proxyError } : {});
 }
 
 export function proxyAuthHeaders(): Record<string, string> {

@@ -12,7 +12,7 @@ import { authRequired, newCredential, type AuthMode, type Credential } from './a
 import { AuditFile } from './audit';
 import { handleConnect } from './connect';
 import { IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, type ProxyContext } from './context';
-import { Resolver, type ResolveOverrides } from './dns';
+import { DNS_TIMEOUT_MS, Resolver, type ResolveOverrides, type StandIns } from './dns';
 import { EventLog } from './events';
 import { handlePlainRequest } from './httpProxy';
 import { ConnectionGate, DEFAULT_LIMITS, InFlight, refuseHttp, type Limits } from './lifecycle';
@@ -35,6 +35,8 @@ export interface ProxyOptions {
   /** Extra PEM files trusted for upstream TLS (besides Node's roots and NODE_EXTRA_CA_CERTS). */
   upstreamCaFiles?: readonly string[];
   overrides?: ResolveOverrides;
+  /** Local servers that answer for public names (`--stand-in`). */
+  standIns?: StandIns;
   auth?: AuthMode;
   allowNonLoopback?: boolean;
   ringSize?: number;
@@ -104,7 +106,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const ctx: ProxyContext = {
     policy: () => current,
     events,
-    resolver: new Resolver(overrides),
+    resolver: new Resolver(overrides, DNS_TIMEOUT_MS, opts.standIns),
     overrides,
     upstreams,
     ca,

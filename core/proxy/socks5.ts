@@ -120,7 +120,7 @@ async function handshake(ctx: ProxyContext, socket: Socket): Promise<void> {
   }
   let upstream: Socket;
   try {
-    upstream = await dialChecked(checked.addresses, d.host, port);
+    upstream = await dialChecked(checked.addresses, d.host, checked.port ?? port);
   } catch {
     reply(socket, REP.hostUnreachable);
     return void socket.end();

@@ -15,10 +15,11 @@ function explainJson(args: string[], env: Record<string, string> = SECRETS) {
 describe('explain --json', () => {
   test('prints exactly the documented object', () => {
     const out = explainJson(['--config', DEMO, 'GET', 'https://api.github.com/repos/myorg/app']);
-    assert.deepEqual(Object.keys(out), ['decision', 'reason', 'proxyError', 'status', 'mitm', 'hook', 'headers', 'rule']);
+    assert.deepEqual(Object.keys(out), ['decision', 'reason', 'proxyError', 'status', 'mitm', 'hook', 'headers', 'rule', 'explanation']);
     assert.deepEqual(out, {
       decision: 'allow', reason: null, proxyError: null, status: 200, mitm: true, hook: 'github_controlled_access',
-      headers: { strip: ['authorization'], inject: ['authorization'] }, rule: { file: DEMO, line: 33 },
+      headers: { strip: ['authorization'], inject: ['authorization'] }, rule: { file: DEMO, line: 35 },
+      explanation: 'matched hook `github_controlled_access` at config.toml:35, stripped `authorization`, injected `authorization`',
     });
   });
   test('never prints a secret', () => {
@@ -34,7 +35,8 @@ describe('explain --json', () => {
     assert.equal(out.reason, 'mitm_hook_denied');
     assert.equal(out.proxyError, 'blocked-by-mitm-hook');
     assert.equal(out.status, 403);
-    assert.deepEqual(out.rule, { file: DEMO, line: 40 });
+    assert.deepEqual(out.rule, { file: DEMO, line: 42 });
+    assert.equal(out.explanation, 'no hook on internal-api.company.com matches POST /v1/items, and a hooked host blocks what no hook allows (first hook at config.toml:42)');
   });
   test('plain http:// to a hooked host is refused (mitm_required) and names no secret header', () => {
     const out = explainJson(['--config', DEMO, 'GET', 'http://internal-api.company.com/v1/items']);
@@ -65,8 +67,14 @@ describe('explain --json', () => {
     assert.equal(out.mitm, false);
   });
   test('--resolve maps a name to a private address; HOST= makes it unresolvable', () => {
-    assert.equal(explainJson(['--config', DEMO, '--resolve', 'pypi.org=10.0.0.8', 'GET', 'https://pypi.org/']).reason, 'not_allowed_local');
-    assert.equal(explainJson(['--config', DEMO, '--resolve', 'pypi.org=', 'GET', 'https://pypi.org/']).reason, 'not_allowed_local');
+    const priv = explainJson(['--config', DEMO, '--resolve', 'pypi.org=10.0.0.8', 'GET', 'https://pypi.org/']);
+    assert.equal(priv.reason, 'not_allowed_local');
+    assert.equal(priv.explanation, 'pypi.org resolves to 10.0.0.8, a local/private address, and allow_local_binding is off');
+    const gone = explainJson(['--config', DEMO, '--resolve', 'pypi.org=', 'GET', 'https://pypi.org/']);
+    assert.equal(gone.reason, 'not_allowed_local');
+    assert.equal(gone.explanation, 'pypi.org could not be resolved (ENOTFOUND), and Codex fails closed');
+    const human = runCli(['explain', '--config', DEMO, '--resolve', 'example.org=', 'GET', 'https://example.org/'], SECRETS);
+    assert.match(human.stdout, /^ {2}why: {5}example\.org could not be resolved \(ENOTFOUND\), and Codex fails closed \(it is not in the allowlist either\)$/m);
     assert.equal(explainJson(['--config', DEMO, '--resolve', 'pypi.org=151.101.0.223', 'GET', 'https://pypi.org/']).decision, 'allow');
   });
   test('IPv6 literals with zone ids', () => {

@@ -64,7 +64,8 @@ describe('CONNECT and MITM', () => {
     assert.equal(res.status, 403);
     assert.match(res.headers['content-type']!, /^text\/plain/);
     assert.equal(res.headers['x-proxy-error'], 'blocked-by-denylist');
-    assert.equal(res.body, 'Domain denied by the sandbox policy.');
+    // Upstream's message first, then the decision's explanation.
+    assert.equal(res.body, 'Domain denied by the sandbox policy.\nWhy: blocked.test is denied by `blocked.test` (config.toml:9), and a deny always wins.\n');
     socket.destroy();
   });
 
@@ -102,7 +103,8 @@ describe('CONNECT and MITM', () => {
     const r2 = await reader.next();
     assert.equal(r2.status, 403);
     assert.equal(r2.headers['x-proxy-error'], 'blocked-by-mitm-hook');
-    assert.equal(r2.body, 'HTTPS request denied by MITM hook policy.');
+    assert.equal(r2.body.split('\n')[0], 'HTTPS request denied by MITM hook policy.');
+    assert.match(r2.body, /^Why: no hook on api\.test matches DELETE \/repos\/x, and a hooked host blocks what no hook allows \(first hook at config\.toml:\d+\)\.$/m);
     t.write(`GET /other HTTP/1.1\r\nHost: api.test:${api.port}\r\n\r\n`);
     assert.equal((await reader.next()).headers['x-proxy-error'], 'blocked-by-mitm-hook');
     // Host mismatch inside the tunnel → 400; CONNECT inside → 405.

@@ -50,6 +50,7 @@ describe('plain HTTP proxying', () => {
     assert.equal(res.headers['x-proxy-error'], 'blocked-by-allowlist');
     assert.deepEqual(JSON.parse(res.body), {
       status: 'blocked', host: 'nope.test', reason: 'not_allowed', decision: 'deny', source: 'baseline_policy', protocol: 'http', port: 80, message: 'Domain not in allowlist.',
+      explanation: 'nope.test is not in the allowlist',
     });
     const d = await rawRequest(rig.port, `GET http://blocked.test/x HTTP/1.1\r\nHost: blocked.test\r\n\r\n`);
     assert.equal(d.headers['x-proxy-error'], 'blocked-by-denylist');
