@@ -82,6 +82,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       store.add(e);
       paintStatus();
     },
+    onOutcome: (o) => store.applyOutcome(o),
   });
   supervisor = sup;
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { redactCredentials } from '../core/env';
 import { RestartPolicy } from './logic/backoff';
 import { describeTelemetry } from '../core/telemetry/describe';
-import { eventStream, LineSplitter, type DecisionEvent, type ListeningEvent, type PolicyEvent } from './logic/events';
+import { eventStream, LineSplitter, type DecisionEvent, type ListeningEvent, type OutcomeEvent, type PolicyEvent } from './logic/events';
 import { cleanChildEnv } from './logic/terminalEnv';
 
 export interface Logger {
@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   env: () => Record<string, string | undefined>;
   log: Logger;
   onDecision: (e: DecisionEvent) => void;
+  /** How an allowed request ended (status, bytes, duration); optional. */
+  onOutcome?: (e: OutcomeEvent) => void;
   startTimeoutMs?: number;
   /** Stop and restart let in-flight requests finish this long (the child's --drain-timeout). */
   drainTimeoutMs?: number;
@@ -108,6 +110,9 @@ export class ProxySupervisor {
           return;
         case 'decision':
           this.opts.onDecision(e);
+          return;
+        case 'outcome':
+          this.opts.onOutcome?.(e);
           return;
         case 'policy':
           policy = e;

@@ -3,12 +3,10 @@
 // hosts are answered by local stand-ins (scripts/demo/standIns.ts), so it works offline.
 // Run: npm run demo   (first run installs code-server and chromium tooling: about 2 minutes)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eSkipReason, PROJECT_ROOT, startCodeServer } from '../test/e2e/harness';
-import { startStandIns, STAND_IN_HOSTS } from './demo/standIns';
-import { tryMeMarkdown } from './demo/tryMe';
+import { STAND_IN_HOSTS } from './demo/standIns';
+import { prepareDemo } from './demo/workspace';
 
 async function main(): Promise<void> {
   if (e2eSkipReason()) {
@@ -18,16 +16,9 @@ async function main(): Promise<void> {
   const build = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 
-  const workspace = mkdtempSync(join(tmpdir(), 'codex-netpolicy-demo-'));
-  cpSync(join(PROJECT_ROOT, 'examples/demo'), workspace, { recursive: true });
-  writeFileSync(join(workspace, 'TRY-ME.md'), tryMeMarkdown());
-  const standIns = await startStandIns(mkdtempSync(join(tmpdir(), 'codex-netpolicy-stand-ins-')));
-  const server = await startCodeServer({
-    extensionDir: PROJECT_ROOT,
-    workspace,
-    settings: { 'codexNetworkPolicy.proxy.autoStart': true, 'codexNetworkPolicy.proxy.extraArgs': standIns.proxyArgs, 'workbench.startupEditor': 'none' },
-    env: { CI_GITHUB_TOKEN: 'demo-ci-token', NPM_PUBLISH_TOKEN: 'demo-npm-token' },
-  });
+  const demo = await prepareDemo(PROJECT_ROOT);
+  const { workspace, standIns } = demo;
+  const server = await startCodeServer({ extensionDir: PROJECT_ROOT, workspace, settings: demo.settings, env: demo.env });
   console.log([
     '',
     'VS Code with Codex Network Policy is running.',
@@ -43,7 +34,7 @@ async function main(): Promise<void> {
   ].join('\n'));
   const stop = async () => {
     await server.stop();
-    await standIns.close();
+    await demo.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

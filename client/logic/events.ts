@@ -3,7 +3,7 @@
 
 import type { DecisionEvent, ProxyLine } from '../../core/proxy/protocol';
 
-export type { DecisionEvent, ErrorEvent, ListeningEvent, PolicyEvent, TelemetryEvent } from '../../core/proxy/protocol';
+export type { DecisionEvent, ErrorEvent, ListeningEvent, OutcomeEvent, PolicyEvent, TelemetryEvent } from '../../core/proxy/protocol';
 /** What the extension reads from the proxy: the listening line or an event (core/proxy/protocol). */
 export type ProxyEvent = ProxyLine;
 
@@ -31,6 +31,11 @@ export function parseEventLine(line: string): ProxyEvent {
       return { event: 'listening', http, socks: str(o.socks), proxyUrl, caCert, ...(o.learning === true ? { learning: true } : {}) };
     }
     case 'decision': return decisionOf(o);
+    case 'outcome': {
+      const id = num(o.id), bytes = num(o.bytes), durationMs = num(o.durationMs);
+      if (id === null || bytes === null || durationMs === null) return errorEvent('proxy "outcome" event lacks id, bytes or durationMs');
+      return { event: 'outcome', id, upstreamStatus: num(o.upstreamStatus), bytes, durationMs };
+    }
     case 'policy': {
       const diags = Array.isArray(o.diagnostics) ? o.diagnostics : [];
       return {
@@ -67,7 +72,16 @@ function decisionOf(o: Obj): DecisionEvent | ProxyEvent {
     headers: { strip: strs(headers.strip), inject: strs(headers.inject) },
     rule: rule && str(rule.file) ? { file: str(rule.file)!, line: num(rule.line) ?? 1 } : null,
     profile: str(o.profile) ?? '', mode: str(o.mode) ?? '', ...(o.flag === 'would_deny' ? { flag: 'would_deny' as const } : {}), ...(num(o.durationMs) !== null ? { durationMs: num(o.durationMs)! } : {}),
+    ...(str(o.explanation) ? { explanation: str(o.explanation)! } : {}), ...dnsOf(o.dns),
   };
+}
+
+function dnsOf(v: unknown): Pick<DecisionEvent, 'dns'> {
+  if (!v || typeof v !== 'object') return {};
+  const d = v as Obj;
+  if (str(d.error)) return { dns: { error: str(d.error)!, allowlisted: d.allowlisted === true } };
+  if (str(d.nonPublic)) return { dns: { nonPublic: str(d.nonPublic)! } };
+  return {};
 }
 
 const nowIso = (): string => new Date().toISOString();

@@ -1,6 +1,7 @@
 // Decision rows for the log: display text, filter tokens (`host:github decision:deny -hook:x`)
 // and free-text search. Pure and DOM-free: shared by the webview bundle and the extension host.
 import type { DecisionEvent } from './events';
+import { bytesText, durationText, statusOf } from './table';
 
 export interface RowText {
   time: string;
@@ -10,6 +11,9 @@ export interface RowText {
   path: string;
   reason: string;
   hook: string;
+  status: string;
+  duration: string;
+  bytes: string;
 }
 
 /** `HH:MM:SS.mmm` in local time; the raw ISO time stays in the detail pane. */
@@ -36,6 +40,9 @@ export function rowText(e: DecisionEvent): RowText {
     path: e.path ?? '',
     reason: e.reason ?? e.flag ?? (e.decision === 'allow' ? '' : e.proxyError ?? ''),
     hook: e.hook ?? '',
+    status: String(statusOf(e) ?? ''),
+    duration: durationText(e.durationMs),
+    bytes: bytesText(e.bytes),
   };
 }
 

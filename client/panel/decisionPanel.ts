@@ -18,6 +18,7 @@ export class DecisionLogPanels implements vscode.Disposable, vscode.WebviewViewP
   private view: vscode.WebviewView | undefined;
   private readonly ready = new Set<vscode.Webview>();
   private batch: DecisionEvent[] = [];
+  private updates = new Map<number, DecisionEvent>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -27,9 +28,13 @@ export class DecisionLogPanels implements vscode.Disposable, vscode.WebviewViewP
       store.onChange((c) => {
         if (c.cleared) {
           this.batch = [];
+          this.updates.clear();
           this.post({ type: 'clear' });
         } else if (c.added) {
           this.batch.push(c.added);
+          this.flushTimer ??= setTimeout(() => this.flush(), 50);
+        } else if (c.updated) {
+          this.updates.set(c.updated.id, c.updated);
           this.flushTimer ??= setTimeout(() => this.flush(), 50);
         }
       }),
@@ -38,10 +43,13 @@ export class DecisionLogPanels implements vscode.Disposable, vscode.WebviewViewP
 
   private flush(): void {
     this.flushTimer = undefined;
-    if (!this.batch.length) return;
     const events = this.batch;
     this.batch = [];
-    this.post({ type: 'add', events });
+    // An update for an event still in this batch is already in it (same object).
+    const updates = [...this.updates.values()].filter((u) => !events.includes(u));
+    this.updates.clear();
+    if (events.length) this.post({ type: 'add', events });
+    if (updates.length) this.post({ type: 'update', events: updates });
   }
 
   private post(m: ToWebview): void {

@@ -4,6 +4,8 @@ import type { DecisionEvent } from '../logic/events';
 export type ToWebview =
   | { type: 'init'; events: DecisionEvent[]; status: string }
   | { type: 'add'; events: DecisionEvent[] }
+  /** Decisions already sent, now with upstream status, bytes and duration. */
+  | { type: 'update'; events: DecisionEvent[] }
   | { type: 'clear' }
   | { type: 'status'; status: string }
   | { type: 'focusFilter' };

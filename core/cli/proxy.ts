@@ -96,11 +96,12 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       return;
     }
     if (dropped) {
-      const notice: ProxyEvent = { event: 'error', time: new Date().toISOString(), message: `${dropped} events were not written: the reader of stdout is too slow${one(args, 'audit') ? ' (the audit file has them)' : ''}` };
+      const notice = { event: 'error' as const, time: new Date().toISOString(), message: `${dropped} events were not written: the reader of stdout is too slow${one(args, 'audit') ? ' (the audit file has them)' : ''}` };
       dropped = 0;
       lines.push(json ? JSON.stringify(notice) : describe(notice));
     }
-    lines.push(json ? JSON.stringify(e) : describe(e));
+    if (json) lines.push(JSON.stringify(e));
+    else if (e.event !== 'outcome') lines.push(describe(e));
   };
   const otlp = otlpFromArgs(args, io.env);
   // Digests of the files behind the last good policy (a rejected reload keeps the old ones).
@@ -256,13 +257,12 @@ function limitsOf(args: ParsedArgs): Partial<Limits> {
 }
 
 /** One readable line per event. */
-function describe(e: ProxyEvent): string {
+function describe(e: Exclude<ProxyEvent, { event: 'outcome' }>): string {
   const t = e.time.slice(11, 23);
   if (e.event === 'decision') {
     const verdict = e.flag === 'would_deny' ? 'LEARN' : e.decision === 'allow' ? 'ALLOW' : 'DENY ';
     const target = `${e.host}:${e.port}${e.path ?? ''}`;
-    const why = e.flag === 'would_deny' ? 'would_deny (not_allowed)' : e.decision === 'allow' ? (e.mitm ? 'mitm' : 'allowed') : (e.reason ?? `status ${e.status}`);
-    return `${t} ${verdict} ${e.method ?? e.protocol} ${target} ${why}${e.hook ? ` hook=${e.hook}` : ''}`;
+    return `${t} ${verdict} ${e.method ?? e.protocol} ${target} — ${e.flag === 'would_deny' ? 'would_deny: ' : ''}${e.explanation ?? e.reason ?? `status ${e.status}`}${e.hook ? ` hook=${e.hook}` : ''}`;
   }
   if (e.event === 'policy') {
     if (e.status === 'loaded') return `${t} policy reloaded (profile ${e.profile})`;

@@ -4,7 +4,7 @@
 import type { Decision } from './decide';
 
 /** The parts of a decision the sentence needs (a Decision satisfies it). */
-export type Explainable = Pick<Decision, 'decision' | 'reason' | 'status' | 'message' | 'host' | 'port' | 'protocol' | 'mitm' | 'hook' | 'headers' | 'dns'> & {
+export type Explainable = Pick<Decision, 'decision' | 'reason' | 'status' | 'message' | 'host' | 'port' | 'protocol' | 'mitm' | 'hook' | 'headers' | 'dns' | 'wouldDeny'> & {
   rule: { file: string; line: number; path?: readonly (string | number)[] } | null;
 };
 
@@ -53,6 +53,7 @@ function byRule(d: Explainable): string {
 }
 
 function allowed(d: Explainable): string {
+  if (d.wouldDeny) return `${d.host} is not in the allowlist; learning mode let it through (would_deny)`;
   if (d.hook) {
     const parts = [`matched hook ${code(d.hook)}${at(d.rule)}`];
     if (d.headers.strip.length) parts.push(`stripped ${names(d.headers.strip)}`);

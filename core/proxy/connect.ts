@@ -23,8 +23,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   const client = clientOf(socket);
   const checked = await decideChecked(ctx.policy(), { kind: 'connect', authority }, host, ctx.resolver, ctx.overrides);
   const d = checked.decision;
-  const why = record(ctx, d, { method: 'CONNECT', path: null, client, startedAt: started });
-  if (d.decision === 'deny') return writeRawDecision(socket, d, why);
+  const logged = record(ctx, d, { method: 'CONNECT', path: null, client, startedAt: started });
+  if (d.decision === 'deny') return writeRawDecision(socket, d, logged.explanation);
   if (d.mitm) {
     writeRaw(socket, 200, '', {}, true);
     if (head.length) socket.unshift(head);
@@ -49,6 +49,8 @@ export async function handleConnect(ctx: ProxyContext, req: IncomingMessage, soc
   writeRaw(socket, 200, '', {}, true);
   splice(ctx, socket, upstream, `${d.host}:${d.port}`);
   if (head.length) upstream.write(head);
+  // A raw tunnel's outcome: bytes both ways, no status (the traffic is opaque).
+  upstream.once('close', () => ctx.events.outcome(logged.id, null, upstream.bytesRead + upstream.bytesWritten, started));
 }
 
 /** Two-way pipe with backpressure; either side closing or idling closes both. */

@@ -5,7 +5,7 @@ import type { CompiledPolicy } from '../policy/compile';
 import type { Decision } from '../policy/decide';
 import type { Credential } from './access';
 import { Resolver, type ResolveOverrides } from './dns';
-import type { DecisionContext, EventLog } from './events';
+import type { DecisionContext, DecisionEvent, EventLog } from './events';
 import type { Limits } from './lifecycle';
 import type { Upstreams } from './upstream';
 
@@ -48,8 +48,15 @@ export function clientOf(socket: { remoteAddress?: string | undefined; remotePor
   return a.includes(':') ? `[${a}]:${socket.remotePort ?? 0}` : `${a}:${socket.remotePort ?? 0}`;
 }
 
-/** Logs the decision; returns its explanation for the response body. */
-export function record(ctx: ProxyContext, d: Decision, c: Omit<DecisionContext, 'profile' | 'mode'>): string | undefined {
+/** Logs the decision; returns the event (its explanation goes into block bodies). */
+export function record(ctx: ProxyContext, d: Decision, c: Omit<DecisionContext, 'profile' | 'mode'>): DecisionEvent {
   const eff = ctx.policy().effective;
-  return ctx.events.decision(d, { ...c, profile: eff.profile, mode: eff.mode }).explanation;
+  return ctx.events.decision(d, { ...c, profile: eff.profile, mode: eff.mode });
+}
+
+/** Counts the upstream's response bytes and reports the outcome once the client side closes. */
+export function reportOutcome(ctx: ProxyContext, id: number, startedAt: number, res: { once(ev: 'close', f: () => void): unknown }, up: { statusCode?: number | undefined; on(ev: 'data', f: (b: Buffer) => void): unknown }): void {
+  let bytes = 0;
+  up.on('data', (b) => (bytes += b.length));
+  res.once('close', () => ctx.events.outcome(id, up.statusCode ?? null, bytes, startedAt));
 }

@@ -5,7 +5,7 @@ import type { Decision } from '../policy/decide';
 import { explanationOf } from '../policy/explanation';
 import type { DecisionEvent, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
-export type { DecisionEvent, PolicyEvent, ErrorEvent, ProxyEvent, TelemetryEvent } from './protocol';
+export type { DecisionEvent, OutcomeEvent, PolicyEvent, ErrorEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
 export interface DecisionContext {
   method: string | null;
@@ -76,6 +76,11 @@ export class EventLog {
     if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
     this.emit(e);
     return e;
+  }
+
+  /** How an allowed request ended (status, bytes, duration since `startedAt`). */
+  outcome(id: number, upstreamStatus: number | null, bytes: number, startedAt: number): void {
+    this.emit({ event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100 });
   }
 
   policy(e: Omit<PolicyEvent, 'event' | 'time'>): void {

@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import { normalizeHost } from '../match/host';
 import { parseAbsoluteUrl } from '../net/target';
 import { checkBasic } from './access';
-import { clientOf, record, type ProxyContext } from './context';
+import { clientOf, record, reportOutcome, type ProxyContext } from './context';
 import { decideChecked } from './dns';
 import { flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
 import { proxyAuthHeaders, sendDecisionText, sendJsonBlock, sendText } from './responses';
@@ -50,11 +50,11 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
     req.resume();
     return sendText(res, 400, `unsupported scheme ${target.scheme}: use CONNECT for TLS`);
   }
-  const why = record(ctx, d, { method, path: target.path, client: clientOf(req.socket), startedAt: started });
+  const logged = record(ctx, d, { method, path: target.path, client: clientOf(req.socket), startedAt: started });
   if (d.decision === 'deny') {
     req.resume();
-    if (d.status === 403 && d.reason) return sendJsonBlock(res, d, why);
-    return sendDecisionText(res, d, why);
+    if (d.status === 403 && d.reason) return sendJsonBlock(res, d, logged.explanation);
+    return sendDecisionText(res, d, logged.explanation);
   }
   // Plain HTTP never runs hooks (a hooked host is refused above): nothing is injected in cleartext.
   const out = brokerHeaders(ctx, normalizeHost(host), target.path + (target.query ? `?${target.query}` : ''), stripHopByHop(pairs), false);
@@ -71,6 +71,7 @@ export async function handlePlainRequest(ctx: ProxyContext, req: http.IncomingMe
   guardConnect(upstream);
   guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
   upstream.on('response', (up) => {
+    reportOutcome(ctx, logged.id, started, res, up);
     const headers = flatten(stripHopByHop(pairsOf(up.rawHeaders)));
     res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
     up.pipe(res);

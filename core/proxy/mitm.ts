@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { checkServerIdentity } from 'node:tls';
 import { decide } from '../policy/decide';
-import { clientOf, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, record, type ProxyContext, type Tunnel } from './context';
+import { clientOf, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, record, reportOutcome, type ProxyContext, type Tunnel } from './context';
 import { decideChecked } from './dns';
 import { applyActions, flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
 import { sendDecisionText, sendText, writeRawDecision } from './responses';
@@ -34,7 +34,7 @@ export class MitmServer {
       const t = this.tunnels.get(socket);
       if (!t) return socket.destroy();
       const d = decide(ctx.policy(), { kind: 'inner', tunnelHost: t.host, port: t.port, method: 'CONNECT', path: req.url ?? '', query: '' });
-      writeRawDecision(socket, d, record(ctx, d, { method: 'CONNECT', path: null, client: t.client }));
+      writeRawDecision(socket, d, record(ctx, d, { method: 'CONNECT', path: null, client: t.client }).explanation);
     });
     this.inner.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return socket.destroy();
@@ -80,10 +80,10 @@ export class MitmServer {
       ...(req.headers.host !== undefined ? { hostHeader: req.headers.host } : {}), headers: headerLookup(pairs),
     }, t.host, ctx.resolver, ctx.overrides);
     const d = checked.decision;
-    const why = record(ctx, d, { method, path, client: t.client, startedAt: started });
+    const logged = record(ctx, d, { method, path, client: t.client, startedAt: started });
     if (d.decision === 'deny') {
       req.resume();
-      return sendDecisionText(res, d, why);
+      return sendDecisionText(res, d, logged.explanation);
     }
     if (checked.addresses && checked.addresses.length === 0) {
       req.resume();
@@ -104,6 +104,7 @@ export class MitmServer {
     guardConnect(upstream);
     guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
     upstream.on('response', (up) => {
+      reportOutcome(ctx, logged.id, started, res, up);
       res.writeHead(up.statusCode ?? 502, up.statusMessage, flatten(stripHopByHop(pairsOf(up.rawHeaders))));
       up.pipe(res);
       up.on('error', () => res.destroy());

@@ -46,6 +46,22 @@ export interface DecisionEvent {
   explanation?: string;
   /** The DNS cause of a `not_allowed_local` block: lookup error code or the non-public address. */
   dns?: { error: string; allowlisted: boolean } | { nonPublic: string };
+  /** Filled in from the matching `outcome` line by readers that merge them (the decision log). */
+  upstreamStatus?: number;
+  bytes?: number;
+}
+
+/**
+ * How an allowed request ended, sent when it is over: the upstream's status (absent for raw
+ * tunnels), bytes received from the upstream (both ways for a raw tunnel), total duration.
+ */
+export interface OutcomeEvent {
+  event: 'outcome';
+  /** The decision event's id. */
+  id: number;
+  upstreamStatus: number | null;
+  bytes: number;
+  durationMs: number;
 }
 
 export interface PolicyEvent {
@@ -79,7 +95,7 @@ export interface TelemetryEvent {
   lastError: string | null;
 }
 
-export type ProxyEvent = DecisionEvent | PolicyEvent | ErrorEvent | TelemetryEvent;
+export type ProxyEvent = DecisionEvent | OutcomeEvent | PolicyEvent | ErrorEvent | TelemetryEvent;
 
 /** Every line of `proxy --json`: the listening line first, then events. */
 export type ProxyLine = ListeningEvent | ProxyEvent;

@@ -124,8 +124,11 @@ prefix = "Bearer "
     const hookRow = frame.locator('[data-testid="row"][data-host="secure.test"][data-hook="api"]').first();
     await hookRow.click();
     const detail = await frame.locator('[data-testid="detail"]').innerText();
-    assert.match(detail, /hook\tapi/);
-    assert.match(detail, /injected headers \(names only\)\tauthorization/);
+    // The sentence and the rule lead; then the request, hook and header names.
+    assert.match(detail, /^Allowed matched hook `api` at config\.toml:11, stripped `authorization`, injected `authorization`\.\nRule: config\.toml:11/);
+    assert.match(detail, /Hook\tapi \(actions: token\)/);
+    assert.match(detail, /Injected headers\tauthorization \(names only\)/);
+    assert.equal(await frame.locator('[data-testid="deny-host"]').getAttribute('class'), 'primary', 'Deny host is the primary action on an allowed row');
     assert.ok(!detail.includes(CANARY), 'secret not in the detail pane');
     // Save as test case (#14): pinned in a new policy test file next to the config; the CLI passes it.
     await frame.locator('[data-testid="save-test-case"]').click();
@@ -138,6 +141,8 @@ prefix = "Bearer "
     await frame.locator('[data-testid="filter"]').fill('decision:deny host:blocked');
     await waitUntil(async () => (await rows.count()) === 1, 'filter narrows to one row', 10_000);
     await rows.first().click();
+    assert.equal(await frame.locator('[data-testid="allow-host"]').getAttribute('class'), 'primary', 'Allow host is the primary action on a blocked row');
+    assert.match(await frame.locator('[data-testid="explanation"]').innerText(), /blocked\.test is not in the allowlist/);
     await frame.locator('[data-testid="allow-host"]').click();
     await waitUntil(() => readFileSync(config, 'utf8').includes('"blocked.test" = "allow"'), 'config edited', 15_000);
     assert.ok(readFileSync(config, 'utf8').startsWith('# e2e policy\n'), 'comments kept');
