@@ -80,12 +80,14 @@ export async function revealCaCommand(caDir: string, caCertFromProxy: string | u
   const path = caCertFromProxy ?? (await loadOrCreateCa(caDir)).certPath;
   const ca = await loadOrCreateCa(caDir);
   const pick = await vscode.window.showInformationMessage(
-    `Codex proxy CA: ${ca.subject}. SHA-256 ${ca.fingerprintSha256}. Valid until ${ca.notAfter.toISOString().slice(0, 10)}.`,
-    'Open Certificate', 'Reveal in OS', 'Copy Path',
+    `Codex proxy CA: ${ca.subject}, valid until ${ca.notAfter.toISOString().slice(0, 10)}.`,
+    { modal: true, detail: `SHA-256 fingerprint:\n${ca.fingerprintSha256}\n\n${path}` },
+    'Open Certificate', 'Reveal in OS', 'Copy Path', 'Copy Fingerprint',
   );
   if (pick === 'Open Certificate') await vscode.window.showTextDocument(vscode.Uri.file(path));
   else if (pick === 'Reveal in OS') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(path));
   else if (pick === 'Copy Path') await vscode.env.clipboard.writeText(path);
+  else if (pick === 'Copy Fingerprint') await vscode.env.clipboard.writeText(ca.fingerprintSha256);
 }
 
 /** Returns true when a new CA was written. */
@@ -98,7 +100,7 @@ export async function regenerateCaCommand(caDir: string, log: vscode.LogOutputCh
   if (ok !== 'Regenerate') return false;
   const { ca, backups } = await regenerateCa(caDir);
   log.info(`CA regenerated: ${ca.fingerprintSha256}; backups: ${backups.join(', ') || 'none'}`);
-  void vscode.window.showInformationMessage(`New proxy CA: SHA-256 ${ca.fingerprintSha256.slice(0, 23)}…`);
+  void vscode.window.showInformationMessage('New proxy CA written.', { modal: true, detail: `SHA-256 fingerprint:\n${ca.fingerprintSha256}` });
   return true;
 }
 

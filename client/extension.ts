@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { DecisionStore } from './logic/decisionStore';
 import { ProxySupervisor, type ProxyState } from './proxySupervisor';
-import { ProxyStatusBar } from './statusBar';
+import { profileOf, ProxyStatusBar } from './statusBar';
 import { Terminals } from './terminals';
 import { DecisionLogPanels } from './panel/decisionPanel';
 import { CredentialBroker } from './broker';
@@ -94,7 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const statusLine = (): string => {
     const s = sup.state;
-    if (s.kind === 'running') return `Proxy on ${s.listening.http} · profile ${s.policy?.profile ?? info.profile ?? 'default'}${info.mode ? ` · ${info.mode} mode` : ''}`;
+    if (s.kind === 'running') return `Proxy on ${s.listening.http} · profile ${profileOf(s) ?? info.profile ?? 'none'}${(s.listening.mode ?? info.mode) ? ` · ${s.listening.mode ?? info.mode} mode` : ''}`;
     if (s.kind === 'error') return `Proxy: ${s.message}`;
     return s.kind === 'starting' ? 'Proxy starting…' : 'Proxy stopped — run "Codex Network Policy: Start Proxy".';
   };
@@ -173,11 +173,36 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     return s.kind === 'running';
   }
   const cmd = (name: string, f: (...a: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(`codexNetworkPolicy.${name}`, f));
-  cmd('startProxy', () => startProxy());
-  cmd('stopProxy', () => sup.stop());
+  /** `127.0.0.1:PORT, profile work (full mode)`: where the proxy runs, from its own announcement. */
+  const where = (): string => {
+    const s = sup.state;
+    if (s.kind !== 'running') return '';
+    const profile = profileOf(s);
+    const mode = s.listening.mode ?? info.mode;
+    return `${s.listening.http}${profile ? `, profile ${profile}` : ''}${mode ? ` (${mode} mode)` : ''}`;
+  };
+  const confirm = (message: string): void => {
+    log.info(message);
+    context.subscriptions.push(vscode.window.setStatusBarMessage(`$(shield) ${message}`, 5000));
+  };
+  cmd('startProxy', async () => {
+    if (sup.state.kind === 'running') {
+      void vscode.window.showInformationMessage(`The Codex policy proxy is already running on ${where()}.`, 'Show Decision Log').then((p) => p && panels.showPanel());
+      return true;
+    }
+    const ok = await startProxy();
+    if (ok) confirm(`Codex policy proxy started on ${where()}`);
+    return ok;
+  });
+  cmd('stopProxy', async () => {
+    const was = sup.state.kind;
+    await sup.stop();
+    confirm(was === 'stopped' ? 'Codex policy proxy was not running' : 'Codex policy proxy stopped');
+  });
   cmd('restartProxy', async () => {
     await broker.refresh();
-    return sup.restartNow();
+    await sup.restartNow();
+    confirm(sup.state.kind === 'running' ? `Codex policy proxy restarted on ${where()}` : `Codex policy proxy restart: ${sup.state.kind}`);
   });
   cmd('storeBrokeredCredential', () => broker.storeCommand());
   cmd('openProxiedTerminal', async () => {

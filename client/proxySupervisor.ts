@@ -105,7 +105,7 @@ export class ProxySupervisor {
         case 'listening':
           listening = e;
           clearTimeout(timeout);
-          this.opts.log.info(`Proxy listening on ${e.http}${e.socks ? `, SOCKS5 ${e.socks}` : ''} (${redactCredentials(e.proxyUrl)}); CA ${e.caCert}`);
+          this.opts.log.info(`Proxy listening on ${e.http}${e.socks ? `, SOCKS5 ${e.socks}` : ''} (${redactCredentials(e.proxyUrl)})${e.profile ? `, profile ${e.profile}` : ''}${e.mode ? ` (${e.mode} mode)` : ''}; CA ${e.caCert}`);
           this.set({ kind: 'running', listening: e, pid: child.pid ?? 0, policy });
           return;
         case 'decision':

@@ -22,6 +22,17 @@ export function statusText(i: StatusInfo): string {
   }
 }
 
+/** The profile the running proxy enforces: its latest policy event, else what it announced at start. */
+export function profileOf(s: ProxyState): string | undefined {
+  if (s.kind !== 'running') return undefined;
+  return s.policy?.profile ?? s.listening.profile;
+}
+
+export function fingerprintRows(fp: string): string[] {
+  const bytes = fp.split(':');
+  return bytes.length > 16 ? [bytes.slice(0, 16).join(':'), bytes.slice(16).join(':')] : [fp];
+}
+
 export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.isTrusted = { enabledCommands: ['codexNetworkPolicy.showDecisionLog', 'codexNetworkPolicy.showEffectivePolicy', 'codexNetworkPolicy.startProxy', 'workbench.actions.view.problems'] };
@@ -32,9 +43,11 @@ export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
     md.appendMarkdown(`| | |\n|---|---|\n| Listen | \`${s.listening.http}\` |\n`);
     if (s.listening.socks) md.appendMarkdown(`| SOCKS5 | \`${s.listening.socks}\` |\n`);
     md.appendMarkdown(`| Proxy URL | \`${redactCredentials(s.listening.proxyUrl)}\` |\n`);
-    md.appendMarkdown(`| Profile | \`${s.policy?.profile ?? '(default)'}\` |\n`);
-    if (i.mode) md.appendMarkdown(`| Mode | ${i.mode} |\n`);
-    if (i.caFingerprint) md.appendMarkdown(`| CA SHA-256 | \`${i.caFingerprint}\` |\n`);
+    md.appendMarkdown(`| Profile | \`${profileOf(s) ?? '(none)'}\` |\n`);
+    const mode = s.listening.mode ?? i.mode;
+    if (mode) md.appendMarkdown(`| Mode | ${mode} |\n`);
+    // 32 bytes of colon hex is too wide for a hover: two rows of 16 bytes.
+    if (i.caFingerprint) fingerprintRows(i.caFingerprint).forEach((half, n) => md.appendMarkdown(`| ${n ? '' : 'CA SHA-256'} | \`${half}\` |\n`));
     md.appendMarkdown(`| Decisions | ${i.allowed} allowed, ${i.blocked} blocked |\n\n`);
     if (s.policy?.status === 'invalid') md.appendMarkdown(`$(warning) Last edit rejected; previous policy in force.\n\n`);
     md.appendMarkdown('[Show decision log](command:codexNetworkPolicy.showDecisionLog) · [Effective policy](command:codexNetworkPolicy.showEffectivePolicy)');

@@ -158,7 +158,8 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   writeOurState();
   // The state file exists before the listening line, so `env` works as soon as that line is seen.
   if (json) {
-    const listening: ListeningEvent = { event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert, ...(learn ? { learning: true } : {}) };
+    const eff = h.policy().effective;
+    const listening: ListeningEvent = { event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert, profile: eff.profile, mode: eff.mode, ...(learn ? { learning: true } : {}) };
     io.out(JSON.stringify(listening));
   }
   else {

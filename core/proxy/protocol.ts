@@ -11,6 +11,9 @@ export interface ListeningEvent {
   proxyUrl: string;
   /** Absolute path of the CA certificate (PEM). */
   caCert: string;
+  /** The profile and mode in force at start (later changes come as `policy` events). */
+  profile?: string;
+  mode?: string;
   /** Learning mode: allowlist misses are let through (flag `would_deny`); not enforcing. */
   learning?: boolean;
 }
