@@ -5,6 +5,7 @@ import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { lineOf, type LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from './domainKey';
+import { closest } from '../validate/suggest';
 
 export interface Origin {
   file: string;
@@ -138,13 +139,16 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
   if (!name) name = ':read-only';
 
   const selectorPath = typeof selectedBy === 'object' ? selectedBy : undefined;
-  const selectorDiag = (code: string, message: string): PolicyDiagnostic => ({
+  const selectorDiag = (code: string, message: string, suggestion?: string): PolicyDiagnostic => ({
     path: selectorPath?.path ?? [], target: 'value', severity: 'error', code, message, file: selectorPath?.kind ?? 'config',
+    ...(suggestion ? { data: { suggestion } } : {}),
   });
+  /** "Did you mean": the closest defined profile (or built-in, for a `:` name). */
+  const nearestProfile = (wrong: string): string | undefined => closest(wrong, [...profiles.keys(), ...BUILTIN_PROFILES]);
 
   if (name.startsWith(':')) {
     if (!isBuiltin(name)) {
-      diagnostics.push(selectorDiag('profile-unknown-builtin', `default_permissions refers to unknown built-in profile \`${name}\`; built-ins are ${BUILTIN_PROFILES.map((b) => `\`${b}\``).join(', ')}`));
+      diagnostics.push(selectorDiag('profile-unknown-builtin', `default_permissions refers to unknown built-in profile \`${name}\`; built-ins are ${BUILTIN_PROFILES.map((b) => `\`${b}\``).join(', ')}`, closest(name, BUILTIN_PROFILES)));
       return { diagnostics };
     }
     return { diagnostics, profile: builtinProfile(name, selectedBy) };
@@ -175,10 +179,11 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     if (!layer) {
       const child = chain[chain.length - 1];
       if (child) {
+        const suggestion = nearestProfile(cur);
         diagnostics.push({ path: ['permissions', child.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-undefined', file: child.doc.kind,
-          message: `permission profile \`${child.name}\` extends undefined profile \`${cur}\`` });
+          message: `permission profile \`${child.name}\` extends undefined profile \`${cur}\``, ...(suggestion ? { data: { suggestion } } : {}) });
       } else {
-        diagnostics.push(selectorDiag('profile-undefined', `default_permissions refers to undefined profile \`${cur}\``));
+        diagnostics.push(selectorDiag('profile-undefined', `default_permissions refers to undefined profile \`${cur}\``, nearestProfile(cur)));
       }
       return { diagnostics };
     }
@@ -190,7 +195,8 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
         diagnostics.push({ path: ['permissions', layer.name, 'extends'], target: 'value', severity: 'error', code: 'profile-extends-unsupported', file: layer.doc.kind,
           message: parent === ':danger-full-access'
             ? 'permission profiles cannot extend the built-in `:danger-full-access` profile'
-            : `permission profile \`${layer.name}\` extends unknown built-in profile \`${parent}\`` });
+            : `permission profile \`${layer.name}\` extends unknown built-in profile \`${parent}\``,
+          ...(parent !== ':danger-full-access' && closest(parent, BUILTIN_PROFILES) ? { data: { suggestion: closest(parent, BUILTIN_PROFILES) } } : {}) });
         return { diagnostics };
       }
       baseBuiltin = parent;

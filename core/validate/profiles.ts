@@ -1,5 +1,6 @@
 // Rules over permission profiles as a whole: names, `extends` chains, and action references,
 // which Codex checks after the chain is merged (so a hook may use a parent's action).
+import { closest } from './suggest';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
@@ -55,7 +56,7 @@ export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) =
         once({
           path: origin.path as PathSegment[], target: 'value', severity: 'error', code: 'mitm-undefined-action', file: origin.kind,
           message: `network.mitm.hooks.${hookName}.action references undefined action \`${actionName}\``,
-          data: { action: actionName, profile: name, actionsPath: ['permissions', profile.layers[profile.layers.length - 1]!.name, 'network', 'mitm', 'actions'] },
+          data: { action: actionName, profile: name, ...didYouMean(actionName, Object.keys(actions)), actionsPath: ['permissions', profile.layers[profile.layers.length - 1]!.name, 'network', 'mitm', 'actions'] },
         });
       });
     }
@@ -79,4 +80,9 @@ function checkAllowlistCatalog(input: ResolveInput, emit: (d: PolicyDiagnostic) 
       data: { profile: name },
     });
   }
+}
+
+function didYouMean(wrong: string, known: readonly string[]): { suggestion?: string } {
+  const s = closest(wrong, known);
+  return s ? { suggestion: s } : {};
 }

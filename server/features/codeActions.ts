@@ -33,10 +33,16 @@ function renameKeyFix(doc: LoadedDocument, d: DocumentDiagnostic, suggestion: st
   return edits.length ? { title: `Change to \`${suggestion}\``, edits, preferred: true } : undefined;
 }
 
-function replaceValueFix(doc: LoadedDocument, d: DocumentDiagnostic, value: string): Fix | undefined {
+function replaceValueFix(doc: LoadedDocument, d: DocumentDiagnostic, value: string, title = `Change to \`${value}\``): Fix | undefined {
   const node = doc.index.get(d.path);
   const r = node && stringContentRange(node);
-  return r ? { title: `Change to \`${value}\``, edits: [{ range: r, newText: value }], preferred: true } : undefined;
+  return r ? { title, edits: [{ range: r, newText: value }], preferred: true } : undefined;
+}
+
+/** "Did you mean `x`?" from the diagnostic's closest known name (edit distance), offered first. */
+function didYouMeanFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | undefined {
+  const s = d.data?.suggestion;
+  return typeof s === 'string' ? replaceValueFix(doc, d, s, `Did you mean \`${s}\`?`) : undefined;
 }
 
 function missingActionFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | undefined {
@@ -52,7 +58,8 @@ function missingActionFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | und
   const anchors = doc.index.nodes.filter((n) => base.every((s, i) => n.path[i] === s) && n.path.length > base.length);
   const hook = doc.index.getAll(d.path.slice(0, 6)).find((n) => n.kind === 'table');
   const line = anchors.length ? Math.max(...anchors.map((n) => n.range.end.line)) : hook ? hook.range.end.line : lineCount(doc) - 1;
-  return { title: `Create action \`${name}\` in profile \`${profile}\``, edits: [insertLinesAfter(doc, line, text)], preferred: true };
+  // Not preferred when a close existing name is offered first (a typo is likelier than a new action).
+  return { title: `Create action \`${name}\` in profile \`${profile}\``, edits: [insertLinesAfter(doc, line, text)], preferred: typeof d.data?.suggestion !== 'string' };
 }
 
 function removeMitmEnabledFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | undefined {
@@ -93,7 +100,11 @@ export function fixesFor(a: DocumentAnalysis, d: DocumentDiagnostic): Fix[] {
       const target = typeof key === 'string' ? targetOfLegacy(key) : undefined;
       return target ? legacyListFixes(doc, d.path.slice(0, -1), target) : [];
     }
-    case 'mitm-undefined-action': return [missingActionFix(doc, d)].filter((f): f is Fix => !!f);
+    case 'mitm-undefined-action': return [didYouMeanFix(doc, d), missingActionFix(doc, d)].filter((f): f is Fix => !!f);
+    case 'profile-undefined':
+    case 'profile-extends-undefined':
+    case 'profile-extends-unsupported':
+    case 'profile-unknown-builtin': return [didYouMeanFix(doc, d)].filter((f): f is Fix => !!f);
     case 'mitm-enabled-removed': return [removeMitmEnabledFix(doc, d)].filter((f): f is Fix => !!f);
     case 'mitm-action-no-operation': return [emptyActionFix(doc, d)].filter((f): f is Fix => !!f);
     case 'unknown-key':

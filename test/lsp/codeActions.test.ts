@@ -46,6 +46,32 @@ describe('quick fixes', () => {
   }
   const apply = (text: string, uri: string, a: Action) => applyEdits(text, a.edit?.changes?.[uri] ?? []);
 
+  it('did you mean: an undefined action or profile offers the closest defined name first, preferred', async () => {
+    const text = [
+      'default_permissions = "work"', '[permissions.work]', 'extends = ":workspace"', '[permissions.work.network]', 'enabled = true',
+      '[permissions.work.network.mitm.hooks.gh]', 'host = "api.github.com"', 'action = ["strip_credentails"]',
+      '[permissions.work.network.mitm.actions.strip_credentials]', 'strip_request_headers = ["authorization"]', '',
+    ].join('\n');
+    const { uri, actions } = await fixes(text);
+    const forCode = (code: string) => actions.filter((a) => a.diagnostics?.some((d) => d.code === code));
+    const action = forCode('mitm-undefined-action');
+    assert.equal(action[0]?.title, 'Did you mean `strip_credentials`?', action.map((a) => a.title).join('\n'));
+    assert.equal(action[0]?.isPreferred, true);
+    assert.equal(action[1]?.title, 'Create action `strip_credentails` in profile `work`');
+    assert.notEqual(action[1]?.isPreferred, true, 'creating a new action is not preferred over the near match');
+    assert.match(apply(text, uri, action[0]!), /action = \["strip_credentials"\]/);
+    const typo = text.replace('default_permissions = "work"', 'default_permissions = "wrok"');
+    const p = await fixes(typo);
+    const profile = p.actions.filter((a) => a.diagnostics?.some((d) => d.code === 'profile-undefined'));
+    assert.equal(profile[0]?.title, 'Did you mean `work`?', p.actions.map((a) => a.title).join('\n'));
+    assert.equal(profile[0]?.isPreferred, true);
+    assert.match(apply(typo, p.uri, profile[0]!), /^default_permissions = "work"$/m);
+    const ext = text.replace('extends = ":workspace"', 'extends = ":workspce"');
+    const b = await fixes(ext);
+    const builtin = b.actions.filter((a) => a.diagnostics?.some((d) => /^profile-(unknown-builtin|extends-undefined|extends-unsupported)$/.test(String(d.code))));
+    assert.equal(builtin[0]?.title, 'Did you mean `:workspace`?', b.actions.map((a) => a.title).join('\n') + JSON.stringify(b.diags.map((d) => d.code)));
+  });
+
   it('converts legacy domain lists of a profile into a new [domains] table', async () => {
     const text = [
       '# top comment', 'default_permissions = "w"', '[permissions.w.network]', 'enabled = true # keep me',
