@@ -14,6 +14,7 @@ import type { DocumentAnalysis, FeatureRegistration, ServerContext } from '../co
 import { mergedNetwork, resolveInput } from './describe';
 import { elementOf, enumDoc, enumValues, isBooleanSchema, keyDoc, keyText, schemaFor, typeLabel } from './model';
 import { parentOf } from './references';
+import { snippetItems } from './snippets';
 import {
   COMMON_HEADERS, HTTP_METHODS, MATCHER_PREFIXES, NEW_ACTION_LABEL, NEW_HOOK_LABEL, newActionSnippet, newHookSnippet,
 } from './vocabulary';
@@ -242,6 +243,10 @@ export function complete(a: DocumentAnalysis, text: string, pos: { line: number;
   const c = a.doc.index.context(pos);
   const spot: Spot = { a, c, text, offset: a.doc.index.offsetAt(pos), env };
   const items = c.inHeader ? headerItems(spot) : c.inKey ? keyItems(spot) : c.inValue ? valueItems(spot, env) : [];
+  if (c.inKey && c.valuePath === undefined) {
+    const lineStart = text.lastIndexOf('\n', spot.offset - 1) + 1;
+    items.push(...snippetItems(a.kind, text.slice(lineStart, spot.offset), c.prefixRange));
+  }
   return items.slice(0, MAX_ITEMS);
 }
 

@@ -1,6 +1,7 @@
 // Plain-language summaries for hover: what a MITM hook matches and does, what an action does,
 // what a host pattern covers, and how a profile is built. Secrets are named by their source
 // (environment variable or file) only; injected values are never read here.
+import { closest } from '../../core/validate/suggest';
 import { BUILTIN_PROFILES, builtinDocs, type BuiltinProfile } from '../../core/model/profile';
 import { parseDomainPattern } from '../../core/match/domains';
 import { resolveProfile, type ResolveInput } from '../../core/policy/resolve';
@@ -57,7 +58,13 @@ export function describeActionOps(action: Record<string, unknown> | undefined): 
   return ops.length ? ops.join('; ') : 'does nothing (Codex rejects an action without operations)';
 }
 
-export function describeAction(name: string, action: Record<string, unknown> | undefined): string {
+export function describeAction(name: string, action: Record<string, unknown> | undefined, defined: readonly string[] = []): string {
+  // A hover on the undefined name speaks about that problem, not about what actions do.
+  if (!action) {
+    const near = closest(name, defined);
+    const known = defined.length ? `Actions defined for this profile: ${defined.map(code).join(', ')}.` : 'This profile defines no actions yet.';
+    return `**Undefined MITM action ${code(name)}**: no \`mitm.actions.${name}\` table in this profile or its parents, so Codex rejects the policy.${near ? ` Did you mean ${code(near)}?` : ''}\n\n${known} The quick fix offers the closest name, or creates the action.`;
+  }
   return `**MITM action ${code(name)}**: ${describeActionOps(action)}.\n\nStrip runs before inject; the injected values are secrets and never appear in logs or the decision log.`;
 }
 

@@ -51,7 +51,8 @@ export function hoverText(a: DocumentAnalysis, path: PathSegment[], onValue: boo
     const name = valueAt(value, path);
     if (typeof name === 'string') {
       const net = mergedNetwork(a, path[1] as string) ?? table(valueAt(value, path.slice(0, 3)));
-      return describeAction(name, table(table(table(net?.mitm)?.actions)?.[name]));
+      const actions = table(table(net?.mitm)?.actions) ?? {};
+      return describeAction(name, table(actions[name]), Object.keys(actions));
     }
   }
   if (isDomainPath(path)) return describeDomain(path[path.length - 1] as string, valueAt(value, path));

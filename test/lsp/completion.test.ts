@@ -44,6 +44,13 @@ describe('completion', () => {
     for (const w of not) assert.ok(!got.includes(w), `unexpected ${w} in ${got.join(', ')}`);
   };
 
+  it('offers table snippets only in their file kind and only where a table can start', async () => {
+    const inHook = `${BASE}\n[permissions.work.network.mitm.hooks.gh]\nhost = "api.github.com"\n|`;
+    has(await labels(inHook), ['codex-hook', 'codex-action-env', 'codex-action-file'], ['codex-requirements-network', 'codex-managed-hooks']);
+    has(await labels('[experimental_network]\nenabled = true\n|', 'requirements'), ['codex-requirements-network', 'codex-managed-hooks'], ['codex-hook', 'codex-action-env']);
+    has(await labels(`${BASE}\n[permissions.work.network.mitm.hooks.gh]\nhost = |`), [], ['codex-hook', 'codex-requirements-network']);
+  });
+
   it('offers the keys of a network table body that are not written yet', async () => {
     const got = await labels('[permissions.w.network]\nenabled = true\n|\n[permissions.w.network.mitm.hooks.h]\nhost = "x"\n');
     has(got, ['mode', 'domains', 'proxy_url', 'allow_local_binding'], ['enabled', 'mitm', 'host', 'extends']);

@@ -89,6 +89,17 @@ describe('hover, navigation, symbols, folding', () => {
     }
   });
 
+  it('a hover on an undefined action speaks about that problem and suggests the closest name', async () => {
+    const u = `file:///tmp/cnp-lsp-features/${n++}/.codex/config.toml`;
+    const text = TEXT.replace('action = ["use_bot_token", "from_parent"]', 'action = ["use_bot_tokn", "from_parent"]');
+    await lsp.open(u, text);
+    const line = 19;
+    const h = (await lsp.request<Hover | null>('textDocument/hover', { textDocument: { uri: u }, position: pos(line, text.split('\n')[line]!.indexOf('use_bot_tokn') + 2) }))?.contents as { value: string };
+    assert.match(h.value, /^\*\*Undefined MITM action `use_bot_tokn`\*\*/);
+    assert.match(h.value, /Did you mean `use_bot_token`\?/);
+    assert.doesNotMatch(h.value, /Strip runs before inject/, 'no strip/inject ordering talk on an undefined name');
+  });
+
   it('explains host patterns, actions and profiles', async () => {
     const sub = (await hover(11, 3))!.value;
     assert.match(sub, /any subdomain of `example\.com`/);
