@@ -1,6 +1,7 @@
 // The Codex policy language server. Transport comes from argv (vscode-languageserver): IPC when
 // the extension launches it, `--stdio` for any other editor. Declares every capability up front;
 // feature modules (server/features) register their handlers against the shared context.
+import { SEMANTIC_LEGEND } from './features/semanticTokens';
 import {
   createConnection,
   ProposedFeatures,
@@ -101,6 +102,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       foldingRangeProvider: true,
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       codeLensProvider: { resolveProvider: false },
+      semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'codex-network-policy' },

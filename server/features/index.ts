@@ -8,6 +8,7 @@ import { register as symbols } from './symbols';
 import { register as folding } from './folding';
 import { register as codeActions } from './codeActions';
 import { register as policyTestLens } from './policyTestLens';
+import { register as semanticTokens } from './semanticTokens';
 
 export const FEATURES: ReadonlyArray<readonly [string, FeatureRegistration]> = [
   ['completion', completion],
@@ -17,4 +18,5 @@ export const FEATURES: ReadonlyArray<readonly [string, FeatureRegistration]> = [
   ['folding', folding],
   ['codeActions', codeActions],
   ['policyTestLens', policyTestLens],
+  ['semanticTokens', semanticTokens],
 ];

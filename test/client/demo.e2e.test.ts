@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { TRY_ME } from '../../scripts/demo/tryMe';
 import { prepareDemo, type Demo } from '../../scripts/demo/workspace';
 import {
-  e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
+  e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForNotification, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
 } from '../e2e/harness';
 
@@ -92,6 +92,15 @@ test('demo e2e: every TRY-ME request in a proxied terminal, then the decision lo
     await waitUntil(async () => (await groups.count()) >= 5, 'one group per host', 10_000);
     assert.match(await frame.locator('[data-testid="group"][data-host="api.github.com"]').innerText(), /api\.github\.com\s+—\s+\d+ requests?: \d+ allowed, \d+ blocked/);
     publish(await screenshot(page, 'decision-log-grouped'));
+
+    // Commands answer: Start while running says where it runs (the proxy's own profile), Stop and
+    // Start confirm in the status bar.
+    await runCommand(page, 'Codex Network Policy: Start Proxy');
+    assert.match(await waitForNotification(page, /already running on/), /already running on 127\.0\.0\.1:\d+, profile workspace \(full mode\)/);
+    await runCommand(page, 'Codex Network Policy: Stop Proxy');
+    await page.locator('.statusbar-item', { hasText: 'Codex policy proxy stopped' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await runCommand(page, 'Codex Network Policy: Start Proxy');
+    await page.locator('.statusbar-item', { hasText: /Codex policy proxy started on 127\.0\.0\.1:\d+, profile workspace/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
   } catch (e) {
     if (wb) await screenshot(wb.page, 'demo-e2e-failure').catch(() => undefined);
     throw e;

@@ -100,6 +100,23 @@ describe('hover, navigation, symbols, folding', () => {
     assert.doesNotMatch(h.value, /Strip runs before inject/, 'no strip/inject ordering talk on an undefined name');
   });
 
+  it('semantic tokens mark profile, hook and action names and matcher prefixes', async () => {
+    const res = await lsp.request<{ data: number[] }>('textDocument/semanticTokens/full', { textDocument: { uri } });
+    const types = ['namespace', 'function', 'method', 'keyword'];
+    const got: string[] = [];
+    let line = 0, char = 0;
+    for (let i = 0; i < res.data.length; i += 5) {
+      const [dl, dc, len, type] = res.data.slice(i, i + 4) as [number, number, number, number];
+      line += dl;
+      char = dl ? dc : char + dc;
+      got.push(`${types[type]}:${LINES[line]!.slice(char, char + len)}`);
+    }
+    for (const want of ['namespace:work', 'namespace:base', 'function:gh_write', 'method:use_bot_token', 'method:from_parent', 'keyword:pattern:', 'keyword:literal:']) {
+      assert.ok(got.includes(want), `${want} in ${got.join(' ')}`);
+    }
+    assert.ok(!got.some((g) => g.includes('Bearer') || g.includes('BOT_TOKEN')), 'only names, never values');
+  });
+
   it('explains host patterns, actions and profiles', async () => {
     const sub = (await hover(11, 3))!.value;
     assert.match(sub, /any subdomain of `example\.com`/);
