@@ -55,8 +55,9 @@ describe('codex-netpolicy proxy CLI', { skip: !existsSync(CLI) && 'dist/cli.js n
     const next = lines(child);
     try {
       const first = JSON.parse(await next());
-      assert.deepEqual(Object.keys(first), ['event', 'http', 'socks', 'proxyUrl', 'caCert']);
+      assert.deepEqual(Object.keys(first), ['event', 'http', 'socks', 'proxyUrl', 'caCert', 'profile', 'mode']);
       assert.equal(first.event, 'listening');
+      assert.equal(typeof first.profile, 'string', 'the profile in force, announced by the proxy itself');
       assert.match(first.http, /^127\.0\.0\.1:\d+$/);
       assert.equal(first.socks, null);
       assert.match(first.proxyUrl, new RegExp(`^http://codex:[^@]+@${first.http.replace(/\./g, '\\.')}$`), 'secrets injected → credential in proxyUrl');
