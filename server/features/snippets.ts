@@ -8,10 +8,10 @@ interface SnippetDef { prefix: string | string[]; description: string; body: str
 
 const DEFS = Object.entries(snippets as Record<string, SnippetDef>);
 
-/** Snippet items for a document kind; `lineBefore` is the line's text before the cursor. */
-export function snippetItems(kind: 'config' | 'requirements', lineBefore: string, range: Range): CompletionItem[] {
+/** Snippet items for a document kind (policy test files get none); `lineBefore` is the line's text before the cursor. */
+export function snippetItems(kind: string, lineBefore: string, range: Range): CompletionItem[] {
   if (!/^\s*[A-Za-z0-9_-]*$/.test(lineBefore)) return [];
-  return DEFS.filter(([, s]) => s.files.includes(kind)).map(([name, s]) => {
+  return DEFS.filter(([, s]) => (s.files as string[]).includes(kind)).map(([name, s]) => {
     const prefixes = Array.isArray(s.prefix) ? s.prefix : [s.prefix];
     return {
       label: prefixes[0]!, kind: CompletionItemKind.Snippet, detail: name, documentation: { kind: MarkupKind.Markdown, value: s.description },
