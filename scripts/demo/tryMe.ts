@@ -67,7 +67,7 @@ export const TRY_ME: readonly TryMe[] = [
     title: 'A DNS failure, explained',
     command: 'curl -sS http://mirror.company.invalid/',
     promise: '403 JSON with `"reason":"not_allowed_local"` (as Codex reports it) and an explanation: the name could not be resolved, and Codex fails closed',
-    expect: { decision: 'deny', reason: 'not_allowed_local', explanation: /^mirror\.company\.invalid could not be resolved \([A-Z_]+\), and Codex fails closed$/, output: [/could not be resolved/] },
+    expect: { decision: 'deny', reason: 'not_allowed_local', explanation: /^mirror\.company\.invalid could not be resolved \([A-Z_]+\), and Codex fails closed/, output: [/could not be resolved/] },
   },
 ];
 
@@ -79,7 +79,7 @@ export function tryMeMarkdown(): string {
     '> **Everything here runs against local stand-ins.** `npm run demo` started one HTTPS server on',
     '> 127.0.0.1 (with its own test CA, trusted by the proxy) that answers for every host below and',
     '> echoes what it received. Nothing leaves this machine; no real GitHub or npm is contacted.',
-    '> `mirror.company.invalid` has no stand-in on purpose: it shows a DNS failure.',
+    '> `mirror.company.invalid` has no stand-in (and `.invalid` never resolves) on purpose: it shows a DNS failure.',
     '',
     '1. Open `.codex/config.toml`: hover a hook, a domain pattern or a key; try completion after `action = [`.',
     '2. Run **Codex Network Policy: Open Proxied Terminal** (F1), then try:',

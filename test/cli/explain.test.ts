@@ -18,8 +18,8 @@ describe('explain --json', () => {
     assert.deepEqual(Object.keys(out), ['decision', 'reason', 'proxyError', 'status', 'mitm', 'hook', 'headers', 'rule', 'explanation']);
     assert.deepEqual(out, {
       decision: 'allow', reason: null, proxyError: null, status: 200, mitm: true, hook: 'github_controlled_access',
-      headers: { strip: ['authorization'], inject: ['authorization'] }, rule: { file: DEMO, line: 35 },
-      explanation: 'matched hook `github_controlled_access` at config.toml:35, stripped `authorization`, injected `authorization`',
+      headers: { strip: ['authorization'], inject: ['authorization'] }, rule: { file: DEMO, line: 33 },
+      explanation: 'matched hook `github_controlled_access` at config.toml:33, stripped `authorization`, injected `authorization`',
     });
   });
   test('never prints a secret', () => {
@@ -35,8 +35,8 @@ describe('explain --json', () => {
     assert.equal(out.reason, 'mitm_hook_denied');
     assert.equal(out.proxyError, 'blocked-by-mitm-hook');
     assert.equal(out.status, 403);
-    assert.deepEqual(out.rule, { file: DEMO, line: 42 });
-    assert.equal(out.explanation, 'no hook on internal-api.company.com matches POST /v1/items, and a hooked host blocks what no hook allows (first hook at config.toml:42)');
+    assert.deepEqual(out.rule, { file: DEMO, line: 40 });
+    assert.equal(out.explanation, 'no hook on internal-api.company.com matches POST /v1/items, and a hooked host blocks what no hook allows (first hook at config.toml:40)');
   });
   test('plain http:// to a hooked host is refused (mitm_required) and names no secret header', () => {
     const out = explainJson(['--config', DEMO, 'GET', 'http://internal-api.company.com/v1/items']);
