@@ -35,7 +35,7 @@ export function readDocument(file: string, kind: DocumentKind = documentKindOf(f
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`);
+    throw new Error(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(e)})`, { cause: e });
   }
   return loadDocument(text, file, kind);
 }

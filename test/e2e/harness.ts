@@ -221,7 +221,7 @@ function descendants(rootPid: number): number[] {
   // Terminal shells run in their own sessions (node-pty calls setsid), outside our process
   // group; find them through /proc parent links so stop() leaves nothing behind.
   const children = new Map<number, number[]>();
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
@@ -257,7 +257,7 @@ function listExtHostLogs(userDataDir: string): string[] {
   const out: string[] = [];
   for (const session of readdirSync(root).sort()) {
     const sdir = join(root, session);
-    let subs: string[] = [];
+    let subs: string[];
     try {
       subs = readdirSync(sdir);
     } catch {
@@ -784,7 +784,7 @@ export async function waitForTerminalText(page: Page, pattern: string | RegExp, 
       200,
     );
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- terminal shows ---\n${last}`);
+    throw new Error(`${(e as Error).message}\n--- terminal shows ---\n${last}`, { cause: e });
   }
 }
 
