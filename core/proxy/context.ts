@@ -4,7 +4,7 @@ import type { CaHandle } from '../ca';
 import type { CompiledPolicy } from '../policy/compile';
 import type { Decision } from '../policy/decide';
 import type { Credential } from './access';
-import { Resolver, type ResolveOverrides } from './dns';
+import type { Resolver, ResolveOverrides } from './dns';
 import type { DecisionContext, DecisionEvent, EventLog } from './events';
 import type { Limits } from './lifecycle';
 import type { Upstreams } from './upstream';
