@@ -9,7 +9,7 @@ import {
 } from '../core/broker/credentials';
 import { expandPath, SECTION } from './settings';
 
-export type CredentialSource = 'env' | 'secretStorage' | 'file';
+type CredentialSource = 'env' | 'secretStorage' | 'file';
 
 export interface CredentialSetting {
   env: string;

@@ -8,7 +8,7 @@ import { describeTelemetry } from '../core/telemetry/describe';
 import { eventStream, LineSplitter, type DecisionEvent, type ListeningEvent, type OutcomeEvent, type PolicyEvent } from './logic/events';
 import { cleanChildEnv } from './logic/terminalEnv';
 
-export interface Logger {
+interface Logger {
   info(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
@@ -36,7 +36,7 @@ export interface SupervisorOptions {
   now?: () => number;
 }
 
-export const DEFAULT_DRAIN_MS = 5000;
+const DEFAULT_DRAIN_MS = 5000;
 /** Beyond the drain, how long a stopping child may take before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 

@@ -11,7 +11,7 @@ export interface StatusInfo {
   mode?: string;
 }
 
-export function statusText(i: StatusInfo): string {
+function statusText(i: StatusInfo): string {
   switch (i.state.kind) {
     case 'stopped': return '$(circle-slash) Codex proxy: off';
     case 'starting': return '$(loading~spin) Codex proxy: starting';
@@ -28,12 +28,12 @@ export function profileOf(s: ProxyState): string | undefined {
   return s.policy?.profile ?? s.listening.profile;
 }
 
-export function fingerprintRows(fp: string): string[] {
+function fingerprintRows(fp: string): string[] {
   const bytes = fp.split(':');
   return bytes.length > 16 ? [bytes.slice(0, 16).join(':'), bytes.slice(16).join(':')] : [fp];
 }
 
-export function statusTooltip(i: StatusInfo): vscode.MarkdownString {
+function statusTooltip(i: StatusInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   md.isTrusted = { enabledCommands: ['codexNetworkPolicy.showDecisionLog', 'codexNetworkPolicy.showEffectivePolicy', 'codexNetworkPolicy.startProxy', 'workbench.actions.view.problems'] };
   const s = i.state;

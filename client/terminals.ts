@@ -6,8 +6,8 @@ import { buildCaBundle } from '../core/env';
 import { terminalEnv, type TerminalEnv } from './logic/terminalEnv';
 import type { ListeningEvent } from './logic/events';
 
-export const PROFILE_ID = 'codexNetworkPolicy.proxiedShell';
-export const LEARNING_BANNER = 'Codex policy proxy: LEARNING, not enforcing the allowlist. Requests it would deny pass and are logged as would_deny.';
+const PROFILE_ID = 'codexNetworkPolicy.proxiedShell';
+const LEARNING_BANNER = 'Codex policy proxy: LEARNING, not enforcing the allowlist. Requests it would deny pass and are logged as would_deny.';
 
 export interface TerminalContext {
   /** The running proxy, or undefined. */

@@ -10,8 +10,8 @@ import { rangeOf, type LoadedDocument } from '../core/toml/load';
 import type { DocumentDiagnostic } from '../core/validate/documents';
 import type { Severity } from '../core/diagnostics';
 
-export const SOURCE = 'codex';
-export const DEBOUNCE_MS = 200;
+const SOURCE = 'codex';
+const DEBOUNCE_MS = 200;
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -25,7 +25,7 @@ function uriOf(doc: LoadedDocument, fallbackUri: string, ownPath: string): strin
 }
 
 /** Converts one finding of `analysis.doc`; related places may be in the other file. */
-export function toLspDiagnostic(d: DocumentDiagnostic, analysis: DocumentAnalysis): Diagnostic {
+function toLspDiagnostic(d: DocumentDiagnostic, analysis: DocumentAnalysis): Diagnostic {
   const doc = analysis.doc;
   const range = d.range ?? rangeOf(doc.index, d.path, d.target);
   const out: Diagnostic = { range, severity: SEVERITY[d.severity], code: d.code, source: SOURCE, message: d.message };
@@ -43,7 +43,7 @@ export function toLspDiagnostic(d: DocumentDiagnostic, analysis: DocumentAnalysi
   return out;
 }
 
-export function lspDiagnostics(analysis: DocumentAnalysis, showSyntax: boolean): Diagnostic[] {
+function lspDiagnostics(analysis: DocumentAnalysis, showSyntax: boolean): Diagnostic[] {
   return analysis.diagnostics.filter((d) => showSyntax || d.code !== 'toml-syntax').map((d) => toLspDiagnostic(d, analysis));
 }
 

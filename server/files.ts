@@ -18,7 +18,7 @@ function norm(p: string): string {
 }
 
 /** Compiles a glob (`**`, `*`, `?`, `{a,b}`) over `/`-separated paths; `~/` expands to home. */
-export function globToRegExp(glob: string, home = homedir()): RegExp {
+function globToRegExp(glob: string, home = homedir()): RegExp {
   let g = norm(glob.trim());
   if (g.startsWith('~/')) g = norm(home) + g.slice(1);
   // Decision: a glob without a `/` matches the file name anywhere (as VS Code's file patterns do).

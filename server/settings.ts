@@ -4,7 +4,7 @@
 import type { ServerSettings } from './context';
 
 /** How our TOML syntax errors coexist with Even Better TOML, which reports the same ones. */
-export type SyntaxErrorMode = 'auto' | 'always' | 'never';
+type SyntaxErrorMode = 'auto' | 'always' | 'never';
 
 export interface FullSettings extends ServerSettings {
   syntaxErrors: SyntaxErrorMode;

@@ -1,9 +1,9 @@
 // Restart schedule for a proxy that dies unexpectedly: 1 s, 2 s, 4 s … capped at 30 s; the count
 // resets once a run has stayed healthy for 60 s. Exit 2 (invalid policy) and 64 (usage) never auto-restart.
 
-export const BACKOFF_MIN_MS = 1000;
-export const BACKOFF_MAX_MS = 30_000;
-export const HEALTHY_AFTER_MS = 60_000;
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+const HEALTHY_AFTER_MS = 60_000;
 
 export function backoffDelay(attempt: number): number {
   if (attempt < 0) return BACKOFF_MIN_MS;

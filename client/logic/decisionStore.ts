@@ -6,7 +6,7 @@ import type { DecisionEvent, OutcomeEvent } from './events';
 export type StoreChange = { added?: DecisionEvent; updated?: DecisionEvent; cleared?: boolean };
 
 // Decision: the log keeps the newest 50,000 decisions (a few tens of MB at most); --audit FILE keeps everything.
-export const DEFAULT_CAPACITY = 50_000;
+const DEFAULT_CAPACITY = 50_000;
 
 export class DecisionStore {
   private ring: DecisionEvent[] = [];

@@ -3,7 +3,7 @@
 
 import type { DecisionEvent, ProxyLine } from '../../core/proxy/protocol';
 
-export type { DecisionEvent, ErrorEvent, ListeningEvent, OutcomeEvent, PolicyEvent, TelemetryEvent } from '../../core/proxy/protocol';
+export type { DecisionEvent,  ListeningEvent, OutcomeEvent, PolicyEvent,  } from '../../core/proxy/protocol';
 /** What the extension reads from the proxy: the listening line or an event (core/proxy/protocol). */
 export type ProxyEvent = ProxyLine;
 
@@ -13,7 +13,7 @@ const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Longest line we accept; a runaway line is cut and reported (the proxy never writes one). */
-export const MAX_LINE = 1 << 20;
+const MAX_LINE = 1 << 20;
 
 export function parseEventLine(line: string): ProxyEvent {
   let v: unknown;

@@ -4,7 +4,7 @@
 import type { DecisionEvent } from './events';
 import { hostText } from './rows';
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /** Replaces `scheme://user:pass@` userinfo and every known secret (longest first) in a string. */
 export function redactString(s: string, secrets: readonly string[]): string {

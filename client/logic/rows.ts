@@ -17,7 +17,7 @@ export interface RowText {
 }
 
 /** `HH:MM:SS.mmm` in local time; the raw ISO time stays in the detail pane. */
-export function shortTime(iso: string): string {
+function shortTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -46,10 +46,10 @@ export function rowText(e: DecisionEvent): RowText {
   };
 }
 
-export const FILTER_FIELDS = ['host', 'decision', 'reason', 'hook', 'method', 'path', 'protocol', 'status', 'rule', 'profile'] as const;
-export type FilterField = (typeof FILTER_FIELDS)[number];
+const FILTER_FIELDS = ['host', 'decision', 'reason', 'hook', 'method', 'path', 'protocol', 'status', 'rule', 'profile'] as const;
+type FilterField = (typeof FILTER_FIELDS)[number];
 
-export interface FilterToken {
+interface FilterToken {
   field: FilterField | 'text';
   value: string;
   negate: boolean;
@@ -98,7 +98,7 @@ function fieldValue(e: DecisionEvent, f: FilterField): string {
 }
 
 /** Text a free-text search looks in: every visible column plus rule and client. */
-export function searchText(e: DecisionEvent): string {
+function searchText(e: DecisionEvent): string {
   const r = rowText(e);
   return [r.time, e.decision, r.method, r.host, r.path, r.reason, r.hook, e.proxyError ?? '', e.rule?.file ?? '', e.client ?? '', ...e.actions]
     .join('\u0000').toLowerCase();

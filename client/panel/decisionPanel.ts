@@ -6,7 +6,7 @@ import type { DecisionEvent } from '../logic/events';
 import { panelHtml } from './html';
 import { isFromWebview, type FromWebview, type ToWebview } from './protocol';
 
-export const VIEW_ID = 'codexNetworkPolicy.decisionLog';
+const VIEW_ID = 'codexNetworkPolicy.decisionLog';
 
 export interface PanelActions {
   handle(m: Exclude<FromWebview, { type: 'ready' }>): Promise<void> | void;

@@ -19,7 +19,7 @@ function lengthBytes(n: number): Buffer {
 }
 
 /** Encodes one element with a single-byte tag. */
-export function tlv(tag: number, content: Buffer): Buffer {
+function tlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag]), lengthBytes(content.length), content]);
 }
 

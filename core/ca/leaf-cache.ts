@@ -5,8 +5,8 @@ import { issueLeaf, type Issuer, type LeafKey } from './leaf';
 import type { LeafCert } from './types';
 
 /** Reissue before clients see a certificate about to expire (and long-lived sockets outlive it). */
-export const LEAF_REFRESH_MS = 24 * 3_600_000;
-export const DEFAULT_LEAF_CACHE_SIZE = 1000;
+const LEAF_REFRESH_MS = 24 * 3_600_000;
+const DEFAULT_LEAF_CACHE_SIZE = 1000;
 
 export function checkCacheSize(max: number | undefined): void {
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {

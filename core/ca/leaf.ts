@@ -7,9 +7,9 @@ import { OID, buildCertificate, encodeName, ext, keyIdentifier, randomSerial, wh
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Short enough that a leaked leaf ages out soon, long enough to never churn. */
-export const LEAF_VALIDITY_MS = 30 * DAY;
+const LEAF_VALIDITY_MS = 30 * DAY;
 /** Backdating absorbs client clocks that run slightly behind ours. */
-export const LEAF_BACKDATE_MS = HOUR;
+const LEAF_BACKDATE_MS = HOUR;
 /** RFC 5280 ub-common-name: longer names go into the SAN only. */
 const MAX_CN = 64;
 

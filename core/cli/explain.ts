@@ -8,7 +8,7 @@ import { many, one, parseArgs, UsageError } from './args';
 import { formatDiagnostic, loadPolicyFiles } from './policyFiles';
 import { parseResolveOverrides, type ResolveOverrides } from './resolveOverrides';
 
-export const EXPLAIN_HELP = `Usage: codex-netpolicy explain [--json] [--config FILE] [--requirements FILE] [--profile NAME]
+const EXPLAIN_HELP = `Usage: codex-netpolicy explain [--json] [--config FILE] [--requirements FILE] [--profile NAME]
                               [--resolve HOST=IP]... [--header 'Name: value']... METHOD URL
 
 Shows what the proxy would do with the request: for an https URL the CONNECT decision, then

@@ -13,7 +13,7 @@ export interface TextEdit {
 export type EditResult = { edits: TextEdit[]; summary: string } | { error: string };
 
 const BARE = /^[A-Za-z0-9_-]+$/;
-export const keyText = (k: string): string => (BARE.test(k) ? k : JSON.stringify(k));
+const keyText = (k: string): string => (BARE.test(k) ? k : JSON.stringify(k));
 export const tomlString = (s: string): string => JSON.stringify(s); // JSON string escapes are valid TOML basic-string escapes
 export const eol = (text: string): string => (text.includes('\r\n') ? '\r\n' : '\n');
 export const pathText = (p: readonly string[]): string => p.map(keyText).join('.');
@@ -114,7 +114,7 @@ const passThroughBlock = (p: string, nl: string): string =>
   `[${pathText(['permissions', p, 'network', 'mitm', 'actions', PASS_THROUGH_ACTION])}]${nl}strip_request_headers = ["proxy-authorization"]${nl}`;
 
 /** Name for a new hook, unique among the profile's hooks: `allow_get_api_github_com`. */
-export function hookName(ix: TomlIndex, profile: string, req: HookRequest): string {
+function hookName(ix: TomlIndex, profile: string, req: HookRequest): string {
   const base = `allow_${req.method.toLowerCase()}_${req.host.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}`.slice(0, 60);
   const taken = new Set(ix.childrenOf(['permissions', profile, 'network', 'mitm', 'hooks']).map((n) => String(n.path.at(-1))));
   if (!taken.has(base)) return base;

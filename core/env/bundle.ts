@@ -37,7 +37,7 @@ export interface CaBundleResult {
 }
 
 /** Distro bundle locations, in the order Go's crypto/x509 probes them. */
-export const SYSTEM_BUNDLE_PATHS: readonly string[] = [
+const SYSTEM_BUNDLE_PATHS: readonly string[] = [
   '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Gentoo, Arch
   '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL 6
   '/etc/ssl/ca-bundle.pem', // openSUSE
@@ -51,7 +51,7 @@ const SYSTEM_BYTES_CAP = 16 * 1024 * 1024;
 const DIR_ENTRIES_CAP = 256;
 const CERT_DIR_NAME = /^(?:.+\.(?:pem|crt)|[0-9a-f]{8}\.[0-9]+)$/i; // hash links are NNNNNNNN.0; .r0 are CRLs
 
-export class CaBundleError extends Error {
+class CaBundleError extends Error {
   override name = 'CaBundleError';
 }
 

@@ -3,4 +3,4 @@ export * from './keys';
 export * from './proxyEnv';
 export * from './bundle';
 export * from './shell';
-export { parsePemCertificates, type ParsedCert } from './pem';
+export { parsePemCertificates,  } from './pem';

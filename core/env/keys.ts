@@ -44,8 +44,6 @@ export const NODE_CA_KEY = 'NODE_EXTRA_CA_CERTS';
 
 export const CA_ENV_KEYS = [...CA_BUNDLE_KEYS, NODE_CA_KEY] as const;
 
-/** Markers: upstream's two plus ours, so a terminal (or a test) can tell it is proxied. */
-export const MARKER_KEYS = ['CODEX_NETWORK_PROXY_ACTIVE', 'CODEX_NETWORK_ALLOW_LOCAL_BINDING', 'CODEX_NETPOLICY_PROXY'] as const;
 
 /** File names buildCaBundle writes; anything else in its directory is not ours. */
 export const STABLE_BUNDLE_NAME = 'ca-bundle.pem';

@@ -31,7 +31,7 @@ export function parsePemCertificates(text: string): { certs: ParsedCert[]; bad: 
 }
 
 /** Parses one DER certificate; null when it is not a valid X.509 certificate. */
-export function fromDer(der: Buffer): ParsedCert | null {
+function fromDer(der: Buffer): ParsedCert | null {
   if (der.length === 0) return null;
   try {
     const x = new X509Certificate(der);

@@ -112,7 +112,7 @@ function applyCaVars(opts: ProxyEnvOptions, bundle: string, set: Record<string, 
  * Validates a proxy URL and returns `scheme://[userinfo@]host:port` (no path). Errors never echo
  * the credential.
  */
-export function normaliseProxyUrl(raw: string, what: string, schemes: readonly string[]): string {
+function normaliseProxyUrl(raw: string, what: string, schemes: readonly string[]): string {
   let u: URL;
   try {
     u = new URL(raw.trim());

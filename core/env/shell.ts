@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 
 export type ShellKind = 'bash' | 'zsh' | 'fish' | 'powershell';
-export const SHELLS: readonly ShellKind[] = ['bash', 'zsh', 'fish', 'powershell'];
+const SHELLS: readonly ShellKind[] = ['bash', 'zsh', 'fish', 'powershell'];
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

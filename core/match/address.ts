@@ -251,7 +251,7 @@ function whatwgIpv4Number(part: string): number | null {
  * no valid address (URL parsing fails; no resolver answers it); null for an ordinary name.
  * Expects a normalised host (lower case, trailing dots removed).
  */
-export function whatwgIpv4(host: string): string | 'invalid' | null {
+function whatwgIpv4(host: string): string | 'invalid' | null {
   const parts = host.split('.');
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
   const last = parts[parts.length - 1]!;

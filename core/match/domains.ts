@@ -5,7 +5,7 @@ import { LazyDfa, Nfa } from './automaton';
 import { type GlobToken, literalOf, parseGlob } from './glob';
 import { asciiLower, normalizeHost, rustTrim } from './host';
 
-export type DomainPatternKind = 'exact' | 'subdomains' | 'apexAndSubdomains' | 'global' | 'glob';
+type DomainPatternKind = 'exact' | 'subdomains' | 'apexAndSubdomains' | 'global' | 'glob';
 
 export type ParsedDomainPattern =
   | {

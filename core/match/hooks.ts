@@ -111,10 +111,6 @@ function isSafeSegment(segment: string): boolean {
   return other || (dots !== 1 && dots !== 2);
 }
 
-export function pathMatcherMatches(m: PathMatcher, path: string): boolean {
-  if (!isSafeForAuthorization(path)) return false;
-  return m.kind === 'prefix' ? path.startsWith(m.prefix) : m.glob.test(path);
-}
 
 /** ANY matcher matches the raw path (no query), once the path is safe for authorization. */
 export function pathMatches(matchers: readonly PathMatcher[], path: string): boolean {
@@ -320,12 +316,10 @@ export function compileHook(spec: HookSpec): { readonly ok: true; readonly hook:
   return r.ok ? { ok: true, hook: r.value } : r;
 }
 
-/** Alias kept for callers written against the first draft of this API. */
-export type CompiledHookMatch = CompiledHookMatcher;
 
-export type QuerySource = ReadonlyMap<string, readonly string[]> | (() => ReadonlyMap<string, readonly string[]>);
+type QuerySource = ReadonlyMap<string, readonly string[]> | (() => ReadonlyMap<string, readonly string[]>);
 
-export interface HookRequestBase {
+interface HookRequestBase {
   readonly method: string;
   /** Raw request path as sent, without the query. */
   readonly path: string;
@@ -333,7 +327,7 @@ export interface HookRequestBase {
   readonly query: QuerySource;
 }
 
-export type HeaderLookup = (lowercaseName: string) => readonly string[] | undefined;
+type HeaderLookup = (lowercaseName: string) => readonly string[] | undefined;
 
 /** All values of a header by lower-cased name (undefined or [] when absent); `header` is an alias. */
 export type HookRequest = HookRequestBase & ({ readonly headers: HeaderLookup } | { readonly header: HeaderLookup });

@@ -9,13 +9,13 @@ export const approvalPolicy = withMeta(
   z.union([z.enum(['untrusted', 'on-failure', 'on-request', 'never']), z.strictObject({ granular: z.record(z.string(), z.boolean()) })]),
   { description: 'When Codex asks before running commands: `untrusted`, `on-request`, `never` (`on-failure` is deprecated), or `{ granular = {…} }`.' },
 );
-export const sandboxMode = withMeta(z.enum(['read-only', 'workspace-write', 'danger-full-access']), {
+const sandboxMode = withMeta(z.enum(['read-only', 'workspace-write', 'danger-full-access']), {
   description: 'Legacy sandbox selector. When set, it wins over `default_permissions` (profiles are ignored).',
 });
 export const approvalsReviewer = withMeta(z.enum(['user', 'auto_review', 'guardian_subagent']), {
   description: 'Who reviews approval requests: `user` or `auto_review` (`guardian_subagent` is the older spelling).',
 });
-export const webSearchMode = withMeta(z.enum(['disabled', 'cached', 'live']), { description: 'Web search: `disabled`, `cached` or `live`.' });
+const webSearchMode = withMeta(z.enum(['disabled', 'cached', 'live']), { description: 'Web search: `disabled`, `cached` or `live`.' });
 
 const t = (d: string) => field(z.record(z.string(), z.unknown()), d);
 const s = (d: string) => field(z.string(), d);
@@ -95,4 +95,3 @@ export const configSchema = looseTable(
   'Codex config.toml.',
 );
 
-export type ConfigToml = z.infer<typeof configSchema>;

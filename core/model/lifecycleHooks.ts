@@ -9,7 +9,7 @@ export const HOOK_EVENTS = [
   'SessionEnd', 'Interrupt', 'StopFailure',
 ] as const;
 
-export const hookHandler = looseTable(
+const hookHandler = looseTable(
   {
     type: field(withMeta(z.enum(['command', 'mcp_tool', 'prompt', 'agent']), { description: '`command` runs a program; `mcp_tool` calls an MCP tool; `prompt`/`agent` are parsed but not run.' }), 'Handler kind (required).'),
     command: field(z.string(), 'Command line to run (required for `type = "command"`).'),
@@ -27,7 +27,7 @@ export const hookHandler = looseTable(
   'A hook handler.',
 );
 
-export const matcherGroup = looseTable(
+const matcherGroup = looseTable(
   {
     matcher: field(z.string(), 'Regex on the event subject (tool name, start source, …). Omit to match everything.'),
     hooks: field(z.array(hookHandler), 'Handlers run when the matcher matches.'),

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 /** How Codex treats keys a table does not know. */
-export type UnknownKeys = 'error' | 'warn' | 'ignore';
+type UnknownKeys = 'error' | 'warn' | 'ignore';
 
 export interface FieldMeta {
   /** Markdown shown on hover and in completion details. */
@@ -133,7 +133,7 @@ export function schemaAt(root: z.ZodType, path: readonly (string | number)[]): z
   return s;
 }
 
-export function childSchema(schema: z.ZodType, seg: string | number): z.ZodType | undefined {
+function childSchema(schema: z.ZodType, seg: string | number): z.ZodType | undefined {
   const sh = shapeOf(schema);
   switch (sh.kind) {
     case 'object':

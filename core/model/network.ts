@@ -3,10 +3,10 @@
 import { z } from 'zod';
 import { field, looseTable, strictTable, withMeta } from './meta';
 
-export const domainPermission = withMeta(z.enum(['allow', 'deny']), {
+const domainPermission = withMeta(z.enum(['allow', 'deny']), {
   description: '`allow` admits the host pattern; `deny` blocks it and always wins over any allow.',
 });
-export const socketPermission = withMeta(z.enum(['allow', 'deny']), {
+const socketPermission = withMeta(z.enum(['allow', 'deny']), {
   description: '`allow` lets commands reach this unix socket through the proxy (macOS only); `deny` lists it without allowing it.',
 });
 
@@ -33,7 +33,7 @@ const valueMatchers = withMeta(z.array(z.string()), {
     'Allowed values; any one matching is enough. A plain value matches exactly; `pattern:<glob>` matches the whole value by glob; `literal:<text>` forces an exact match.',
 });
 
-export const hookTable = looseTable(
+const hookTable = looseTable(
   {
     host: field(z.string(), 'Exact host this hook applies to (no wildcards), normalised like domain patterns. Requests to a host with hooks are decrypted (MITM); a request that matches none of its hooks is **blocked**, and plain `http://` to it is refused (`mitm_required`).'),
     methods: field(stringList, 'HTTP methods this hook matches (case-insensitive). Required, non-empty.'),
@@ -49,7 +49,7 @@ export const hookTable = looseTable(
   'A MITM hook: which decrypted requests to one host it matches, and the actions applied to them. Hooks for a host are tried in the order written; the first match wins.',
 );
 
-export const injectedHeader = looseTable(
+const injectedHeader = looseTable(
   {
     name: field(z.string(), 'Header name to set (replaces any value the client sent).'),
     secret_env_var: field(z.string(), 'Environment variable of the **proxy process** holding the secret; read when the policy loads. Exactly one of `secret_env_var` / `secret_file`.'),
@@ -59,7 +59,7 @@ export const injectedHeader = looseTable(
   'A header injected into matching requests, its value read from a secret source. The value never appears in logs or in the decision log.',
 );
 
-export const actionTable = looseTable(
+const actionTable = looseTable(
   {
     strip_request_headers: field(stringList, 'Request headers removed (all values) before forwarding.'),
     inject_request_headers: field(z.array(injectedHeader), 'Headers set after stripping, with values read from environment variables or files.'),
@@ -67,7 +67,7 @@ export const actionTable = looseTable(
   'A named, reusable action: strip then inject request headers. Must define at least one operation.',
 );
 
-export const mitmTable = strictTable(
+const mitmTable = strictTable(
   {
     hooks: field(z.record(z.string(), hookTable), 'Named hooks. Any hook turns MITM on for its host; the first matching hook (in file order) wins.', { keyLabel: 'hook name' }),
     actions: field(z.record(z.string(), actionTable), 'Named actions referenced by hooks in `action = [...]`.', { keyLabel: 'action name' }),
@@ -109,7 +109,3 @@ export const networkTable = looseTable(
   'Network policy of this permission profile: whether the managed proxy runs, which hosts it admits, and MITM hooks.',
 );
 
-export type NetworkToml = z.infer<typeof networkTable>;
-export type HookToml = z.infer<typeof hookTable>;
-export type ActionToml = z.infer<typeof actionTable>;
-export type InjectedHeaderToml = z.infer<typeof injectedHeader>;

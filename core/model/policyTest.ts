@@ -5,13 +5,13 @@ import { field, strictTable, withMeta } from './meta';
 
 export const POLICY_TEST_FILE = /\.policytest\.toml$/i;
 
-export const BLOCK_REASONS = [
+const BLOCK_REASONS = [
   'denied', 'not_allowed', 'not_allowed_local', 'method_not_allowed', 'mitm_required', 'mitm_hook_denied', 'policy_denied', 'proxy_disabled', 'unix_socket_unsupported',
 ] as const;
 
 const headerList = (what: string) => withMeta(z.array(z.string()), { description: what, keyLabel: 'header name' });
 
-export const policyTestCase = strictTable(
+const policyTestCase = strictTable(
   {
     name: field(z.string(), 'What this case pins, shown when it fails.'),
     request: field(z.string(), 'The request: `"METHOD URL"`, e.g. `"POST https://api.github.com/repos/acme/app/issues"`. Nothing is sent.'),
@@ -38,5 +38,4 @@ export const policyTestSchema = strictTable(
   'Codex network policy test file.',
 );
 
-export type PolicyTestFile = z.infer<typeof policyTestSchema>;
 export type PolicyTestCase = z.infer<typeof policyTestCase>;

@@ -16,7 +16,7 @@ const access = withMeta(z.enum(['read', 'write', 'deny', 'none']), {
   description: '`read`, `write` or `deny` (`none` is a temporary legacy alias of `deny`).',
 });
 
-export const filesystemTable = withMeta(
+const filesystemTable = withMeta(
   z.record(z.string(), z.union([access, z.number(), z.record(z.string(), access)])),
   {
     description:
@@ -41,4 +41,3 @@ export const permissionsTable = withMeta(z.record(z.string(), profileTable), {
   keyLabel: 'profile name',
 });
 
-export type ProfileToml = z.infer<typeof profileTable>;

@@ -10,12 +10,12 @@ import { mcpRequirement } from './mcp';
 const nonEmptyList = <T extends z.ZodType>(el: T, name: string) =>
   z.array(el).refine((a) => a.length > 0, { message: `field \`${name}\` cannot be empty` });
 
-export const sandboxModeReq = z.enum(['read-only', 'workspace-write', 'danger-full-access', 'external-sandbox']);
+const sandboxModeReq = z.enum(['read-only', 'workspace-write', 'danger-full-access', 'external-sandbox']);
 
 const ignoredHere = (what: string) =>
   field(z.unknown(), `Not settable in requirements: ${what}`, { deprecated: `Codex ignores this key in [experimental_network]: ${what}`, code: 'requirements-ignored-key' });
 
-export const experimentalNetworkTable = looseTable(
+const experimentalNetworkTable = looseTable(
   {
     enabled: field(z.boolean(), 'Forces the managed proxy on or off, and is a ceiling: a user `enabled = true` is invalid when this is false.'),
     http_port: field(z.int().min(0).max(65535), 'Run the HTTP proxy at `http://127.0.0.1:<port>`.'),
@@ -155,4 +155,3 @@ export const requirementsSchema = looseTable(
   'Codex requirements.toml: admin-managed constraints users cannot override.',
 );
 
-export type RequirementsToml = z.infer<typeof requirementsSchema>;

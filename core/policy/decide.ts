@@ -17,9 +17,9 @@ export type Resolution =
   | { assumedPublic: true };
 
 /** Why the DNS step blocked a name: the lookup failed, or it answered a non-public address. */
-export type DnsBlock = { error: string; allowlisted: boolean } | { nonPublic: string };
+type DnsBlock = { error: string; allowlisted: boolean } | { nonPublic: string };
 
-export type Protocol = 'http' | 'https_connect' | 'https' | 'socks5_tcp' | 'socks5_udp';
+type Protocol = 'http' | 'https_connect' | 'https' | 'socks5_tcp' | 'socks5_udp';
 
 export type DecisionRequest =
   | { kind: 'connect'; authority: string; resolution?: Resolution }
@@ -56,7 +56,7 @@ export type DecisionRequest =
 /** Header values by lower-case name (all values). */
 export type HeaderLookup = (lowerName: string) => string[] | undefined;
 
-export type Source = 'baseline_policy' | 'mode_guard' | 'proxy_state';
+type Source = 'baseline_policy' | 'mode_guard' | 'proxy_state';
 
 export interface Decision {
   decision: 'allow' | 'deny';
@@ -154,10 +154,6 @@ function spelledAddress(host: string): Resolution | undefined {
   return literal === 'invalid' ? { error: 'unresolvable' } : { addresses: [literal] };
 }
 
-/** Whether a host needs a DNS answer before judgement (cheap; lets the proxy skip DNS for denied hosts). */
-export function needsResolution(policy: CompiledPolicy, host: string): boolean {
-  return judgeHost(policy, host, undefined).ok === 'resolve';
-}
 
 export function decide(policy: CompiledPolicy, req: DecisionRequest): Decision {
   switch (req.kind) {

@@ -5,16 +5,16 @@ import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from './domainKey';
 import { originAt, type Origin, type ResolvedProfile } from './resolve';
 
-export type NetworkState = 'enabled' | 'disabled' | 'unrestricted';
+type NetworkState = 'enabled' | 'disabled' | 'unrestricted';
 
 export interface DomainRule { pattern: string; permission: 'allow' | 'deny'; origin?: Origin; managed: boolean }
 export interface HookRule {
   name: string; host: string; methods: string[]; pathPrefixes: string[];
   query: [string, string[]][]; headers: [string, string[]][]; actions: string[]; origin?: Origin;
 }
-export interface InjectRule { name: string; secretEnvVar?: string; secretFile?: string; prefix: string; origin?: Origin; secretOrigin?: Origin }
-export interface ActionRule { name: string; strip: string[]; inject: InjectRule[]; origin?: Origin }
-export interface HeaderInjectionRule { host: string; methods: string[]; pathPrefixes: string[]; headers: [string, string][]; origin?: Origin }
+interface InjectRule { name: string; secretEnvVar?: string; secretFile?: string; prefix: string; origin?: Origin; secretOrigin?: Origin }
+interface ActionRule { name: string; strip: string[]; inject: InjectRule[]; origin?: Origin }
+interface HeaderInjectionRule { host: string; methods: string[]; pathPrefixes: string[]; headers: [string, string][]; origin?: Origin }
 
 export interface EffectivePolicy {
   profile: string;

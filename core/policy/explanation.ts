@@ -19,7 +19,7 @@ export function explanationOf(d: Explainable, req: RequestLine = {}): string {
 }
 
 /** `config.toml:26`: the file's base name and line. */
-export function ruleLabel(rule: { file: string; line: number } | null): string | null {
+function ruleLabel(rule: { file: string; line: number } | null): string | null {
   if (!rule) return null;
   const base = rule.file.split(/[\\/]/).pop() ?? rule.file;
   return `${base}:${rule.line}`;

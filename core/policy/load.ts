@@ -46,7 +46,7 @@ export function readPolicySource(file: string): PolicySource {
   return { file: abs, text: readFileSync(abs, 'utf8') };
 }
 
-export function locate(d: DocumentDiagnostic, docs: LoadPolicyResult['documents']): LocatedDiagnostic {
+function locate(d: DocumentDiagnostic, docs: LoadPolicyResult['documents']): LocatedDiagnostic {
   const doc = d.file === 'requirements' ? docs.requirements : docs.config;
   const range = d.range ?? (doc ? rangeOf(doc.index, d.path, d.target) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
   return { file: doc?.file ?? d.file, range, severity: d.severity, code: d.code, message: d.message };

@@ -10,10 +10,10 @@ import { normalizeDomainKey } from './domainKey';
 import { effectivePolicy, type DomainRule, type EffectivePolicy, type HookRule } from './effective';
 import { originAt, resolveProfile, type Origin, type ResolvedProfile } from './resolve';
 
-export type Layer = 'built-in' | 'parent profile' | 'user' | 'managed';
+type Layer = 'built-in' | 'parent profile' | 'user' | 'managed';
 export type EntryKind = 'setting' | 'domain' | 'hook' | 'action' | 'header_injection' | 'unix_socket';
 
-export interface Source {
+interface Source {
   layer: Layer;
   file?: string;
   /** 1-based. */
@@ -60,7 +60,7 @@ function sourceOf(o: Origin | undefined, profile: ResolvedProfile): Source {
   return { layer, file: o.file, line: o.line, ...(written ? { profile: written } : {}) };
 }
 
-export function buildReport(profile: ResolvedProfile, requirements: LoadedDocument | undefined): EffectiveReport {
+function buildReport(profile: ResolvedProfile, requirements: LoadedDocument | undefined): EffectiveReport {
   const eff = effectivePolicy(profile, requirements);
   const entries: EffectiveEntry[] = [];
   const push = (kind: EntryKind, key: string, value: string, o: Origin | undefined, inert?: string) =>

@@ -1,4 +1,5 @@
 // Upstream's block reasons, their `x-proxy-error` values and messages (np/reasons.rs, np/responses.rs).
+/** @public the reason vocabulary; Decision.reason is typed by it in the redesign (#10). */
 export type Reason =
   | 'denied'
   | 'not_allowed'

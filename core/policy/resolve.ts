@@ -48,7 +48,7 @@ export interface ResolveResult {
 }
 
 /** Decision (#11): a longer `extends` chain is an error, so resolving every profile stays linear. */
-export const MAX_EXTENDS_DEPTH = 32;
+const MAX_EXTENDS_DEPTH = 32;
 
 const isBuiltin = (n: string): n is BuiltinProfile => (BUILTIN_PROFILES as readonly string[]).includes(n);
 

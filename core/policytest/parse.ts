@@ -38,7 +38,7 @@ const table = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** `"METHOD URL"` → its parts, or why not. */
-export function parseRequestLine(text: string): { method: string; url: string } | { error: string } {
+function parseRequestLine(text: string): { method: string; url: string } | { error: string } {
   const parts = text.trim().split(/\s+/);
   if (parts.length !== 2 || !parts[0] || !parts[1]) return { error: `request must be "METHOD URL", got ${JSON.stringify(text)}` };
   const [method, url] = parts as [string, string];

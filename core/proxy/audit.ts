@@ -3,8 +3,8 @@
 import { appendFileSync, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { ProxyEvent } from './events';
 
-export const AUDIT_MAX_BYTES = 10 * 1024 * 1024;
-export const AUDIT_KEEP = 3;
+const AUDIT_MAX_BYTES = 10 * 1024 * 1024;
+const AUDIT_KEEP = 3;
 
 export class AuditFile {
   private size: number;

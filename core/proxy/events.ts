@@ -5,7 +5,7 @@ import type { Decision } from '../policy/decide';
 import { explanationOf } from '../policy/explanation';
 import type { DecisionEvent, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
-export type { DecisionEvent, OutcomeEvent, PolicyEvent, ErrorEvent, ProxyEvent, TelemetryEvent } from './protocol';
+export type { DecisionEvent,  PolicyEvent,  ProxyEvent, TelemetryEvent } from './protocol';
 
 export interface DecisionContext {
   method: string | null;
@@ -16,12 +16,12 @@ export interface DecisionContext {
   startedAt?: number;
 }
 
-export function nowIso(): string {
+function nowIso(): string {
   return new Date().toISOString();
 }
 
 /** Strips anything after `?` or `#`, so a query never reaches an event. */
-export function pathOnly(path: string | null): string | null {
+function pathOnly(path: string | null): string | null {
   if (path === null) return null;
   const cut = path.search(/[?#]/);
   return cut >= 0 ? path.slice(0, cut) : path;

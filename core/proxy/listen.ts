@@ -18,7 +18,7 @@ export function parseListen(text: string, allowNonLoopback: boolean): { host: st
   return { host, port };
 }
 
-export function isLoopback(ip: string): boolean {
+function isLoopback(ip: string): boolean {
   return ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./i.test(ip);
 }
 

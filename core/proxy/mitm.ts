@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { checkServerIdentity } from 'node:tls';
 import { decide } from '../policy/decide';
-import { clientOf, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, record, reportOutcome, type ProxyContext, type Tunnel } from './context';
+import { IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, record, reportOutcome, type ProxyContext, type Tunnel } from './context';
 import { decideChecked } from './dns';
 import { applyActions, flatten, headerLookup, pairsOf, stripHopByHop } from './hopByHop';
 import { sendDecisionText, sendText, writeRawDecision } from './responses';
@@ -126,5 +126,3 @@ export class MitmServer {
     this.inner.close();
   }
 }
-
-export { clientOf };

@@ -76,7 +76,7 @@ export interface PolicyEvent {
   diagnostics: { file: string; line: number; col: number; message: string }[];
 }
 
-export interface ErrorEvent {
+interface ErrorEvent {
   event: 'error';
   time: string;
   message: string;

@@ -8,9 +8,9 @@ import { basename, dirname, resolve } from 'node:path';
 import type { CompiledPolicy } from '../policy/compile';
 import type { LocatedDiagnostic } from '../policy/load';
 
-export const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 150;
 /** How often directories are re-checked (a lost watcher, a recreated directory, a missed change). */
-export const POLL_MS = 1000;
+const POLL_MS = 1000;
 /** A file still changing after this many debounce periods is loaded anyway. */
 const MAX_SETTLE_ROUNDS = 20;
 

@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Decision } from '../policy/decide';
 
-export const AUTH_REALM = 'codex-netpolicy';
+const AUTH_REALM = 'codex-netpolicy';
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'Connection established', 400: 'Bad Request', 403: 'Forbidden', 405: 'Method Not Allowed', 407: 'Proxy Authentication Required',
@@ -42,7 +42,7 @@ export function sendDecisionText(res: ServerResponse, d: Decision, explanation?:
 }
 
 /** Upstream's message, plus `Why: …` on policy blocks (a second line clients show as-is). */
-export function decisionBody(d: Decision, explanation?: string): string {
+function decisionBody(d: Decision, explanation?: string): string {
   const message = d.message ?? STATUS_TEXT[d.status] ?? 'error';
   return d.reason && explanation ? `${message}\nWhy: ${explanation}.\n` : message;
 }

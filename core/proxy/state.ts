@@ -28,7 +28,7 @@ export function defaultCaDir(env: Record<string, string | undefined>): string {
   return join(netpolicyHome(env), 'ca');
 }
 
-export function stateFile(home: string): string {
+function stateFile(home: string): string {
   return join(home, 'proxy.json');
 }
 

@@ -66,14 +66,6 @@ export function createUpstreams(ca: string[]): Upstreams {
   };
 }
 
-/**
- * Request options that pin the connection to a checked address while keeping the name for
- * Host, SNI and certificate verification. The agent pools per address+SNI.
- */
-export function pinnedTarget(host: string, addresses: readonly string[] | undefined): { host: string; lookupName: string } {
-  const addr = addresses && addresses.length ? addresses[0]! : host;
-  return { host: addr, lookupName: host };
-}
 
 export function isIpLiteral(host: string): boolean {
   return isIP(host.replace(/%.*$/, '')) !== 0;

@@ -6,8 +6,8 @@ import { suggestionEdits, type SuggestionEntry } from './edits';
 import { readDecisionEvents } from './events';
 import { planSuggestions, type Skipped, type Suggestion } from './plan';
 
-export type { SuggestionEntry } from './edits';
-export type { Suggestion, Skipped } from './plan';
+;
+;
 
 export interface SuggestInput {
   config: PolicySource;

@@ -10,7 +10,7 @@ import type { CompiledPolicy } from '../policy/compile';
 import { decide, judgeHost } from '../policy/decide';
 import type { SeenRequest } from './events';
 
-export interface DomainSuggestion {
+interface DomainSuggestion {
   kind: 'domain';
   /** The `domains` key to add with "allow": an exact host or `**.registrable-domain`. */
   pattern: string;
@@ -18,7 +18,7 @@ export interface DomainSuggestion {
   requests: number;
 }
 
-export interface HookSuggestion {
+interface HookSuggestion {
   kind: 'hook';
   host: string;
   method: string;
@@ -29,7 +29,7 @@ export interface HookSuggestion {
 
 export type Suggestion = DomainSuggestion | HookSuggestion;
 
-export type SkipReason = 'local_address' | 'denylisted' | 'managed_denied' | 'already_allowed' | 'not_a_policy_miss' | 'unsafe_path' | 'invalid_host';
+type SkipReason = 'local_address' | 'denylisted' | 'managed_denied' | 'already_allowed' | 'not_a_policy_miss' | 'unsafe_path' | 'invalid_host';
 
 export interface Skipped {
   host: string;
@@ -78,7 +78,7 @@ function kindOf(r: SeenRequest): 'domain' | 'hook' | null {
 }
 
 /** Drops paths covered by a shorter one at a segment boundary, and duplicates. */
-export function minimalPaths(paths: Iterable<string>): string[] {
+function minimalPaths(paths: Iterable<string>): string[] {
   const sorted = [...new Set(paths)].sort();
   const out: string[] = [];
   for (const p of sorted) {

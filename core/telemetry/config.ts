@@ -2,7 +2,7 @@
 // first, then the standard OTEL_* variables. Pure (no SDK import), so the proxy decides cheaply
 // whether to load the OpenTelemetry SDK at all.
 
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export interface OtlpConfig {
   /** Explicit base URL (`--otlp-endpoint`); `/v1/logs` and `/v1/metrics` are appended. Undefined: the SDK reads OTEL_EXPORTER_OTLP_*. */

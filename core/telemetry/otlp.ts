@@ -17,7 +17,7 @@ import { counterAttributes, decisionAttributes, decisionBody, DECISION_COUNTER, 
 import type { PolicyDigests } from './attach';
 import { logsEndpointOf, redactUrl, type OtlpConfig } from './config';
 
-export type TelemetryStatus = Omit<TelemetryEvent, 'event' | 'time'>;
+type TelemetryStatus = Omit<TelemetryEvent, 'event' | 'time'>;
 
 export interface OtlpSinkOptions {
   config: OtlpConfig;

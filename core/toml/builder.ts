@@ -23,7 +23,7 @@ function displayPath(path: readonly PathSegment[]): string {
 }
 
 /** Arrays / inline tables nested deeper than this are skipped with one problem (no real policy comes close). */
-export const MAX_NESTING = 32;
+const MAX_NESTING = 32;
 
 const V_STRING = 0, V_ARRAY = 5, V_INLINE = 6, V_INVALID = 7;
 const SCALAR_CODES: Record<string, number> = { integer: 1, float: 2, boolean: 3, datetime: 4, invalid: V_INVALID };

@@ -81,7 +81,7 @@ export class LineMap {
   }
 }
 
-export interface LexError { message: string; start: number; end: number }
+interface LexError { message: string; start: number; end: number }
 export interface KeySegment { text: string; start: number; end: number; quoted: boolean }
 export interface KeyScan { segments: KeySegment[]; end: number; error?: LexError }
 
@@ -223,7 +223,7 @@ const INT_RE = /^[+-]?(?:0|[1-9](?:_?\d)*)$|^0x[\dA-Fa-f](?:_?[\dA-Fa-f])*$|^0o[
 const FLOAT_RE = /^[+-]?(?:0|[1-9](?:_?\d)*)(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?$|^[+-]?(?:inf|nan)$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?$|^\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
-export function classifyScalar(tok: string): ScalarKind {
+function classifyScalar(tok: string): ScalarKind {
   if (tok === 'true' || tok === 'false') return 'boolean';
   const c = tok.charCodeAt(0);
   if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 105 || c === 110)) return 'invalid';
@@ -248,7 +248,7 @@ export function scanBare(t: string, i: number): { end: number; kind: ScalarKind 
 function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 
 /** Offset of the start of the line after the one containing `i` (t.length at EOF). */
-export function nextLineStart(t: string, i: number): number {
+function nextLineStart(t: string, i: number): number {
   const e = lineEndAt(t, i);
   if (e >= t.length) return t.length;
   return t.charCodeAt(e) === CR && t.charCodeAt(e + 1) === LF ? e + 2 : e + 1;

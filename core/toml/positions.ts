@@ -12,8 +12,8 @@ export type { CursorContext, PathSegment } from './context';
 
 const { F_HE, F_HS, F_KE, F_KIND, F_KS, F_NSEG, F_PATH, F_RE, F_RS, F_SEG, F_VE, F_VKIND, F_VS, KINDS, STRIDE, VALUE_KINDS } = store;
 
-export type NodeKind = 'table' | 'array-table' | 'key-value' | 'array-item' | 'inline-entry';
-export type ValueKind = 'string' | 'integer' | 'float' | 'boolean' | 'datetime' | 'array' | 'inline-table' | 'invalid';
+type NodeKind = 'table' | 'array-table' | 'key-value' | 'array-item' | 'inline-entry';
+type ValueKind = 'string' | 'integer' | 'float' | 'boolean' | 'datetime' | 'array' | 'inline-table' | 'invalid';
 export interface TomlNode {
   path: PathSegment[];
   kind: NodeKind;

@@ -23,7 +23,7 @@ function entropy(s: string): number {
 }
 
 /** Whether a string value looks like a credential rather than a name, path, URL or `${VAR}`. */
-export function looksLikeSecret(value: string): boolean {
+function looksLikeSecret(value: string): boolean {
   const v = value.trim();
   if (v.length < 8) return false;
   if (/^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(v)) return false; // an env reference

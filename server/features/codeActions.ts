@@ -10,7 +10,7 @@ import { keyText } from './model';
 import { segmentRange, stringContentRange } from './references';
 import { at, deleteNode, insertLinesAfter, lineCount } from './textEdits';
 
-export const NOOP_STRIP = 'strip_request_headers = ["proxy-authorization"]';
+const NOOP_STRIP = 'strip_request_headers = ["proxy-authorization"]';
 
 interface Fix { title: string; edits: TextEdit[]; preferred?: boolean }
 
@@ -90,7 +90,7 @@ function emptyActionFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | undef
   return undefined;
 }
 
-export function fixesFor(a: DocumentAnalysis, d: DocumentDiagnostic): Fix[] {
+function fixesFor(a: DocumentAnalysis, d: DocumentDiagnostic): Fix[] {
   const doc = a.doc;
   const data = d.data ?? {};
   switch (d.code) {
@@ -132,7 +132,7 @@ function splitMethodsFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | unde
   return { title: `Split into ${split.map((m) => `"${m}"`).join(', ')}`, edits: [{ range, newText: split.map((m) => JSON.stringify(m)).join(', ') }], preferred: true };
 }
 
-export function codeActionsFor(a: DocumentAnalysis, uri: string, range: Range, lspDiagnostics: readonly Diagnostic[]): CodeAction[] {
+function codeActionsFor(a: DocumentAnalysis, uri: string, range: Range, lspDiagnostics: readonly Diagnostic[]): CodeAction[] {
   const out: CodeAction[] = [];
   for (const d of a.diagnostics) {
     if (d.file !== a.kind) continue;

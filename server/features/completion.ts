@@ -239,7 +239,7 @@ function policyTestValueItems(spot: Spot, vp: readonly PathSegment[]): Completio
   return undefined;
 }
 
-export function complete(a: DocumentAnalysis, text: string, pos: { line: number; character: number }, env: () => string[]): CompletionItem[] {
+function complete(a: DocumentAnalysis, text: string, pos: { line: number; character: number }, env: () => string[]): CompletionItem[] {
   const c = a.doc.index.context(pos);
   const spot: Spot = { a, c, text, offset: a.doc.index.offsetAt(pos), env };
   const items = c.inHeader ? headerItems(spot) : c.inKey ? keyItems(spot) : c.inValue ? valueItems(spot, env) : [];

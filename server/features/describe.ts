@@ -41,7 +41,7 @@ function valueMatcherText(spec: string): string {
 }
 
 /** What an action does: strip and inject header names, secret sources by name only. */
-export function describeActionOps(action: Record<string, unknown> | undefined): string {
+function describeActionOps(action: Record<string, unknown> | undefined): string {
   if (!action) return 'not defined in this profile or its parents';
   const ops: string[] = [];
   const strip = strings(action.strip_request_headers);

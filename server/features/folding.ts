@@ -4,7 +4,7 @@ import { FoldingRangeKind, type FoldingRange } from 'vscode-languageserver/node'
 import type { LoadedDocument } from '../../core/toml/load';
 import type { FeatureRegistration } from '../context';
 
-export function foldingRanges(doc: LoadedDocument): FoldingRange[] {
+function foldingRanges(doc: LoadedDocument): FoldingRange[] {
   const out: FoldingRange[] = [];
   const seen = new Set<string>();
   const add = (startLine: number, endLine: number, kind?: FoldingRangeKind) => {

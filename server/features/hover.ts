@@ -35,7 +35,7 @@ function keyPathAt(node: TomlNode, pos: Position): { path: PathSegment[]; range:
   return idx < 0 ? undefined : { path: node.path.slice(0, idx + 1), range: segs[k]! };
 }
 
-export function hoverText(a: DocumentAnalysis, path: PathSegment[], onValue: boolean): string | undefined {
+function hoverText(a: DocumentAnalysis, path: PathSegment[], onValue: boolean): string | undefined {
   const value = a.doc.value;
   if (path[0] === 'permissions' && typeof path[1] === 'string' && path.length === 2 && !onValue) return describeProfile(a, path[1]);
   const hookPath = isHookPath(path) ? path : path.length === 7 && path[6] === 'host' && isHookPath(path.slice(0, 6)) ? path.slice(0, 6) : undefined;

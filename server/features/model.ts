@@ -2,13 +2,13 @@
 // both read key names, enum values, defaults and history from here, never from a list of their own.
 import type { z } from 'zod';
 import { configSchema } from '../../core/model/config';
-import { childSchema, metaOf, schemaAt, shapeOf, unwrap } from '../../core/model/meta';
+import { metaOf, schemaAt, shapeOf, unwrap } from '../../core/model/meta';
 import { requirementsSchema } from '../../core/model/requirements';
 import { policyTestSchema } from '../../core/model/policyTest';
 import type { ServedKind } from '../files';
 import type { PathSegment } from '../../core/toml/positions';
 
-export function rootSchema(kind: ServedKind): z.ZodType {
+function rootSchema(kind: ServedKind): z.ZodType {
   return kind === 'requirements' ? requirementsSchema : kind === 'policytest' ? policyTestSchema : configSchema;
 }
 
@@ -79,9 +79,6 @@ export function enumDoc(schema: z.ZodType): string | undefined {
   return metaOf(unwrap(schema)).description ?? metaOf(schema).description;
 }
 
-export function childOf(schema: z.ZodType, seg: PathSegment): z.ZodType | undefined {
-  return childSchema(schema, seg);
-}
 
 /** A key as written in TOML: bare when possible, else a basic string. */
 export function keyText(name: string): string {

@@ -4,7 +4,7 @@ import type { CodeLens } from 'vscode-languageserver/node';
 import type { FeatureRegistration } from '../context';
 import { failureMessage } from '../policyTests';
 
-export const RUN_REQUEST = 'codexNetworkPolicy/runPolicyTests';
+const RUN_REQUEST = 'codexNetworkPolicy/runPolicyTests';
 
 export interface RunSummary {
   passed: number;

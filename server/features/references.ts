@@ -55,7 +55,7 @@ export function parentOf(index: TomlIndex, profile: string): string | undefined 
 }
 
 /** The profile in `profile`'s extends chain (itself first) that defines action `name`, if any. */
-export function actionOwner(index: TomlIndex, profile: string, name: string): string | undefined {
+function actionOwner(index: TomlIndex, profile: string, name: string): string | undefined {
   const seen = new Set<string>();
   for (let p: string | undefined = profile; p !== undefined && !seen.has(p); p = parentOf(index, p)) {
     seen.add(p);

@@ -7,7 +7,7 @@ import type { PathSegment, TomlNode } from '../../core/toml/positions';
 import type { DocumentAnalysis, FeatureRegistration } from '../context';
 import { segmentRange, stringContentRange } from './references';
 
-export const TOKEN_TYPES = ['namespace', 'function', 'method', 'keyword'] as const;
+const TOKEN_TYPES = ['namespace', 'function', 'method', 'keyword'] as const;
 type TokenType = (typeof TOKEN_TYPES)[number];
 export const SEMANTIC_LEGEND = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [] as string[] };
 
@@ -38,7 +38,7 @@ function tokensOf(node: TomlNode): Token[] {
 }
 
 /** LSP's relative encoding: line delta, start delta, length, type index, modifiers. */
-export function semanticTokens(a: DocumentAnalysis): SemanticTokens {
+function semanticTokens(a: DocumentAnalysis): SemanticTokens {
   const tokens = a.doc.index.nodes.flatMap(tokensOf).filter((t) => t.range.start.line === t.range.end.line);
   tokens.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character);
   const data: number[] = [];

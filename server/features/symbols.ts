@@ -8,7 +8,7 @@ import type { LoadedDocument } from '../../core/toml/load';
 import { segmentRange } from './references';
 
 /** Decision (#11): the outline stops after this many symbols (a hostile document can have 100,000s). */
-export const MAX_SYMBOLS = 5000;
+const MAX_SYMBOLS = 5000;
 
 interface Sym extends DocumentSymbol { children: Sym[]; key: string }
 
@@ -29,7 +29,7 @@ function kindOf(path: readonly PathSegment[], node: TomlNode | undefined): Symbo
   return SymbolKind.Property;
 }
 
-export function documentSymbols(doc: LoadedDocument): DocumentSymbol[] {
+function documentSymbols(doc: LoadedDocument): DocumentSymbol[] {
   const root: Sym[] = [];
   const byKey = new Map<string, Sym>();
   const ensure = (path: readonly PathSegment[], node: TomlNode, depth: number): Sym => {

@@ -15,7 +15,7 @@ export function lineCount(doc: LoadedDocument): number {
 }
 
 /** Deletes whole lines `first..last` (with their line break). */
-export function deleteLines(doc: LoadedDocument, first: number, last: number): TextEdit {
+function deleteLines(doc: LoadedDocument, first: number, last: number): TextEdit {
   const end = last + 1 < lineCount(doc) ? { line: last + 1, character: 0 } : { line: last, character: lineText(doc, last).length };
   const start = last + 1 >= lineCount(doc) && first > 0 ? { line: first - 1, character: lineText(doc, first - 1).length } : { line: first, character: 0 };
   return { range: { start, end }, newText: '' };
@@ -42,10 +42,3 @@ export function at(line: number, character: number): Range {
   return { start: { line, character }, end: { line, character } };
 }
 
-/** Applies edits to a text (used by tests and for self-checks); edits must not overlap. */
-export function applyEdits(text: string, edits: readonly TextEdit[], offsetAt: (p: Range['start']) => number): string {
-  const sorted = [...edits].sort((a, b) => offsetAt(b.range.start) - offsetAt(a.range.start));
-  let out = text;
-  for (const e of sorted) out = out.slice(0, offsetAt(e.range.start)) + e.newText + out.slice(offsetAt(e.range.end));
-  return out;
-}

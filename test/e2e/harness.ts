@@ -31,9 +31,9 @@ export interface E2eTooling {
 }
 
 export const PROJECT_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ARTIFACTS_DIR: string = join(PROJECT_ROOT, 'test-artifacts');
+const ARTIFACTS_DIR: string = join(PROJECT_ROOT, 'test-artifacts');
 
-export function e2eCacheDir(): string {
+function e2eCacheDir(): string {
   return process.env.CODEX_NETPOLICY_E2E_CACHE || join(homedir(), '.cache', 'codex-netpolicy-e2e');
 }
 
@@ -86,7 +86,7 @@ function requireTooling(): E2eTooling {
 // code-server
 
 /** User settings applied to every e2e instance (opts.settings override them). */
-export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
+const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = {
   'workbench.startupEditor': 'none',
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'workbench.tips.enabled': false,
@@ -173,7 +173,7 @@ function httpStatus(url: string, timeoutMs: number): Promise<number> {
   });
 }
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -210,7 +210,7 @@ function readManifest(dir: string): { publisher: string; name: string; version: 
 }
 
 /** Links an extension folder into an extensions folder the way code-server finds it. */
-export function linkExtension(extensionsDir: string, extensionDir: string): string {
+function linkExtension(extensionsDir: string, extensionDir: string): string {
   const { publisher, name, version } = readManifest(extensionDir);
   const link = join(extensionsDir, `${publisher}.${name}-${version}`);
   symlinkSync(resolve(extensionDir), link, 'dir');
@@ -411,9 +411,9 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
 // ------------------------------------------------------------------------------------------
 // playwright-core (loaded from the cache by absolute path; only the members used are typed)
 
-export type WaitState = 'attached' | 'detached' | 'visible' | 'hidden';
+type WaitState = 'attached' | 'detached' | 'visible' | 'hidden';
 
-export interface Locator {
+interface Locator {
   first(): Locator;
   last(): Locator;
   nth(index: number): Locator;
@@ -433,23 +433,23 @@ export interface Locator {
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
 }
 
-export interface FrameLocator {
+interface FrameLocator {
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   frameLocator(selector: string): FrameLocator;
 }
 
-export interface Keyboard {
+interface Keyboard {
   press(key: string, options?: { delay?: number }): Promise<void>;
   type(text: string, options?: { delay?: number }): Promise<void>;
   insertText(text: string): Promise<void>;
 }
 
-export interface ConsoleMessage {
+interface ConsoleMessage {
   type(): string;
   text(): string;
 }
 
-export interface Request {
+interface Request {
   url(): string;
 }
 
@@ -470,12 +470,12 @@ export interface Page {
   close(): Promise<void>;
 }
 
-export interface BrowserContext {
+interface BrowserContext {
   newPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
-export interface Browser {
+interface Browser {
   version(): string;
   newContext(options?: { viewport?: { width: number; height: number }; locale?: string }): Promise<BrowserContext>;
   close(): Promise<void>;
@@ -491,7 +491,7 @@ interface ChromiumType {
   }): Promise<Browser>;
 }
 
-export const CHROMIUM_ARGS: readonly string[] = [
+const CHROMIUM_ARGS: readonly string[] = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-dev-shm-usage',
@@ -638,7 +638,7 @@ async function openQuickInput(page: Page, key: string, timeout: number): Promise
   return input;
 }
 
-export async function closeQuickInput(page: Page): Promise<void> {
+async function closeQuickInput(page: Page): Promise<void> {
   if (await page.locator(QUICK_INPUT_BOX).isVisible()) {
     await page.keyboard.press('Escape');
     await page.locator(QUICK_INPUT_BOX).waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
@@ -722,13 +722,6 @@ export async function waitForProblem(page: Page, text: string | RegExp, timeout 
   return panel.innerText();
 }
 
-/** Text of the Problems view (opening it when hidden). */
-export async function problemsText(page: Page): Promise<string> {
-  const panel = page.locator('.markers-panel');
-  if (!(await panel.isVisible())) await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
-  await panel.waitFor({ state: 'visible' });
-  return panel.innerText();
-}
 
 /** Saves a PNG to test-artifacts/<name>.png (project root) and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -756,7 +749,7 @@ export async function openTerminal(page: Page, timeout = 30_000): Promise<void> 
  * (`terminal.integrated.gpuAcceleration: "off"`, in DEFAULT_SETTINGS): with WebGL/canvas the
  * rows are pixels. Only the viewport is in the DOM; scrolled-off lines are not.
  */
-export async function terminalText(page: Page): Promise<string> {
+async function terminalText(page: Page): Promise<string> {
   const rows = page.locator(`${ACTIVE_TERMINAL} .xterm-rows`).first();
   if ((await rows.count()) === 0) return '';
   // xterm renders spaces as U+00A0 in the DOM renderer.

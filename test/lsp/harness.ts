@@ -12,7 +12,7 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver/node';
 
-export const SERVER = join(__dirname, '..', '..', 'dist', 'server.js');
+const SERVER = join(__dirname, '..', '..', 'dist', 'server.js');
 
 export interface StartOptions {
   initializationOptions?: unknown;

@@ -2,7 +2,7 @@
 // CODEX_NETPOLICY_STRESS=long for the long one (1,000 connections for 60 s, 100,000 fuzzed documents).
 import { readFileSync, readdirSync } from 'node:fs';
 
-export const LONG = process.env.CODEX_NETPOLICY_STRESS === 'long';
+const LONG = process.env.CODEX_NETPOLICY_STRESS === 'long';
 
 /** The short or the long value of a bound. */
 export function scale<T>(short: T, long: T): T {

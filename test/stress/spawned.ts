@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const CLI = resolve(__dirname, '../../dist/cli.js');
+const CLI = resolve(__dirname, '../../dist/cli.js');
 export const CANARY = 'canary-STRESS-5e9d1b';
 
 export interface Spawned {

@@ -16,11 +16,11 @@ const proto = (createRequire(import.meta.url)('otlp-proto-root/build/src/generat
 }).opentelemetry.proto.collector;
 const TYPES = { logs: proto.logs.v1.ExportLogsServiceRequest, metrics: proto.metrics.v1.ExportMetricsServiceRequest };
 
-export type AttrValue = string | number | boolean | AttrValue[] | null;
-export type Attrs = Record<string, AttrValue>;
+type AttrValue = string | number | boolean | AttrValue[] | null;
+type Attrs = Record<string, AttrValue>;
 type Obj = Record<string, unknown>;
 
-export interface ReceivedLogRecord {
+interface ReceivedLogRecord {
   resource: Attrs;
   scope: string;
   timeUnixNano: string;
@@ -31,14 +31,14 @@ export interface ReceivedLogRecord {
   attributes: Attrs;
 }
 
-export interface ReceivedMetricPoint {
+interface ReceivedMetricPoint {
   resource: Attrs;
   name: string;
   value: number;
   attributes: Attrs;
 }
 
-export interface ExportRequest {
+interface ExportRequest {
   signal: 'logs' | 'metrics';
   contentType: string;
   /** The body exactly as received (for secret scans). */
@@ -59,7 +59,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export function anyValue(v: unknown): AttrValue {
+function anyValue(v: unknown): AttrValue {
   const o = (v ?? {}) as Obj;
   if ('stringValue' in o) return String(o.stringValue);
   if ('boolValue' in o) return Boolean(o.boolValue);
@@ -69,7 +69,7 @@ export function anyValue(v: unknown): AttrValue {
   return null;
 }
 
-export function attrs(list: unknown): Attrs {
+function attrs(list: unknown): Attrs {
   const out: Attrs = {};
   for (const kv of (list as { key: string; value: unknown }[] | undefined) ?? []) out[kv.key] = anyValue(kv.value);
   return out;

@@ -7,7 +7,7 @@ export interface HostCase {
   timeoutMs: number;
 }
 
-export interface CaseResult {
+interface CaseResult {
   name: string;
   ok: boolean;
   error?: string;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'codex-netpolicy.codex-network-policy';
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -24,7 +24,7 @@ export async function poll<T>(check: () => T | Promise<T>, what: string, timeout
 }
 
 /** The workspace folder the launcher opened (a temp copy of test/host/fixtures/workspace). */
-export function workspaceRoot(): vscode.Uri {
+function workspaceRoot(): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('no workspace folder open: the launcher must open the fixture workspace');
   return folder.uri;

@@ -55,7 +55,7 @@ export interface CurlResult {
   all: string;
 }
 
-export function parseHeaderBlocks(raw: string): HeaderBlock[] {
+function parseHeaderBlocks(raw: string): HeaderBlock[] {
   const out: HeaderBlock[] = [];
   for (const block of raw.split(/\r?\n\r?\n/)) {
     const lines = block.split(/\r?\n/).filter((l) => l.length);

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI: string = join(PROJECT_ROOT, 'dist', 'cli.js');
-export const FIXTURES: string = join(PROJECT_ROOT, 'test', 'fixtures', 'proxy');
+const FIXTURES: string = join(PROJECT_ROOT, 'test', 'fixtures', 'proxy');
 
 /** Every name the tests use; all resolve to loopback inside the proxy. */
-export const TEST_HOSTS = [
+const TEST_HOSTS = [
   'api.github.test',
   'internal-api.company.test',
   'registry.npmjs.test',
@@ -59,7 +59,7 @@ export type ProxyEvent = Record<string, unknown> & { event: string };
 
 import type { ListeningEvent } from '../../../core/proxy/protocol';
 
-export type { ListeningEvent };
+;
 
 export interface ProxyOptions {
   /** config.toml text, written to <dir>/config.toml */

@@ -25,13 +25,13 @@ export interface ReceivedRequest {
   rawHeaders: string[];
 }
 
-export interface Upstream {
+interface Upstream {
   port: number;
   received: ReceivedRequest[];
   close: () => Promise<void>;
 }
 
-export interface HttpsUpstream extends Upstream {
+interface HttpsUpstream extends Upstream {
   /** The upstream's own CA (PEM file); clients of raw tunnels and the proxy trust it. */
   caCertPath: string;
   ca: CaHandle;
@@ -74,7 +74,7 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-export async function startHttpEcho(): Promise<Upstream> {
+async function startHttpEcho(): Promise<Upstream> {
   const received: ReceivedRequest[] = [];
   const server = createHttpServer((req, res) => echo(req, res, received));
   const port = await listen(server);
@@ -168,7 +168,7 @@ function gitBackend(projectRoot: string, req: IncomingMessage, res: ServerRespon
  * HTTPS upstream with its own CA in `dir` (a leaf per SNI name, so any test host name works).
  * `/repo.git/…` is the git repository; every other path echoes.
  */
-export async function startHttpsUpstream(dir: string): Promise<HttpsUpstream> {
+async function startHttpsUpstream(dir: string): Promise<HttpsUpstream> {
   const ca = await loadOrCreateCa(join(dir, 'upstream-ca'));
   const gitRoot = join(dir, 'git');
   mkdirSync(gitRoot, { recursive: true });

@@ -14,7 +14,7 @@ import { startProxy, type ProxyHandle, type ProxyOptions } from '../../../core/p
 
 export const CANARY = 'canary-SECRET-7f3a9c';
 
-export interface Seen {
+interface Seen {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
@@ -60,7 +60,7 @@ export async function httpUpstream(): Promise<Upstream> {
 }
 
 /** HTTPS upstream with a leaf for `hosts` from a throwaway CA (the proxy trusts it via upstreamCaFiles). */
-export const connections = { n: 0 };
+const connections = { n: 0 };
 
 export async function httpsUpstream(ca: CaHandle, host: string): Promise<Upstream> {
   const seen: Seen[] = [];
