@@ -15,6 +15,7 @@ import {
   e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
 } from '../e2e/harness';
+import { HOOK_POLICY } from './fixtures/hookPolicy';
 
 const CANARY = 'CANARY-e2e-7c1d9a55b0';
 
@@ -58,29 +59,7 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
   const [pp, sp] = [await listen(plain), await listen(secure)];
   t.after(() => { plain.close(); secure.close(); });
   const config = join(ws, '.codex', 'config.toml');
-  writeFileSync(config, `# e2e policy
-default_permissions = "work"
-[permissions.work.network]
-enabled = true
-allow_local_binding = true
-
-[permissions.work.network.domains]
-"allowed.test" = "allow"
-"secure.test" = "allow"
-
-[permissions.work.network.mitm.hooks.api]
-host = "secure.test"
-methods = ["GET"]
-path_prefixes = ["/api"]
-action = ["token"]
-
-[permissions.work.network.mitm.actions.token]
-strip_request_headers = ["authorization"]
-[[permissions.work.network.mitm.actions.token.inject_request_headers]]
-name = "authorization"
-secret_env_var = "E2E_TOKEN"
-prefix = "Bearer "
-`);
+  writeFileSync(config, HOOK_POLICY);
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   try {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadOrCreateCa } from '../../core/ca';
 import { e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil, type CodeServer, type Workbench } from '../e2e/harness';
+import { HOOK_POLICY } from './fixtures/hookPolicy';
 import { startReceiver, type Receiver } from '../telemetry/receiver';
 
 const CANARY = 'CANARY-otlp-e2e-51be0c2d7a';
@@ -45,28 +46,7 @@ test('extension e2e: decisions from a proxied terminal arrive at the OTLP receiv
     secure.close();
     await receiver.close();
   });
-  writeFileSync(join(ws, '.codex', 'config.toml'), `default_permissions = "work"
-[permissions.work.network]
-enabled = true
-allow_local_binding = true
-
-[permissions.work.network.domains]
-"allowed.test" = "allow"
-"secure.test" = "allow"
-
-[permissions.work.network.mitm.hooks.api]
-host = "secure.test"
-methods = ["GET"]
-path_prefixes = ["/api"]
-action = ["token"]
-
-[permissions.work.network.mitm.actions.token]
-strip_request_headers = ["authorization"]
-[[permissions.work.network.mitm.actions.token.inject_request_headers]]
-name = "authorization"
-secret_env_var = "E2E_TOKEN"
-prefix = "Bearer "
-`);
+  writeFileSync(join(ws, '.codex', 'config.toml'), HOOK_POLICY);
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   try {
