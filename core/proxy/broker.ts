@@ -7,7 +7,6 @@ import { bindingMatches } from '../broker/credentials';
 import { carriesDummy, translateAuthorization } from '../broker/translate';
 import type { CompiledPolicy } from '../policy/compile';
 import type { Decision, DecisionRequest } from '../policy/decide';
-import type { ProxyContext } from './context';
 import { isLearning } from './learn';
 
 const brokers = new WeakMap<CompiledPolicy, readonly BrokeredCredential[]>();
@@ -54,17 +53,6 @@ export function brokerRequest(policy: CompiledPolicy, host: string, url: string,
   });
   for (const c of creds) if (url.includes(c.dummy)) leaks.add(c.envVar);
   return { pairs: out, translated: [...translated], leaks: [...leaks] };
-}
-
-/** brokerRequest plus the leak report, for the request handlers. */
-export function brokerHeaders(ctx: ProxyContext, host: string, url: string, pairs: [string, string][], tls: boolean): [string, string][] {
-  const policy = ctx.policy();
-  const r = brokerRequest(policy, host, url, pairs, tls);
-  for (const name of r.leaks) {
-    const why = !tls ? 'over cleartext HTTP' : isLearning(policy) ? 'in learning mode' : 'to a host it is not bound to';
-    ctx.events.error(`credential broker: the dummy ${name} was sent to ${host} ${why}; not translated (possible leak attempt)`);
-  }
-  return r.pairs;
 }
 
 export function brokerSecrets(policy: CompiledPolicy): string[] {

@@ -9,7 +9,7 @@ export function pairsOf(raw: readonly string[]): [string, string][] {
   return out;
 }
 
-/** Drops hop-by-hop headers and every header `Connection` names. */
+/** Drops hop-by-hop headers, every header `Connection` names, and HTTP/2 pseudo-headers (`:path`, …). */
 export function stripHopByHop(pairs: readonly [string, string][]): [string, string][] {
   const named = new Set<string>();
   for (const [k, v] of pairs) {
@@ -23,7 +23,7 @@ export function stripHopByHop(pairs: readonly [string, string][]): [string, stri
   }
   return pairs.filter(([k]) => {
     const lk = k.toLowerCase();
-    return !ALWAYS.has(lk) && !named.has(lk);
+    return !ALWAYS.has(lk) && !named.has(lk) && lk[0] !== ':';
   });
 }
 

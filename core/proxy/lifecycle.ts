@@ -3,6 +3,7 @@
 // counting in-flight work for a bounded drain on shutdown.
 import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
+import { writeRaw } from './responses';
 
 export interface Limits {
   /** Client connections (HTTP and SOCKS listeners together); one more is refused with 503. */
@@ -133,10 +134,9 @@ export class ConnectionGate {
 /** The HTTP refusal of a connection over the cap: 503 with Retry-After, then close. */
 export function refuseHttp(max: number): (socket: Socket) => void {
   const body = `proxy overloaded: more than ${max} open connections; retry later`;
-  const text = `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n${body}`;
   return (socket) => {
     socket.resume(); // read (and drop) what the client sends, so closing does not reset the 503
-    socket.end(text);
+    writeRaw(socket, 503, body, { 'retry-after': '1' });
     // A client that never reads must not hold the socket.
     setTimeout(() => socket.destroy(), 2000).unref();
   };

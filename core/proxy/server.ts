@@ -18,8 +18,10 @@ import { handlePlainRequest } from './httpProxy';
 import { ConnectionGate, DEFAULT_LIMITS, InFlight, refuseHttp, type Limits } from './lifecycle';
 import { MitmServer } from './mitm';
 import { PolicyWatcher, type LoadOutcome } from './reload';
-import { sendText } from './responses';
+import { sendText, writeClientError, writeRaw } from './responses';
+import { directRoute } from './route';
 import { createSocksServer } from './socks5';
+import type { Intercept } from './stages/tunnel';
 import { createUpstreams, upstreamTrust } from './upstream';
 import { parseListen, formatAddress } from './listen';
 
@@ -102,18 +104,16 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const gate = new ConnectionGate(limits.maxConnections);
   const inFlight = new InFlight();
 
-  let mitm: MitmServer | null = null;
   const ctx: ProxyContext = {
     policy: () => current,
     events,
     resolver: new Resolver(overrides, DNS_TIMEOUT_MS, opts.standIns),
     overrides,
-    upstreams,
+    route: directRoute(upstreams),
     ca,
     credential,
     limits,
     busy: () => inFlight.begin(),
-    intercept: (stream, tunnel) => mitm!.intercept(stream, tunnel),
     track: (s) => {
       sockets.add(s);
       s.once('close', () => sockets.delete(s));
@@ -124,7 +124,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       return m;
     },
   };
-  mitm = new MitmServer(ctx);
+  const mitm = new MitmServer(ctx);
+  const intercept: Intercept = (stream, tunnel) => mitm.intercept(stream, tunnel);
 
   const server = http.createServer({
     requireHostHeader: false, headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
@@ -140,21 +141,16 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     s.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.once('close', inFlight.begin()));
   }
   server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
-    handleConnect(ctx, req, socket, head).catch((e: unknown) => {
+    handleConnect(ctx, intercept, req, socket, head).catch((e: unknown) => {
       events.error(ctx.scrub(`CONNECT failed: ${e instanceof Error ? e.message : String(e)}`));
       socket.destroy();
     });
   });
   // Decision: protocol upgrades (ws:// via absolute-form) are refused with 501; wss:// via CONNECT works.
   server.on('upgrade', (_req: http.IncomingMessage, socket: Socket) => {
-    socket.end('HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain\r\ncontent-length: 33\r\nconnection: close\r\n\r\nprotocol upgrades are unsupported');
+    writeRaw(socket, 501, 'protocol upgrades are unsupported', { 'content-type': 'text/plain' });
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'HPE_INVALID_VERSION' ? 505 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const text = status === 431 ? 'Request Header Fields Too Large' : status === 505 ? 'HTTP Version Not Supported' : status === 408 ? 'Request Timeout' : 'Bad Request';
-    socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${text.length}\r\nconnection: close\r\n\r\n${text}`);
-  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => writeClientError(socket, err));
 
   // A plain TCP listener in front of the HTTP server admits connections against the cap and
   // refuses the rest with a 503 before any parser sees them.
@@ -162,7 +158,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const front = createNetServer((socket) => {
     if (gate.admit(socket, refuse)) server.emit('connection', socket);
   });
-  const socksServer = socksAddr ? createSocksServer(ctx) : null;
+  const socksServer = socksAddr ? createSocksServer(ctx, intercept) : null;
   if (socksServer) {
     // SOCKS has no way to say "overloaded" before its handshake: over the cap, the connection is closed.
     socksServer.prependListener('connection', (socket: Socket) => void gate.admit(socket, (s) => s.destroy()));
@@ -219,12 +215,12 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
         ]);
         // Stop accepting; idle keep-alive connections go now, in-flight work gets the drain.
         server.close();
-        mitm?.inner.close();
+        mitm.inner.close();
         server.closeIdleConnections();
-        mitm?.inner.closeIdleConnections();
+        mitm.inner.closeIdleConnections();
         await inFlight.idle(drainMs);
         server.closeAllConnections();
-        mitm?.close();
+        mitm.close();
         for (const s of sockets) s.destroy();
         upstreams.close();
         await done;

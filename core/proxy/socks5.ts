@@ -1,15 +1,14 @@
-// SOCKS5 (RFC 1928) TCP CONNECT, judged with decide(kind:'socks'): hooked/limited :443 goes to
-// MITM, everything else is dialled direct to the checked address.
+// SOCKS5 (RFC 1928) transport: the handshake, then the tunnel pipeline (stages/tunnel.ts) judged
+// with decide(kind:'socks'): hooked/limited :443 goes to MITM, everything else is dialled.
 // Decision: UDP ASSOCIATE (and BIND) are refused with reply 0x07 "command not supported" and
 // recorded as a deny (protocol socks5_udp); relaying UDP datagrams is out of scope.
 import { createServer, type Server, type Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { Decision } from '../policy/decide';
-import { checkUserPass } from './access';
-import { splice } from './connect';
-import { clientOf, HEADERS_TIMEOUT_MS, record, type ProxyContext } from './context';
-import { decideChecked } from './dns';
-import { dialChecked } from './upstream';
+import { clientOf, HEADERS_TIMEOUT_MS, type ProxyContext } from './context';
+import { authenticatedUser } from './stages/authenticate';
+import { record } from './stages/judge';
+import { runTunnel, type Intercept, type TunnelReplies } from './stages/tunnel';
 
 const REP = { ok: 0, fail: 1, notAllowed: 2, hostUnreachable: 4, refused: 5, cmdUnsupported: 7, atypUnsupported: 8 } as const;
 
@@ -54,17 +53,17 @@ function reply(socket: Socket, rep: number): void {
   socket.write(Buffer.from([5, rep, 0, 1, 0, 0, 0, 0, 0, 0]));
 }
 
-export function createSocksServer(ctx: ProxyContext): Server {
+export function createSocksServer(ctx: ProxyContext, intercept: Intercept): Server {
   return createServer((socket) => {
     ctx.track(socket);
     socket.on('error', () => socket.destroy());
     // A silent client never holds a handshake open for long.
     socket.setTimeout(HEADERS_TIMEOUT_MS, () => socket.destroy());
-    handshake(ctx, socket).catch(() => socket.destroy());
+    handshake(ctx, intercept, socket).catch(() => socket.destroy());
   });
 }
 
-async function handshake(ctx: ProxyContext, socket: Socket): Promise<void> {
+async function handshake(ctx: ProxyContext, intercept: Intercept, socket: Socket): Promise<void> {
   const r = new Reader(socket);
   const [ver, nMethods] = await r.read(2);
   if (ver !== 5) return void socket.destroy();
@@ -76,7 +75,7 @@ async function handshake(ctx: ProxyContext, socket: Socket): Promise<void> {
     const user = (await r.read(ulen!)).toString('utf8');
     const [plen] = await r.read(1);
     const pass = (await r.read(plen!)).toString('utf8');
-    const ok = checkUserPass(user, pass, ctx.credential);
+    const ok = authenticatedUser(ctx, user, pass);
     socket.write(Buffer.from([1, ok ? 0 : 1]));
     if (!ok) return void socket.end();
   } else {
@@ -102,39 +101,42 @@ async function handshake(ctx: ProxyContext, socket: Socket): Promise<void> {
     reply(socket, REP.cmdUnsupported);
     return void socket.end();
   }
-  const checked = await decideChecked(ctx.policy(), { kind: 'socks', host, port }, host, ctx.resolver, ctx.overrides);
-  const d = checked.decision;
-  record(ctx, d, { method: null, path: null, client, startedAt: started });
-  if (d.decision === 'deny') {
-    reply(socket, REP.notAllowed);
-    return void socket.end();
-  }
+  // The handshake is over: from here only the tunnel's own timeouts apply.
   socket.setTimeout(0);
-  if (d.mitm) {
-    reply(socket, REP.ok);
-    const rest = r.release();
-    if (rest.length) socket.unshift(rest);
-    ctx.intercept(socket, { host: d.host, port: d.port, client });
-    socket.resume();
-    return;
-  }
-  let upstream: Socket;
-  try {
-    upstream = await dialChecked(checked.addresses, d.host, checked.port ?? port);
-  } catch {
-    reply(socket, REP.hostUnreachable);
-    return void socket.end();
-  }
-  const rest = r.release();
+  await runTunnel(ctx, intercept, socket, { kind: 'socks', host, port }, host, { method: null, path: null, client, startedAt: started }, socksReplies(socket, r));
+}
+
+function socksReplies(socket: Socket, r: Reader): TunnelReplies {
+  return {
+    denied: () => {
+      reply(socket, REP.notAllowed);
+      socket.end();
+    },
+    opened: (upstream) => {
+      if (!upstream) {
+        reply(socket, REP.ok);
+        return r.release();
+      }
+      const rest = r.release();
+      socket.write(boundReply(upstream));
+      return rest;
+    },
+    failed: () => {
+      reply(socket, REP.hostUnreachable);
+      socket.end();
+    },
+    handedOff: () => socket.resume(),
+  };
+}
+
+/** Success reply carrying the upstream socket's local address (BND.ADDR/BND.PORT). */
+function boundReply(upstream: Socket): Buffer {
   const local = upstream.localAddress ?? '0.0.0.0';
   const v6 = isIP(local) === 6;
   const addr = v6 ? Buffer.alloc(16) : Buffer.from(local.split('.').map(Number));
   const p = Buffer.alloc(2);
   p.writeUInt16BE(upstream.localPort ?? 0);
-  socket.write(Buffer.concat([Buffer.from([5, 0, 0, v6 ? 4 : 1]), addr.length === 4 || v6 ? addr : Buffer.alloc(4), p]));
-  if (rest.length) upstream.write(rest);
-  splice(ctx, socket, upstream, `${d.host}:${port}`);
-  socket.resume();
+  return Buffer.concat([Buffer.from([5, 0, 0, v6 ? 4 : 1]), addr.length === 4 || v6 ? addr : Buffer.alloc(4), p]);
 }
 
 function udpRefused(host: string, port: number): Decision {

@@ -1,7 +1,5 @@
-// Dialing upstream: always direct (Decision: upstream proxies are out of scope for now; the
-// proxy never reads its own HTTP(S)_PROXY, which would loop back to itself), only to addresses
-// that passed the policy check, with a connect timeout. HTTPS upstreams inside MITM go through
-// one pooled keep-alive agent that always verifies certificates.
+// The direct route's tools (route.ts): dialing only addresses that passed the policy check, with a
+// connect timeout, and the pooled keep-alive agents (HTTPS always verifies certificates).
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';

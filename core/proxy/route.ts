@@ -1,0 +1,65 @@
+// How an upstream is reached, the seam between "where may this go" (the stages) and "how do we
+// get there". The direct route dials the checked address itself; a route through a corporate
+// upstream proxy (issue #12) implements the same two calls with CONNECT / absolute-form.
+// Decision: the proxy never reads its own HTTP(S)_PROXY, which would loop back to itself.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
+import { CONNECT_TIMEOUT_MS, dialChecked, isIpLiteral, type Upstreams } from './upstream';
+
+/** A judged destination: the name the client asked for and the addresses that passed the check. */
+export interface Destination {
+  /** Normalised host name or literal, as judged. */
+  host: string;
+  port: number;
+  /** The only addresses that may be dialled; undefined = dial the name (local binding, no override). */
+  addresses?: readonly string[];
+}
+
+/** One upstream HTTP request: method, origin-form path and the headers already rewritten. */
+export interface Outgoing {
+  method: string;
+  path: string;
+  /** Flat [name, value, …] list (original casing and duplicates kept). */
+  headers: string[];
+  /** TLS to the upstream (requests inside MITM); verified against `dest.host`. */
+  tls: boolean;
+}
+
+export interface Route {
+  /** A TCP stream to the destination for a raw tunnel (CONNECT, SOCKS5). */
+  dial(dest: Destination): Promise<Socket>;
+  /** An HTTP request to the destination; the caller writes the body and reads the response. */
+  request(dest: Destination, out: Outgoing): http.ClientRequest;
+}
+
+/** Straight to the checked address, through the pooled keep-alive agents. */
+export function directRoute(upstreams: Upstreams): Route {
+  return {
+    dial: (dest) => dialChecked(dest.addresses, dest.host, dest.port),
+    request: (dest, out) => {
+      const host = dest.addresses?.[0] ?? dest.host;
+      const req = out.tls
+        ? https.request({
+          host, port: dest.port, method: out.method, path: out.path, headers: out.headers, setHost: false,
+          agent: upstreams.https, servername: isIpLiteral(dest.host) ? '' : dest.host,
+          // Verify against the tunnel's name even though we dial the checked address.
+          checkServerIdentity: (_h, cert) => checkServerIdentity(dest.host.replace(/%.*$/, ''), cert),
+        })
+        : http.request({ host, port: dest.port, method: out.method, path: out.path, headers: out.headers, setHost: false, agent: upstreams.http });
+      guardConnect(req);
+      return req;
+    },
+  };
+}
+
+/** Fails a request whose upstream TCP connect takes longer than CONNECT_TIMEOUT_MS. */
+function guardConnect(req: http.ClientRequest): void {
+  req.on('socket', (s) => {
+    if (!s.connecting) return;
+    const timer = setTimeout(() => req.destroy(new Error('upstream connect timeout')), CONNECT_TIMEOUT_MS);
+    s.once('connect', () => clearTimeout(timer));
+    s.once('close', () => clearTimeout(timer));
+  });
+}

@@ -1,0 +1,63 @@
+// Stage 4 of a request: send it upstream over ctx.route and stream the answer back, with the
+// response timeout (lifecycle.ts), hop-by-hop stripping on the way back, and the outcome event.
+// Works on node:http and node:http2-compat request/response objects alike (responses.ts).
+import type { IncomingMessage } from 'node:http';
+import type { ProxyContext } from '../context';
+import { flatten, pairsOf, stripHopByHop } from '../hopByHop';
+import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
+import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
+import type { Destination, Outgoing } from '../route';
+
+export interface ForwardSpec {
+  dest: Destination;
+  out: Outgoing;
+  /** `host:port` (or the request's authority) naming the upstream in 504 bodies and error events. */
+  label: string;
+  /** The decision event this request's outcome belongs to. */
+  eventId: number;
+  startedAt: number;
+}
+
+export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSpec): void {
+  // Decision: upstream's own wording, kept per transport: MITM failures are logged, plain ones are not.
+  const failure = spec.out.tls ? 'mitm upstream error' : 'upstream failure';
+  if (spec.dest.addresses && spec.dest.addresses.length === 0) {
+    req.resume();
+    return sendText(res, 502, failure);
+  }
+  const upstream = ctx.route.request(spec.dest, spec.out);
+  guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
+  upstream.on('response', (up) => {
+    reportOutcome(ctx, spec.eventId, spec.startedAt, res, up);
+    writeUpstreamHead(res, up.statusCode ?? 502, up.statusMessage, flatten(stripHopByHop(pairsOf(up.rawHeaders))));
+    up.pipe(res);
+    up.on('error', () => res.destroy());
+  });
+  upstream.on('error', (e) => {
+    if (upstreamTimedOut(ctx, res, e, spec.label)) return;
+    if (spec.out.tls) ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
+    if (!res.headersSent) sendText(res, 502, failure);
+    else res.destroy();
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  // An upgrade (WebSocket inside MITM, #12) would be answered here: upstream 'upgrade' → splice.
+  req.pipe(upstream);
+}
+
+/** A response timeout: 504 with the reason, and an error event saying which upstream. */
+function upstreamTimedOut(ctx: ProxyContext, res: Reply, e: Error, target: string): boolean {
+  if (!(e instanceof UpstreamTimeoutError)) return false;
+  const message = timeoutMessage(target, e.ms);
+  ctx.events.error(ctx.scrub(message));
+  sendText(res, 504, message);
+  return true;
+}
+
+/** Counts the upstream's response bytes and reports the outcome once the client side closes. */
+function reportOutcome(ctx: ProxyContext, id: number, startedAt: number, res: Reply, up: IncomingMessage): void {
+  let bytes = 0;
+  up.on('data', (b: Buffer) => (bytes += b.length));
+  res.once('close', () => ctx.events.outcome(id, up.statusCode ?? null, bytes, startedAt));
+}

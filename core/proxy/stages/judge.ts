@@ -1,0 +1,29 @@
+// Stage 2: the policy's verdict (decide() with its DNS step, broker and learning adjustments) and
+// the decision event that records it. Every judged request or tunnel passes through here once.
+import type { Decision, DecisionRequest } from '../../policy/decide';
+import type { ProxyContext } from '../context';
+import { decideChecked, type CheckedDecision } from '../dns';
+import type { DecisionContext, DecisionEvent } from '../events';
+
+/** Who asked and for what, as the event shows it (names only: the path loses its query in events.ts). */
+export type RecordMeta = Omit<DecisionContext, 'profile' | 'mode'>;
+
+export interface Judged extends CheckedDecision {
+  event: DecisionEvent;
+}
+
+/** The verdict, not yet recorded (a transport may refuse before recording, see httpProxy.ts). */
+export function check(ctx: ProxyContext, req: DecisionRequest, host: string): Promise<CheckedDecision> {
+  return decideChecked(ctx.policy(), req, host, ctx.resolver, ctx.overrides);
+}
+
+/** Logs the decision with the profile and mode in force; the event's explanation goes into block bodies. */
+export function record(ctx: ProxyContext, d: Decision, meta: RecordMeta): DecisionEvent {
+  const eff = ctx.policy().effective;
+  return ctx.events.decision(d, { ...meta, profile: eff.profile, mode: eff.mode });
+}
+
+export async function judge(ctx: ProxyContext, req: DecisionRequest, host: string, meta: RecordMeta): Promise<Judged> {
+  const checked = await check(ctx, req, host);
+  return { ...checked, event: record(ctx, checked.decision, meta) };
+}

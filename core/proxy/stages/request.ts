@@ -1,0 +1,58 @@
+// The request pipeline, shared by plain absolute-form HTTP and every request inside a MITM tunnel:
+//   (authenticate, by the transport) → judge + record → rewrite headers → forward.
+// A transport parses its own request line into a RequestPlan and hands it here; nothing below
+// depends on which server object (HTTP/1 or HTTP/2 compat) produced the request.
+import type { DecisionRequest } from '../../policy/decide';
+import type { ProxyContext } from '../context';
+import { sendDecisionText, sendJsonBlock, sendText, type Incoming, type Reply } from '../responses';
+import { forward } from './forward';
+import { check, record } from './judge';
+import { rewriteHeaders } from './rewrite';
+
+export interface RequestPlan {
+  /** What decide() judges. */
+  decision: DecisionRequest;
+  /** The client's headers as [name, value] pairs (the same list the decision's header lookup reads). */
+  pairs: [string, string][];
+  /** The host as the client named it (normalised by the judge). */
+  host: string;
+  method: string;
+  /** Path without query, for the event. */
+  path: string;
+  /** Origin-form path and query sent upstream. */
+  url: string;
+  client: string;
+  startedAt: number;
+  /** `host[:port]` for the Host header. */
+  authority: string;
+  /** Port asked for (a stand-in's port replaces it when dialling). */
+  port: number;
+  /** Inside a MITM tunnel: TLS upstream, hooks and broker apply, blocks are text/plain. */
+  tls: boolean;
+  /** Names the upstream in timeouts and errors. */
+  label: string;
+  /** Plain https:// is judged, but an allowed one is refused with this 400 before it is recorded. */
+  refuseAllowed?: string;
+}
+
+export async function runRequest(ctx: ProxyContext, req: Incoming, res: Reply, plan: RequestPlan): Promise<void> {
+  const checked = await check(ctx, plan.decision, plan.host);
+  const d = checked.decision;
+  if (plan.refuseAllowed && d.decision === 'allow') {
+    req.resume();
+    return sendText(res, 400, plan.refuseAllowed);
+  }
+  const event = record(ctx, d, { method: plan.method, path: plan.path, client: plan.client, startedAt: plan.startedAt });
+  if (d.decision === 'deny') {
+    req.resume();
+    // Plain-HTTP policy blocks answer in upstream's JSON; everything else in text.
+    if (!plan.tls && d.status === 403 && d.reason) return sendJsonBlock(res, d, event.explanation);
+    return sendDecisionText(res, d, event.explanation);
+  }
+  const headers = rewriteHeaders(ctx, { pairs: plan.pairs, decision: d, host: d.host, url: plan.url, tls: plan.tls, authority: plan.authority });
+  forward(ctx, req, res, {
+    dest: { host: d.host, port: checked.port ?? plan.port, ...(checked.addresses ? { addresses: checked.addresses } : {}) },
+    out: { method: plan.method, path: plan.url, headers, tls: plan.tls },
+    label: plan.label, eventId: event.id, startedAt: plan.startedAt,
+  });
+}

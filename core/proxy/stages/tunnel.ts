@@ -1,0 +1,75 @@
+// The tunnel pipeline, shared by CONNECT and SOCKS5:
+//   (authenticate, by the transport) → judge tunnel + record → dial | intercept.
+// A transport says how it answers (TunnelReplies: a raw status line or a SOCKS reply); dialling
+// goes over ctx.route, interception to the MITM server through the `intercept` the server wires in.
+import type { Socket } from 'node:net';
+import type { Decision, DecisionRequest } from '../../policy/decide';
+import { IDLE_TIMEOUT_MS, type ProxyContext, type Tunnel } from '../context';
+import { guardFirstByte, timeoutMessage } from '../lifecycle';
+import { judge, type RecordMeta } from './judge';
+
+/** Hands a client stream (after the transport's success reply) to the MITM TLS server. */
+export type Intercept = (stream: Socket, tunnel: Tunnel) => void;
+
+/** How a transport answers its client at each outcome of the tunnel pipeline. */
+export interface TunnelReplies {
+  /** The policy said no (the transport closes the stream). */
+  denied(d: Decision, explanation: string | undefined): void;
+  /** Success; `upstream` is the dialled socket (absent when intercepted). Returns bytes the client sent past its handshake. */
+  opened(upstream?: Socket): Buffer;
+  /** The upstream could not be reached; `timeout` when it did not accept the connection in time. */
+  failed(timeout: boolean): void;
+  /** After the stream was handed on (spliced or intercepted). */
+  handedOff?(): void;
+}
+
+export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream: Socket, req: DecisionRequest, host: string, meta: RecordMeta, replies: TunnelReplies): Promise<void> {
+  const judged = await judge(ctx, req, host, meta);
+  const d = judged.decision;
+  if (d.decision === 'deny') return replies.denied(d, judged.event.explanation);
+  if (d.mitm) {
+    const head = replies.opened();
+    if (head.length) stream.unshift(head);
+    intercept(stream, { host: d.host, port: d.port, client: meta.client });
+    return replies.handedOff?.();
+  }
+  let upstream: Socket;
+  try {
+    upstream = await ctx.route.dial({ host: d.host, port: judged.port ?? d.port, ...(judged.addresses ? { addresses: judged.addresses } : {}) });
+  } catch (e) {
+    // Decision (#11): an upstream that does not accept the TCP connection in time is a 504, like a response timeout.
+    const timeout = e instanceof Error && /timeout/.test(e.message);
+    if (timeout) ctx.events.error(ctx.scrub(`upstream ${d.host}:${d.port} did not accept the connection in time (${e.message})`));
+    return replies.failed(timeout);
+  }
+  if (stream.destroyed) return void upstream.destroy();
+  const head = replies.opened(upstream);
+  if (head.length) upstream.write(head);
+  splice(ctx, stream, upstream, `${d.host}:${d.port}`);
+  // A raw tunnel's outcome: bytes both ways, no status (the traffic is opaque).
+  upstream.once('close', () => ctx.events.outcome(judged.event.id, null, upstream.bytesRead + upstream.bytesWritten, meta.startedAt ?? performance.now()));
+  replies.handedOff?.();
+}
+
+/** Two-way pipe with backpressure; either side closing or idling closes both. */
+function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string): void {
+  ctx.track(b);
+  const done = ctx.busy();
+  const close = (): void => {
+    done();
+    a.destroy();
+    b.destroy();
+  };
+  const ms = ctx.limits.responseTimeoutMs;
+  guardFirstByte(a, b, ms, () => {
+    ctx.events.error(ctx.scrub(`tunnel: ${timeoutMessage(target, ms)}; closing the tunnel`));
+    close();
+  });
+  for (const s of [a, b]) {
+    s.setTimeout(IDLE_TIMEOUT_MS, close);
+    s.on('error', close);
+    s.on('close', close);
+  }
+  a.pipe(b);
+  b.pipe(a);
+}
