@@ -224,6 +224,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
         for (const s of sockets) s.destroy();
         upstreams.close();
         await done;
+        audit?.close();
       })();
       return closed;
     },

@@ -52,6 +52,7 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
   }
   if (sh.kind !== 'object') return;
   const known = Object.keys(sh.shape);
+  let candidates: string[] | undefined; // computed once per table, only if a key is unknown
   for (const [k, v] of Object.entries(obj)) {
     const child = sh.shape[k];
     const keyPath = [...path, k];
@@ -61,7 +62,7 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
     }
     if (!child) {
       if (sh.unknownKeys === 'ignore') continue;
-      const candidates = known.filter((n) => !metaOf(sh.shape[n]!).removed && !(k in obj && n === k));
+      candidates ??= known.filter((n) => !metaOf(sh.shape[n]!).removed);
       const suggestion = keyAlias(k, candidates) ?? closest(k, candidates);
       const hard = sh.unknownKeys === 'error';
       const severity = hard || opts.strict ? 'error' : 'warning';

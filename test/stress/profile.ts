@@ -1,6 +1,7 @@
 // Stress profiles: the short one runs inside `npm test`; `npm run test:stress` sets
 // CODEX_NETPOLICY_STRESS=long for the long one (1,000 connections for 60 s, 100,000 fuzzed documents).
 import { readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 const LONG = process.env.CODEX_NETPOLICY_STRESS === 'long';
 
@@ -25,9 +26,9 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Prints a figure line the stress report collects (`[stress] name: …`). */
+/** Prints a figure line the stress report collects (`[stress] name: …`), with the machine's load average. */
 export function figure(name: string, values: Record<string, number | string>): void {
-  const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 10) / 10 : v}`).join(' ');
+  const text = Object.entries({ ...values, load1: loadavg()[0]! }).map(([k, v]) => `${k}=${typeof v === 'number' ? Math.round(v * 10) / 10 : v}`).join(' ');
   process.stdout.write(`[stress] ${name}: ${text}\n`);
 }
 

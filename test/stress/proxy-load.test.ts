@@ -14,8 +14,13 @@ import { fdCount, figure, percentile, rssMb, scale } from './profile';
 import { CANARY, proxiedGet, spawnProxy, type Spawned } from './spawned';
 
 const CLIENTS = scale(100, 1000);
-const SECONDS = scale(5, 60);
+const SECONDS = Number(process.env.STRESS_SECONDS ?? scale(5, 60));
 const MITM_SHARE = Number(process.env.STRESS_MITM_SHARE ?? 0.1);
+// Paced: each client waits PACE_MS x (0.5…1.5) between its requests, so the offered rate
+// (CLIENTS / PACE_MS per second) stays below what the proxy serves; saturation is the second test.
+const PACE_MS = Number(process.env.STRESS_PACE_MS ?? scale(50, 2000));
+/** After the load, RSS is sampled each second for up to this long until it is back within 1.5x. */
+const SETTLE_MS = 20_000;
 
 const config = (mitmPort: number) => `
 default_permissions = "load"
@@ -66,7 +71,7 @@ async function plainClient(port: number, upPort: number, until: number, t: Tally
       } catch (e) {
         if (!denied) t.allowedErrors.push((e as Error).message);
       }
-      await sleep(Math.random() * paceMs);
+      await sleep(paceMs * (0.5 + Math.random()));
     }
   } finally {
     agent.destroy();
@@ -93,7 +98,7 @@ async function mitmClient(port: number, upPort: number, caPem: string, until: nu
       t.latencies.push(performance.now() - start);
       if (r.status === 200 && r.body === 'authorized') t.ok++;
       else t.allowedErrors.push(`mitm ${r.status} ${r.body}`);
-      await sleep(Math.random() * paceMs);
+      await sleep(paceMs * (0.5 + Math.random()));
     }
     tt.destroy();
   } catch (e) {
@@ -149,22 +154,33 @@ describe(`proxy under load (${CLIENTS} clients, ${SECONDS} s)`, () => {
       await round(p, ports, caPem, 50, 2, 20); // warm-up
       await sleep(1000);
       const warm = { rss: rssMb(p.child.pid!), fds: fdCount(p.child.pid!) };
-      const t = await round(p, ports, caPem, CLIENTS, SECONDS, 50);
-      const peak = rssMb(p.child.pid!);
+      let peak = warm.rss;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(p.child.pid!))), 1000);
+      const loadStart = performance.now();
+      const t = await round(p, ports, caPem, CLIENTS, SECONDS, PACE_MS);
+      const loadSeconds = (performance.now() - loadStart) / 1000;
+      clearInterval(sampler);
       await sleep(3000);
+      const rss3s = rssMb(p.child.pid!);
+      let settledS = 3;
+      while (rssMb(p.child.pid!) > warm.rss * 1.5 && settledS * 1000 < SETTLE_MS) {
+        await sleep(1000);
+        settledS++;
+      }
       const afterLoad = { rss: rssMb(p.child.pid!), fds: fdCount(p.child.pid!) };
       figure('proxy paced load', {
-        clients: CLIENTS, seconds: SECONDS, requests: t.latencies.length, ok: t.ok, denied: t.denied, allowedErrors: t.allowedErrors.length,
+        clients: CLIENTS, seconds: SECONDS, paceMs: PACE_MS, requests: t.latencies.length, reqPerS: t.latencies.length / loadSeconds, ok: t.ok, denied: t.denied, allowedErrors: t.allowedErrors.length,
         p50ms: percentile(t.latencies, 50), p99ms: percentile(t.latencies, 99), maxMs: percentile(t.latencies, 100),
-        rssWarmMb: warm.rss, rssPeakMb: peak, rssAfterMb: afterLoad.rss, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,
+        rssWarmMb: warm.rss, rssPeakMb: peak, rssAfter3sMb: rss3s, rssAfterMb: afterLoad.rss, settledS, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,
       });
+      p.child.kill('SIGTERM'); // first, so a failed assertion below still lets the proxy exit normally
+      const exit = await p.exited;
       assert.deepEqual(t.allowedErrors.slice(0, 5), []);
       assert.ok(t.ok > CLIENTS, 'traffic flowed');
       assert.ok(afterLoad.rss <= warm.rss * 1.5, `RSS after load ${afterLoad.rss.toFixed(0)} MB > 1.5x warm ${warm.rss.toFixed(0)} MB`);
       // The upstream agents keep up to 2 x 64 idle keep-alive sockets for a minute: allowed, nothing more.
       assert.ok(afterLoad.fds <= warm.fds + 2 * 64 + 10, `fds ${warm.fds} -> ${afterLoad.fds}`);
-      p.child.kill('SIGTERM');
-      assert.equal((await p.exited).code, 0);
+      assert.equal(exit.code, 0);
       const outputs = [p.stdout(), p.stderr(), readFileSync(p.auditPath, 'utf8')];
       assert.equal(outputs.filter((o) => o.includes(CANARY)).length, 0, 'the canary secret never reaches stdout, stderr or the audit file');
     } finally {

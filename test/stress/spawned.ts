@@ -25,7 +25,9 @@ export async function spawnProxy(config: string, extra: string[] = [], opts: { h
   const configPath = join(dir, 'config.toml');
   writeFileSync(configPath, config);
   const auditPath = join(dir, 'audit.jsonl');
-  const args = [CLI, 'proxy', '--json', '--config', configPath, '--ca-dir', join(dir, 'ca'), '--audit', auditPath, ...extra];
+  // STRESS_PROXY_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the proxy child.
+  const nodeArgs = (process.env.STRESS_PROXY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, CLI, 'proxy', '--json', '--config', configPath, '--ca-dir', join(dir, 'ca'), '--audit', auditPath, ...extra];
   for (const h of opts.hosts ?? []) args.push('--resolve', `${h}=127.0.0.1`);
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
