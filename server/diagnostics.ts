@@ -1,5 +1,5 @@
 // DocumentDiagnostic (key paths) → LSP Diagnostic (ranges), and the debounced publisher:
-// immediate on open/save, ~200 ms after the last change, and dependants revalidated when a
+// 20 ms after open/save, ~200 ms after the last change (stale versions are never analysed), and dependants revalidated when a
 // requirements (or config) document changes.
 import { DiagnosticSeverity, type Connection, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver/node';
 import type { DocumentAnalysis } from './context';
@@ -12,6 +12,14 @@ import type { Severity } from '../core/diagnostics';
 
 const SOURCE = 'codex';
 const DEBOUNCE_MS = 200;
+/**
+ * Open and save publish after this short delay rather than at once: an edit already queued behind
+ * the open (a client replaying changes, a formatter on save) restarts the timer, so a version that
+ * was already replaced is never analysed.
+ */
+const SOON_MS = 20;
+/** Diagnostics published per document (most severe first); a hostile file can have 40,000. */
+export const MAX_PUBLISHED = 1000;
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -43,8 +51,20 @@ function toLspDiagnostic(d: DocumentDiagnostic, analysis: DocumentAnalysis): Dia
   return out;
 }
 
+const RANK: Record<Severity, number> = { error: 0, warning: 1, information: 2, hint: 3 };
+
 function lspDiagnostics(analysis: DocumentAnalysis, showSyntax: boolean): Diagnostic[] {
-  return analysis.diagnostics.filter((d) => showSyntax || d.code !== 'toml-syntax').map((d) => toLspDiagnostic(d, analysis));
+  let shown = analysis.diagnostics.filter((d) => showSyntax || d.code !== 'toml-syntax');
+  const hidden = shown.length - MAX_PUBLISHED;
+  if (hidden > 0) shown = [...shown].sort((a, b) => RANK[a.severity] - RANK[b.severity]).slice(0, MAX_PUBLISHED);
+  const out = shown.map((d) => toLspDiagnostic(d, analysis));
+  if (hidden > 0) {
+    out.push({
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Information, source: SOURCE, code: 'too-many-problems',
+      message: `${hidden} more problems are not shown (at most ${MAX_PUBLISHED} per file); run \`codex-netpolicy check\` for the full list`,
+    });
+  }
+  return out;
 }
 
 export class DiagnosticPublisher {
@@ -96,8 +116,7 @@ export class DiagnosticPublisher {
   /** A document changed: revalidate it (debounced) and the open documents of the other kind. */
   changed(uri: string, immediate: boolean): void {
     const kind = this.kindOf(uri);
-    if (immediate) this.publishNow(uri);
-    else this.schedule(uri);
+    this.schedule(uri, immediate ? SOON_MS : DEBOUNCE_MS);
     // Any edit may change a policy under test (it need not be a served file): re-run open tests.
     this.analyzer.invalidateAll();
     for (const test of this.analyzer.openOfKind('policytest')) if (test !== uri) this.schedule(test);

@@ -9,7 +9,9 @@ import {
   TextDocumentSyncKind,
   CodeActionKind,
   DidChangeConfigurationNotification,
+  LSPErrorCodes,
   type InitializeParams,
+  type RequestMessage,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -22,7 +24,11 @@ import { uriToPath } from './uri';
 
 export const COMPLETION_TRIGGERS = ['.', '=', '[', '"', ' ', ','];
 
-const connection = createConnection(ProposedFeatures.all);
+// `$/cancelRequest` for a request still queued (the client moved on: an edit, a closed file)
+// answers it at once with RequestCancelled instead of running it.
+const connection = createConnection(ProposedFeatures.all, {
+  cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it ran' } }),
+});
 const documents = new TextDocuments(TextDocument);
 
 let settings: FullSettings = DEFAULT_SETTINGS;

@@ -64,8 +64,18 @@ function actionOwner(index: TomlIndex, profile: string, name: string): string | 
   return undefined;
 }
 
+// A document version is immutable: its occurrences are found once (a walk over every node,
+// seconds on a 1 MB file) and shared by definition, references, rename and highlights.
+const memo = new WeakMap<LoadedDocument, Occurrence[]>();
+
 /** Every action and profile occurrence of a document. */
 export function occurrences(doc: LoadedDocument): Occurrence[] {
+  let found = memo.get(doc);
+  if (!found) memo.set(doc, (found = findOccurrences(doc)));
+  return found;
+}
+
+function findOccurrences(doc: LoadedDocument): Occurrence[] {
   const out: Occurrence[] = [];
   const index = doc.index;
   const seen = new Set<string>(); // one occurrence per kind and range (a Set: linear in the profile count)
