@@ -138,7 +138,9 @@ function describe(method: string, url: string, d: Decision, connect: Decision | 
   const lines: string[] = [];
   const verdict = d.decision === 'allow' ? 'ALLOW' : 'DENY';
   const status = d.proxyError ? `${d.status} ${d.proxyError}` : String(d.status);
-  lines.push(`${verdict}  ${method.toUpperCase()} ${url}  → ${status}`);
+  // Like the decision log, never the query string (it often carries a token): `?…` marks one.
+  const shown = url.replace(/[?#].*$/s, (q) => (q.startsWith('?') ? '?…' : ''));
+  lines.push(`${verdict}  ${method.toUpperCase()} ${shown}  → ${status}`);
   lines.push(`  why:     ${explanation}`);
   if (connect && connect !== d) lines.push(`  CONNECT ${connect.host}:${connect.port}: ${connect.decision}${connect.mitm ? ', decrypted (MITM)' : ''}`);
   else if (connect) lines.push(`  CONNECT ${connect.host}:${connect.port}: ${connect.decision}${connect.mitm ? '' : ', raw tunnel (not decrypted)'}`);

@@ -122,7 +122,7 @@ describe('language server on hostile documents', () => {
     const all: number[] = [];
     for (const [name, text] of hostileShapes(scale(250_000, 1_000_000))) {
       const uri = `file:///tmp/cnp-hostile/shape-${all.length}/.codex/config.toml`;
-      let start = performance.now();
+      const start = performance.now();
       const first = lsp.nextDiagnostics(uri, 300_000);
       await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'toml', version: 1, text } });
       const ds = await first;
