@@ -39,6 +39,7 @@ export class DecisionStore {
     if (o.upstreamStatus !== null) e.upstreamStatus = o.upstreamStatus;
     e.bytes = o.bytes;
     e.durationMs = o.durationMs;
+    if (o.failure) e.failure = o.failure;
     for (const l of this.listeners) l({ updated: e });
   }
 

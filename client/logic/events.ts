@@ -34,7 +34,10 @@ export function parseEventLine(line: string): ProxyEvent {
     case 'outcome': {
       const id = num(o.id), bytes = num(o.bytes), durationMs = num(o.durationMs);
       if (id === null || bytes === null || durationMs === null) return errorEvent('proxy "outcome" event lacks id, bytes or durationMs');
-      return { event: 'outcome', id, upstreamStatus: num(o.upstreamStatus), bytes, durationMs };
+      const f = o.failure && typeof o.failure === 'object' ? (o.failure as Obj) : null;
+      const reason = f?.reason === 'response_timeout' ? 'response_timeout' as const : f?.reason === 'connect_timeout' ? 'connect_timeout' as const : null;
+      const failure = f && reason ? { reason, status: num(f.status), message: str(f.message) ?? '' } : null;
+      return { event: 'outcome', id, upstreamStatus: num(o.upstreamStatus), bytes, durationMs, ...(failure ? { failure } : {}) };
     }
     case 'policy': {
       const diags = Array.isArray(o.diagnostics) ? o.diagnostics : [];

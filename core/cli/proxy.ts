@@ -102,6 +102,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     }
     if (json) lines.push(JSON.stringify(e));
     else if (e.event !== 'outcome') lines.push(describe(e));
+    else if (e.failure) lines.push(`${new Date().toISOString().slice(11, 23)} ${e.failure.reason === 'connect_timeout' ? 'CONNECT TIMEOUT' : 'TIMEOUT'} #${e.id}: ${e.failure.message}`);
   };
   const otlp = otlpFromArgs(args, io.env);
   // Digests of the files behind the last good policy (a rejected reload keeps the old ones).

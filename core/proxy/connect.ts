@@ -29,5 +29,6 @@ function connectReplies(socket: Socket, head: Buffer): TunnelReplies {
       return head;
     },
     failed: (timeout) => (timeout ? writeRaw(socket, 504, 'upstream connect timeout') : writeRaw(socket, 502, 'upstream failure')),
+    timeoutStatus: 504,
   };
 }

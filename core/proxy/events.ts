@@ -3,7 +3,7 @@
 // Only names ever go in: no header values, no query strings, no credentials.
 import type { Decision } from '../policy/decide';
 import { explanationOf } from '../policy/explanation';
-import type { DecisionEvent, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
+import type { DecisionEvent, OutcomeFailure, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
 export type { DecisionEvent,  PolicyEvent,  ProxyEvent, TelemetryEvent } from './protocol';
 
@@ -78,9 +78,9 @@ export class EventLog {
     return e;
   }
 
-  /** How an allowed request ended (status, bytes, duration since `startedAt`). */
-  outcome(id: number, upstreamStatus: number | null, bytes: number, startedAt: number): void {
-    this.emit({ event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100 });
+  /** How an allowed request ended (status, bytes, duration since `startedAt`, and why it failed if it did). */
+  outcome(id: number, upstreamStatus: number | null, bytes: number, startedAt: number, failure?: OutcomeFailure): void {
+    this.emit({ event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100, ...(failure ? { failure } : {}) });
   }
 
   policy(e: Omit<PolicyEvent, 'event' | 'time'>): void {

@@ -52,6 +52,15 @@ export interface DecisionEvent {
   /** Filled in from the matching `outcome` line by readers that merge them (the decision log). */
   upstreamStatus?: number;
   bytes?: number;
+  failure?: OutcomeFailure;
+}
+
+/** Why an allowed request ended without the upstream's answer (the proxy's own status, if any). */
+export interface OutcomeFailure {
+  reason: 'response_timeout' | 'connect_timeout';
+  /** What the proxy answered (504), or null when it could only close (a raw tunnel). */
+  status: number | null;
+  message: string;
 }
 
 /**
@@ -65,6 +74,7 @@ export interface OutcomeEvent {
   upstreamStatus: number | null;
   bytes: number;
   durationMs: number;
+  failure?: OutcomeFailure;
 }
 
 export interface PolicyEvent {

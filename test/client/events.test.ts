@@ -66,3 +66,19 @@ test('backoff: 1 s doubling to 30 s; reset after 60 s healthy; exit 2 and reques
   r.started();
   assert.deepEqual(r.onExit(1, false), { kind: 'restart', delayMs: 1000 });
 });
+
+test('an outcome carries a timeout reason into the stored decision; an unknown reason is dropped', async () => {
+  const { DecisionStore } = await import('../../client/logic/decisionStore');
+  const store = new DecisionStore();
+  const d = parseEventLine(DECISION);
+  assert.ok(d.event === 'decision');
+  store.add(d);
+  const failure = { reason: 'response_timeout', status: 504, message: 'upstream a.test:80 did not answer within 500 ms (response timeout)' };
+  const o = parseEventLine(JSON.stringify({ event: 'outcome', id: 7, upstreamStatus: null, bytes: 0, durationMs: 501, failure }));
+  assert.ok(o.event === 'outcome');
+  assert.deepEqual(o.failure, failure);
+  store.applyOutcome(o);
+  assert.deepEqual(store.all()[0]!.failure, failure);
+  const odd = parseEventLine(JSON.stringify({ event: 'outcome', id: 7, upstreamStatus: 200, bytes: 1, durationMs: 1, failure: { reason: 'other', message: 'x' } }));
+  assert.ok(odd.event === 'outcome' && odd.failure === undefined);
+});

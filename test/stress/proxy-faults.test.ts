@@ -75,7 +75,9 @@ describe('upstream accepts, then never answers (response timeout 500 ms)', () =>
     quiet.close();
   });
 
-  const timeoutEvents = () => rig.events.filter((e) => e.event === 'error' && /did not answer within 500 ms/.test(e.message));
+  // The reason travels in the request's outcome event (the decision log row), not a separate error.
+  const timeoutEvents = () => rig.events.filter((e) => e.event === 'outcome' && e.failure?.reason === 'response_timeout' && /did not answer within 500 ms/.test(e.failure.message));
+  const decisionOf = (id: number) => rig.events.find((e) => e.event === 'decision' && e.id === id);
 
   test('plain HTTP: 504 with the reason, and an event naming the upstream', { timeout: 15_000 }, async () => {
     const start = performance.now();
@@ -83,7 +85,10 @@ describe('upstream accepts, then never answers (response timeout 500 ms)', () =>
     assert.equal(r.status, 504, r.body);
     assert.match(r.body, /did not answer within 500 ms/);
     assert.ok(elapsed(start) < 10_000);
-    assert.ok(timeoutEvents().some((e) => e.event === 'error' && e.message.includes(`raw.test:${hole.port}`)));
+    const timedOut = timeoutEvents().find((e) => e.event === 'outcome' && e.failure?.message.includes(`raw.test:${hole.port}`));
+    assert.ok(timedOut?.event === 'outcome' && timedOut.failure?.status === 504, JSON.stringify(timeoutEvents()));
+    const d = decisionOf(timedOut.id);
+    assert.ok(d?.event === 'decision' && d.decision === 'allow' && d.host === 'raw.test', 'the outcome belongs to the allowed request');
   });
 
   test('MITM before TLS (upstream never completes the handshake): 504 inside the tunnel', { timeout: 15_000 }, async () => {
@@ -95,6 +100,7 @@ describe('upstream accepts, then never answers (response timeout 500 ms)', () =>
     const r = await reader.next(10_000);
     assert.equal(r.status, 504);
     assert.match(r.body, /did not answer/);
+    assert.ok(timeoutEvents().some((e) => e.event === 'outcome' && e.failure?.message.includes('silent.test')), 'the MITM request\'s outcome names the reason');
     t.destroy();
   });
 
@@ -118,7 +124,8 @@ describe('upstream accepts, then never answers (response timeout 500 ms)', () =>
     socket.write('\x16\x03\x01 hello');
     await closed;
     assert.ok(elapsed(start) < 10_000);
-    assert.ok(rig.events.some((e) => e.event === 'error' && /tunnel: upstream raw\.test:\d+ did not answer/.test(e.message)));
+    await new Promise((r) => setTimeout(r, 100)); // the outcome follows the upstream socket's close
+    assert.ok(rig.events.some((e) => e.event === 'outcome' && e.failure?.reason === 'response_timeout' && e.failure.status === null && /tunnel: upstream raw\.test:\d+ did not answer/.test(e.failure.message)));
   });
 });
 

@@ -34,7 +34,7 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
     up.on('error', () => res.destroy());
   });
   upstream.on('error', (e) => {
-    if (upstreamTimedOut(ctx, res, e, spec.label)) return;
+    if (upstreamTimedOut(ctx, res, e, spec)) return;
     if (spec.out.tls) ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
     if (!res.headersSent) sendText(res, 502, failure);
     else res.destroy();
@@ -46,12 +46,12 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
   req.pipe(upstream);
 }
 
-/** A response timeout: 504 with the reason, and an error event saying which upstream. */
-function upstreamTimedOut(ctx: ProxyContext, res: Reply, e: Error, target: string): boolean {
+/** A response timeout: 504 with the reason, which the request's outcome event carries. */
+function upstreamTimedOut(ctx: ProxyContext, res: Reply, e: Error, spec: ForwardSpec): boolean {
   if (!(e instanceof UpstreamTimeoutError)) return false;
-  const message = timeoutMessage(target, e.ms);
-  ctx.events.error(ctx.scrub(message));
+  const message = ctx.scrub(timeoutMessage(spec.label, e.ms));
   sendText(res, 504, message);
+  ctx.events.outcome(spec.eventId, null, 0, spec.startedAt, { reason: 'response_timeout', status: 504, message });
   return true;
 }
 

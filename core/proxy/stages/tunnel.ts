@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Decision, DecisionRequest } from '../../policy/decide';
 import { IDLE_TIMEOUT_MS, type ProxyContext, type Tunnel } from '../context';
+import type { OutcomeFailure } from '../protocol';
 import { guardFirstByte, timeoutMessage } from '../lifecycle';
 import { judge, type RecordMeta } from './judge';
 
@@ -19,6 +20,8 @@ export interface TunnelReplies {
   opened(upstream?: Socket): Buffer;
   /** The upstream could not be reached; `timeout` when it did not accept the connection in time. */
   failed(timeout: boolean): void;
+  /** The status `failed(true)` answers with, if the transport has statuses (CONNECT: 504). */
+  timeoutStatus?: number;
   /** After the stream was handed on (spliced or intercepted). */
   handedOff?(): void;
 }
@@ -39,20 +42,24 @@ export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream:
   } catch (e) {
     // Decision (#11): an upstream that does not accept the TCP connection in time is a 504, like a response timeout.
     const timeout = e instanceof Error && /timeout/.test(e.message);
-    if (timeout) ctx.events.error(ctx.scrub(`upstream ${d.host}:${d.port} did not accept the connection in time (${e.message})`));
+    if (timeout) {
+      const message = ctx.scrub(`upstream ${d.host}:${d.port} did not accept the connection in time (${e.message})`);
+      ctx.events.outcome(judged.event.id, null, 0, meta.startedAt ?? performance.now(), { reason: 'connect_timeout', status: replies.timeoutStatus ?? null, message });
+    }
     return replies.failed(timeout);
   }
   if (stream.destroyed) return void upstream.destroy();
   const head = replies.opened(upstream);
   if (head.length) upstream.write(head);
-  splice(ctx, stream, upstream, `${d.host}:${d.port}`);
-  // A raw tunnel's outcome: bytes both ways, no status (the traffic is opaque).
-  upstream.once('close', () => ctx.events.outcome(judged.event.id, null, upstream.bytesRead + upstream.bytesWritten, meta.startedAt ?? performance.now()));
+  let failure: OutcomeFailure | undefined;
+  splice(ctx, stream, upstream, `${d.host}:${d.port}`, (f) => (failure = f));
+  // A raw tunnel's outcome: bytes both ways, no status (the traffic is opaque), a timeout's reason.
+  upstream.once('close', () => ctx.events.outcome(judged.event.id, null, upstream.bytesRead + upstream.bytesWritten, meta.startedAt ?? performance.now(), failure));
   replies.handedOff?.();
 }
 
 /** Two-way pipe with backpressure; either side closing or idling closes both. */
-function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string): void {
+function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, timedOut: (f: OutcomeFailure) => void): void {
   ctx.track(b);
   const done = ctx.busy();
   const close = (): void => {
@@ -62,7 +69,7 @@ function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string): void {
   };
   const ms = ctx.limits.responseTimeoutMs;
   guardFirstByte(a, b, ms, () => {
-    ctx.events.error(ctx.scrub(`tunnel: ${timeoutMessage(target, ms)}; closing the tunnel`));
+    timedOut({ reason: 'response_timeout', status: null, message: ctx.scrub(`tunnel: ${timeoutMessage(target, ms)}; closing the tunnel`) });
     close();
   });
   for (const s of [a, b]) {

@@ -102,13 +102,14 @@ describe('request pipeline: judge → rewrite → forward', () => {
     assert.equal(seen.length, n);
   });
 
-  test('an upstream that accepts and stays silent gets a timely 504 naming it, and an error event', async () => {
+  test('an upstream that accepts and stays silent gets a timely 504 naming it; the outcome event carries the reason', async () => {
     const server = http.createServer((req, res) => void runRequest(rig.ctx, req, res, plan(req, up.port, 'ok.test', '/silent')));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const r = await get((server.address() as AddressInfo).port);
     server.close();
     assert.equal(r.status, 504);
     assert.match(r.body, new RegExp(`ok.test:${up.port} did not answer within 300 ms`));
-    assert.ok(rig.events.some((e) => e.event === 'error' && /did not answer/.test(e.message)));
+    assert.ok(rig.events.some((e) => e.event === 'outcome' && e.failure?.reason === 'response_timeout' && e.failure.status === 504 && /did not answer/.test(e.failure.message)));
+    assert.ok(!rig.events.some((e) => e.event === 'error' && /did not answer/.test(e.message)), 'no separate error event');
   });
 });
