@@ -11,7 +11,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { ResponseReader, tcp, tempDir, testCa } from '../proxy/unit/helpers';
 import { fdCount, figure, percentile, rssMb, scale } from './profile';
-import { CANARY, proxiedGet, spawnProxy, type Spawned } from './spawned';
+import { CANARY, proxiedGet, retries, spawnProxy, type Spawned } from './spawned';
 
 const CLIENTS = scale(100, 1000);
 const SECONDS = Number(process.env.STRESS_SECONDS ?? scale(5, 60));
@@ -169,7 +169,7 @@ describe(`proxy under load (${CLIENTS} clients, ${SECONDS} s)`, () => {
       }
       const afterLoad = { rss: rssMb(p.child.pid!), fds: fdCount(p.child.pid!) };
       figure('proxy paced load', {
-        clients: CLIENTS, seconds: SECONDS, paceMs: PACE_MS, requests: t.latencies.length, reqPerS: t.latencies.length / loadSeconds, ok: t.ok, denied: t.denied, allowedErrors: t.allowedErrors.length,
+        clients: CLIENTS, seconds: SECONDS, paceMs: PACE_MS, requests: t.latencies.length, reqPerS: t.latencies.length / loadSeconds, keepAliveRetries: retries.count, ok: t.ok, denied: t.denied, allowedErrors: t.allowedErrors.length,
         p50ms: percentile(t.latencies, 50), p99ms: percentile(t.latencies, 99), maxMs: percentile(t.latencies, 100),
         rssWarmMb: warm.rss, rssPeakMb: peak, rssAfter3sMb: rss3s, rssAfterMb: afterLoad.rss, settledS, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,
       });

@@ -59,8 +59,26 @@ export async function spawnProxy(config: string, extra: string[] = [], opts: { h
   return { child, dir, port, auditPath, events, stdout: () => out, stderr: () => err, exited };
 }
 
-/** GET through the proxy (absolute-form); resolves with status and body, rejects on a socket error. */
-export function proxiedGet(port: number, url: string, agent?: http.Agent, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+/** Keep-alive races retried (see proxiedGet), for the load figures. */
+export const retries = { count: 0 };
+
+/**
+ * GET through the proxy (absolute-form); resolves with status and body, rejects on a socket error.
+ * Like curl and browsers (and Node's docs on `request.reusedSocket`), a GET that fails with
+ * ECONNRESET on a reused keep-alive socket (the proxy closed it as idle while the request was on
+ * its way) is retried once on a fresh connection.
+ */
+export async function proxiedGet(port: number, url: string, agent?: http.Agent, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+  try {
+    return await getOnce(port, url, agent, timeoutMs);
+  } catch (e) {
+    if ((e as { reused?: boolean }).reused !== true || (e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+    retries.count++;
+    return getOnce(port, url, agent, timeoutMs);
+  }
+}
+
+function getOnce(port: number, url: string, agent: http.Agent | undefined, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
     const u = new URL(url);
     const req = http.request({ host: '127.0.0.1', port, method: 'GET', path: url, headers: { host: u.host }, ...(agent ? { agent } : {}) }, (r) => {
@@ -71,7 +89,7 @@ export function proxiedGet(port: number, url: string, agent?: http.Agent, timeou
       r.on('error', rej);
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    req.on('error', rej);
+    req.on('error', (e) => rej(Object.assign(e, { reused: req.reusedSocket })));
     req.end();
   });
 }
