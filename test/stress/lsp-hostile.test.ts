@@ -19,6 +19,18 @@ function analysisMs(text: string): number {
   return performance.now() - start;
 }
 
+/** Open / replace the text and wait for its diagnostics, with a generous bound (loaded CI machines). */
+async function openWait(lsp: LspSession, uri: string, text: string) {
+  const next = lsp.nextDiagnostics(uri, 300_000);
+  await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'toml', version: 1, text } });
+  return next;
+}
+async function changeWait(lsp: LspSession, uri: string, text: string) {
+  const next = lsp.nextDiagnostics(uri, 300_000);
+  await lsp.change(uri, text, false);
+  return next;
+}
+
 async function timed<T>(p: Promise<T>): Promise<[T, number]> {
   const start = performance.now();
   const v = await p;
@@ -68,7 +80,7 @@ describe('language server on hostile documents', () => {
 
   it('0.9 MB of arrays nested 1,200 deep: outline answered, memory bounded', { timeout: 120_000 }, async () => {
     const uri = 'file:///tmp/cnp-hostile/deep/.codex/config.toml';
-    const ds = await lsp.open(uri, nestedArrays(1200, 900_000));
+    const ds = await openWait(lsp, uri, nestedArrays(1200, 900_000));
     assert.ok(ds.some((d) => d.code === 'toml-nesting' && /nested more than \d+ levels/.test(String(d.message))), 'a nesting diagnostic');
     const [symbols, ms] = await timed(lsp.request<{ name: string }[]>('textDocument/documentSymbol', { textDocument: { uri } }));
     const [folds, foldMs] = await timed(lsp.request<unknown[]>('textDocument/foldingRange', { textDocument: { uri } }));
@@ -82,7 +94,7 @@ describe('language server on hostile documents', () => {
   it('2,500 levels of nesting: no stack overflow, the file gets diagnostics', { timeout: 60_000 }, async () => {
     const uri = 'file:///tmp/cnp-hostile/stack/.codex/config.toml';
     const text = `a = ${'['.repeat(2500)}${']'.repeat(2500)}\nb = ${'{ x = '.repeat(3000)}1${'}'.repeat(3000)}\nbogus_key = 1\n`;
-    const ds = await lsp.open(uri, text);
+    const ds = await openWait(lsp, uri, text);
     assert.equal(ds.filter((d) => d.code === 'toml-nesting').length, 2, JSON.stringify(ds.map((d) => d.message)));
     assert.ok(ds.some((d) => d.code === 'toml-syntax'), 'the parser refuses the nesting');
     assert.equal(lsp.logs.filter((l) => /Maximum call stack/.test(l)).length, 0);
@@ -92,7 +104,7 @@ describe('language server on hostile documents', () => {
   it('500 levels (valid TOML): the keys after the deep values are still checked', { timeout: 60_000 }, async () => {
     const uri = 'file:///tmp/cnp-hostile/deep500/.codex/config.toml';
     const text = `a = ${'['.repeat(500)}${']'.repeat(500)}\nb = ${'{ x = '.repeat(500)}1${'}'.repeat(500)}\nbogus_key = 1\n`;
-    const ds = await lsp.open(uri, text);
+    const ds = await openWait(lsp, uri, text);
     assert.equal(ds.filter((d) => d.code === 'toml-nesting').length, 2);
     assert.ok(ds.some((d) => d.code === 'unknown-key' && d.range.start.line === 2), JSON.stringify(ds.map((d) => [d.code, d.range.start.line])));
     await lsp.close(uri);
@@ -108,8 +120,8 @@ describe('language server on hostile documents', () => {
 
     const uri = 'file:///tmp/cnp-hostile/profiles/.codex/config.toml';
     const text = manyProfiles(5000);
-    await lsp.open(uri, text);
-    const [ds, ms] = await timed(lsp.change(uri, text.replace('enabled = true', 'enabled = tru'))!);
+    await openWait(lsp, uri, text);
+    const [ds, ms] = await timed(changeWait(lsp, uri, text.replace('enabled = true', 'enabled = tru')));
     const [hover, hoverMs] = await timed(lsp.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 15 } }));
     figure('lsp 5000 profiles', { editToDiagnosticsMs: ms, hoverMs, rssMb: rssMb(lsp.proc.pid!) });
     assert.ok(ds!.length >= 1);
@@ -123,9 +135,7 @@ describe('language server on hostile documents', () => {
     for (const [name, text] of hostileShapes(scale(250_000, 1_000_000))) {
       const uri = `file:///tmp/cnp-hostile/shape-${all.length}/.codex/config.toml`;
       const start = performance.now();
-      const first = lsp.nextDiagnostics(uri, 300_000);
-      await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'toml', version: 1, text } });
-      const ds = await first;
+      const ds = await openWait(lsp, uri, text);
       const openMs = performance.now() - start;
       // An edit, then every request type at once (the edit's analysis is what they wait for).
       await lsp.change(uri, text + '\n# edited\n', false);
