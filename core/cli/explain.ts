@@ -7,12 +7,16 @@ import { parseAbsoluteUrl, type Target } from '../net/target';
 import { many, one, parseArgs, UsageError } from './args';
 import { formatDiagnostic, loadPolicyFiles } from './policyFiles';
 import { parseResolveOverrides, type ResolveOverrides } from './resolveOverrides';
+import { describeHop, describeProxy, hopFor, upstreamProxyConfig, UpstreamProxyUrlError, type UpstreamProxyConfig } from '../net/upstreamProxy';
 
 const EXPLAIN_HELP = `Usage: codex-netpolicy explain [--json] [--config FILE] [--requirements FILE] [--profile NAME]
-                              [--resolve HOST=IP]... [--header 'Name: value']... METHOD URL
+                              [--resolve HOST=IP]... [--header 'Name: value']... [--upstream-proxy URL]
+                              METHOD URL
 
 Shows what the proxy would do with the request: for an https URL the CONNECT decision, then
-the request inside the tunnel. Sends nothing. Host names without --resolve count as public;
+the request inside the tunnel, and the hop an allowed request takes (direct, or via the upstream
+proxy from --upstream-proxy or this environment's HTTPS_PROXY/HTTP_PROXY/ALL_PROXY, NO_PROXY
+honoured; credentials never shown). Sends nothing. Host names without --resolve count as public;
 --resolve HOST= (empty address) makes that name fail to resolve.`;
 
 export interface ExplainOutput {
@@ -26,6 +30,8 @@ export interface ExplainOutput {
   rule: { file: string; line: number } | null;
   /** The same sentence the proxy's decision event carries. */
   explanation: string;
+  /** How an allowed request leaves the proxy; null when denied (nothing is sent). */
+  hop?: { route: 'direct' | 'upstream-proxy'; proxy: string | null; description: string } | null;
 }
 
 export interface ExplainRequest {
@@ -94,7 +100,7 @@ function requestLine(d: Decision, req: { method: string; path: string | null }):
 }
 
 export function runExplain(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; env: Record<string, string | undefined> }): number {
-  const args = parseArgs(argv, { flags: ['json', 'help'], options: ['config', 'requirements', 'profile', 'resolve', 'header'] });
+  const args = parseArgs(argv, { flags: ['json', 'help'], options: ['config', 'requirements', 'profile', 'resolve', 'header', 'upstream-proxy'] });
   if (args.flags.has('help')) {
     io.out(EXPLAIN_HELP);
     return 0;
@@ -120,13 +126,34 @@ export function runExplain(argv: string[], io: { out: (s: string) => void; err: 
   const result = explainRequest(loaded.policy, { method, url, headers, resolve });
   if ('error' in result) throw new UsageError(result.error);
   const path = pathOf(url);
-  const out = toOutput(result.final, { method: method.toUpperCase(), path });
+  const hop = hopOfExplained(result.final, url, loaded.policy, upstreamFrom(io, one(args, 'upstream-proxy')));
+  const out = { ...toOutput(result.final, { method: method.toUpperCase(), path }), hop };
   if (args.flags.has('json')) {
     io.out(JSON.stringify(out));
     return 0;
   }
-  io.out(describe(method, url, result.final, result.connect, loaded.policy, out.explanation));
+  io.out(describe(method, url, result.final, result.connect, loaded.policy, out.explanation) + `\n  hop:     ${hop ? hop.description : 'none (denied: nothing is sent)'}`);
   return 0;
+}
+
+function upstreamFrom(io: { err: (s: string) => void; env: Record<string, string | undefined> }, flag: string | undefined): UpstreamProxyConfig {
+  try {
+    const cfg = upstreamProxyConfig(io.env, flag);
+    for (const w of cfg.warnings) io.err(`warning: ${w}`);
+    return cfg;
+  } catch (e) {
+    if (e instanceof UpstreamProxyUrlError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** The hop the proxy would take for an allowed request (same rule as core/proxy/hop.ts). */
+function hopOfExplained(d: Decision, url: string, policy: CompiledPolicy, cfg: UpstreamProxyConfig): ExplainOutput['hop'] {
+  if (d.decision !== 'allow') return null;
+  const t = parseAbsoluteUrl(url);
+  const secure = !('error' in t) && (t.scheme === 'https' || t.scheme === 'wss');
+  const hop = hopFor(cfg, policy.effective.allowUpstreamProxy, d.host, d.port, secure);
+  return { route: hop.kind === 'proxy' ? 'upstream-proxy' : 'direct', proxy: hop.kind === 'proxy' ? describeProxy(hop.proxy) : null, description: describeHop(hop) };
 }
 
 function pathOf(url: string): string | null {

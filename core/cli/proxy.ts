@@ -16,9 +16,11 @@ import { many, one, parseArgs, UsageError, type ParsedArgs } from './args';
 import type { Io } from './main';
 import { formatDiagnostic, loadPolicyFiles, policyFiles } from './policyFiles';
 import { parseResolveOverrides, parseStandIns } from './resolveOverrides';
+import { describeProxy, upstreamProxyConfig, UpstreamProxyUrlError, type UpstreamProxyConfig } from '../net/upstreamProxy';
 
 export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requirements FILE] [--profile NAME]
                             [--listen ADDR] [--socks ADDR] [--ca-dir DIR] [--upstream-ca FILE]...
+                            [--upstream-proxy URL]
                             [--resolve HOST=IP]... [--stand-in HOST=IP:PORT]... [--audit FILE] [--auth auto|required|off] [--json]
                             [--learn] [--broker [--broker-bind VAR=HOST,...]...]
                             [--otlp-endpoint URL] [--otlp-protocol http/protobuf|http/json]
@@ -26,9 +28,14 @@ export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requi
                             [--drain-timeout MS] [--dangerously-allow-non-loopback]
 
 Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
-watched and reloaded; an invalid edit keeps the last good policy. Upstream connections are always
-direct (HTTP(S)_PROXY of this process is ignored). CA dir default: $CODEX_NETPOLICY_HOME/ca or
+watched and reloaded; an invalid edit keeps the last good policy. CA dir default: $CODEX_NETPOLICY_HOME/ca or
 ~/.codex-netpolicy/ca. --auth auto requires a per-run credential when the policy injects secrets.
+Upstream proxy (allow_upstream_proxy, default true): allowed traffic goes through the proxy in
+--upstream-proxy URL, else this process's HTTPS_PROXY / HTTP_PROXY / ALL_PROXY (upper case first;
+http:// and https:// proxies; user:password in the URL is sent as Proxy-Authorization to that proxy
+only). NO_PROXY of this environment is honoured; localhost and private IP literals always go direct.
+Upstream TLS trusts Node's roots, the OS store, SSL_CERT_FILE / SSL_CERT_DIR / NODE_EXTRA_CA_CERTS
+as set at start, and --upstream-ca files.
 --learn: NOT ENFORCING the allowlist. Requests it would deny go through and are recorded with
 the flag would_deny (feed the --audit file to 'codex-netpolicy suggest'); the denylist, local and
 private addresses, hooked hosts and limited mode stay enforced, no secret is injected, and the
@@ -60,7 +67,7 @@ export const MAX_OUT_BACKLOG = 1 << 20;
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn', 'broker'],
-    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'resolve', 'stand-in', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout'],
+    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'upstream-proxy', 'resolve', 'stand-in', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout'],
   });
   if (args.flags.has('help')) {
     io.out(PROXY_HELP);
@@ -85,6 +92,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   // would let a user switch its allowlist off, so it is refused outright.
   if (learn && files.requirements) throw new UsageError(`--learn is refused while a managed requirements file is in force (${files.requirements})`);
   const overrides = parseResolveOverrides(many(args, 'resolve'));
+  const upstreamProxy = upstreamProxyFromArgs(args, io);
   const home = netpolicyHome(io.env);
   const lines = batchLines(io.out);
   const limits = limitsOf(args);
@@ -123,6 +131,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       ...(one(args, 'socks') !== undefined ? { socks: one(args, 'socks')! } : {}),
       caDir: resolve(one(args, 'ca-dir') ?? defaultCaDir(io.env)),
       upstreamCaFiles: many(args, 'upstream-ca').map((f) => resolve(f)),
+      upstreamProxy,
       overrides,
       standIns: parseStandIns(many(args, 'stand-in')),
       auth: auth as AuthMode,
@@ -160,13 +169,19 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   // The state file exists before the listening line, so `env` works as soon as that line is seen.
   if (json) {
     const eff = h.policy().effective;
-    const listening: ListeningEvent = { event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert, profile: eff.profile, mode: eff.mode, ...(learn ? { learning: true } : {}) };
+    const listening: ListeningEvent = {
+      event: 'listening', http: h.http, socks: h.socks, proxyUrl: h.proxyUrl, caCert: h.caCert, profile: eff.profile, mode: eff.mode, ...(learn ? { learning: true } : {}),
+      ...(upstreamProxy.secure ? { upstreamProxy: describeProxy(upstreamProxy.secure) } : {}),
+    };
     io.out(JSON.stringify(listening));
   }
   else {
     io.out(`codex-netpolicy proxy listening on ${h.http}${h.socks ? ` (SOCKS5 ${h.socks})` : ''}, profile ${h.policy().effective.profile}, mode ${h.policy().effective.mode}`);
     io.out(`proxy URL: ${h.proxyUrl}`);
     io.out(`CA certificate: ${h.caCert} (SHA-256 ${h.ca.fingerprintSha256})`);
+    for (const [what, p] of [['HTTPS and CONNECT', upstreamProxy.secure], ['plain HTTP', upstreamProxy.plain]] as const) {
+      if (p) io.out(`upstream proxy for ${what}: ${describeProxy(p)} (from ${p.source})${h.policy().effective.allowUpstreamProxy ? '' : ' — not used: allow_upstream_proxy = false'}`);
+    }
     for (const c of broker) io.out(`brokered credential: ${c.envVar} → ${c.hosts.join(', ')}`);
     if (learn) io.out('LEARNING MODE: not enforcing the allowlist; would-be denials are let through and flagged would_deny');
   }
@@ -201,6 +216,19 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** `--upstream-proxy` or this process's proxy variables; a bad flag is a usage error, bad variables a warning. */
+function upstreamProxyFromArgs(args: ParsedArgs, io: Io): UpstreamProxyConfig {
+  let cfg: UpstreamProxyConfig;
+  try {
+    cfg = upstreamProxyConfig(io.env, one(args, 'upstream-proxy'));
+  } catch (e) {
+    if (e instanceof UpstreamProxyUrlError) throw new UsageError(e.message);
+    throw e;
+  }
+  for (const w of cfg.warnings) io.err(`warning: ${w}`);
+  return cfg;
 }
 
 /** Reads (and removes from this process's env) the brokered credentials; errors never show a value. */

@@ -28,7 +28,7 @@ function connectReplies(socket: Socket, head: Buffer): TunnelReplies {
       writeRaw(socket, 200, '', {}, true);
       return head;
     },
-    failed: (timeout) => (timeout ? writeRaw(socket, 504, 'upstream connect timeout') : writeRaw(socket, 502, 'upstream failure')),
+    failed: (timeout, reason) => (timeout ? writeRaw(socket, 504, 'upstream connect timeout') : writeRaw(socket, 502, reason ?? 'upstream failure')),
     timeoutStatus: 504,
   };
 }

@@ -16,6 +16,8 @@ export interface ListeningEvent {
   mode?: string;
   /** Learning mode: allowlist misses are let through (flag `would_deny`); not enforcing. */
   learning?: boolean;
+  /** The upstream proxy in use (credential-free description), when one is configured. */
+  upstreamProxy?: string;
 }
 
 export interface DecisionEvent {

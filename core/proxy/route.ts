@@ -15,6 +15,8 @@ export interface Destination {
   port: number;
   /** The only addresses that may be dialled; undefined = dial the name (local binding, no override). */
   addresses?: readonly string[];
+  /** Never through an upstream proxy (SOCKS5, as upstream §8.1). */
+  direct?: boolean;
 }
 
 /** One upstream HTTP request: method, origin-form path and the headers already rewritten. */
@@ -32,6 +34,11 @@ export interface Route {
   dial(dest: Destination): Promise<Socket>;
   /** An HTTP request to the destination; the caller writes the body and reads the response. */
   request(dest: Destination, out: Outgoing): http.ClientRequest;
+  /**
+   * For a route through an upstream proxy (upstreamRoute.ts): that proxy's own failure behind a
+   * request error or a response status (a 407), or null when the cause is the origin's.
+   */
+  proxyError?(dest: Destination, out: Outgoing, cause: Error | { status: number }): Error | null;
 }
 
 /** Straight to the checked address, through the pooled keep-alive agents. */
@@ -55,7 +62,7 @@ export function directRoute(upstreams: Upstreams): Route {
 }
 
 /** Fails a request whose upstream TCP connect takes longer than CONNECT_TIMEOUT_MS. */
-function guardConnect(req: http.ClientRequest): void {
+export function guardConnect(req: http.ClientRequest): void {
   req.on('socket', (s) => {
     if (!s.connecting) return;
     const timer = setTimeout(() => req.destroy(new Error('upstream connect timeout')), CONNECT_TIMEOUT_MS);

@@ -19,11 +19,14 @@ import { ConnectionGate, DEFAULT_LIMITS, InFlight, refuseHttp, type Limits } fro
 import { MitmServer } from './mitm';
 import { PolicyWatcher, type LoadOutcome } from './reload';
 import { sendText, writeClientError, writeRaw } from './responses';
-import { directRoute } from './route';
+import { upstreamRoute } from './upstreamRoute';
 import { createSocksServer } from './socks5';
 import type { Intercept } from './stages/tunnel';
-import { createUpstreams, upstreamTrust } from './upstream';
-import { parseListen, formatAddress } from './listen';
+import { createUpstreams } from './upstream';
+import { upstreamTrustStore } from '../net/trustStore';
+import { describeProxy, NO_UPSTREAM, type UpstreamProxyConfig } from '../net/upstreamProxy';
+import { ListenError, parseListen, formatAddress } from './listen';
+import { isLocalLiteral } from '../match/address';
 
 export interface ProxyOptions {
   /** Loads (and re-loads) the policy from its files. */
@@ -34,8 +37,10 @@ export interface ProxyOptions {
   /** SOCKS5 listen address, or undefined for none. */
   socks?: string;
   caDir: string;
-  /** Extra PEM files trusted for upstream TLS (besides Node's roots and NODE_EXTRA_CA_CERTS). */
+  /** Extra PEM files trusted for upstream TLS (besides Node's roots, the OS store and the startup CA variables). */
   upstreamCaFiles?: readonly string[];
+  /** The user's upstream proxy (core/net/upstreamProxy.ts); default none. */
+  upstreamProxy?: UpstreamProxyConfig;
   overrides?: ResolveOverrides;
   /** Local servers that answer for public names (`--stand-in`). */
   standIns?: StandIns;
@@ -88,10 +93,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const learnMark = (p: CompiledPolicy): CompiledPolicy => attachBroker(opts.learn ? markLearning(p) : p, opts.broker ?? []);
   let current: CompiledPolicy = learnMark(first.policy);
   const httpAddr = parseListen(opts.listen ?? '127.0.0.1:0', !!opts.allowNonLoopback);
+  refuseSelfLoop(opts.upstreamProxy, httpAddr);
   const socksAddr = opts.socks !== undefined ? parseListen(opts.socks, !!opts.allowNonLoopback) : null;
   const ca = await loadOrCreateCa(opts.caDir);
-  const extraCa = [...(opts.env.NODE_EXTRA_CA_CERTS ? [opts.env.NODE_EXTRA_CA_CERTS] : []), ...(opts.upstreamCaFiles ?? [])];
-  const upstreams = createUpstreams(upstreamTrust(extraCa));
+  const upstreams = createUpstreams(upstreamTrustStore({ env: opts.env, extraFiles: opts.upstreamCaFiles ?? [], excludePem: ca.certPem }).ca);
   const events = new EventLog(opts.ringSize ?? 1000);
   const audit = opts.auditFile ? new AuditFile(opts.auditFile) : null;
   if (audit) events.onEvent((e) => audit.write(e));
@@ -104,12 +109,13 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const gate = new ConnectionGate(limits.maxConnections);
   const inFlight = new InFlight();
 
+  const resolver = new Resolver(overrides, DNS_TIMEOUT_MS, opts.standIns);
   const ctx: ProxyContext = {
     policy: () => current,
     events,
-    resolver: new Resolver(overrides, DNS_TIMEOUT_MS, opts.standIns),
+    resolver,
     overrides,
-    route: directRoute(upstreams),
+    route: upstreamRoute(upstreams, opts.upstreamProxy ?? NO_UPSTREAM, () => current, overrides, resolver),
     ca,
     credential,
     limits,
@@ -229,6 +235,15 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       return closed;
     },
   };
+}
+
+/** An upstream proxy that is this proxy's own listener would loop forever: refused at start. */
+function refuseSelfLoop(cfg: UpstreamProxyConfig | undefined, listen: { host: string; port: number }): void {
+  for (const p of [cfg?.secure, cfg?.plain]) {
+    if (p && listen.port !== 0 && p.port === listen.port && (p.host === listen.host || p.host === 'localhost' || isLocalLiteral(p.host))) {
+      throw new ListenError(`the upstream proxy ${describeProxy(p)} (from ${p.source}) is this proxy's own listener ${listen.host}:${listen.port}: refusing to chain to itself`);
+    }
+  }
 }
 
 export function diagnosticsOf(outcome: LoadOutcome): { file: string; line: number; col: number; message: string }[] {

@@ -1,10 +1,11 @@
 // The direct route's tools (route.ts): dialing only addresses that passed the policy check, with a
 // connect timeout, and the pooled keep-alive agents (HTTPS always verifies certificates).
-import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import * as tls from 'node:tls';
+import { TunnelAgent } from '../net/proxyTunnel';
+import type { UpstreamProxy } from '../net/upstreamProxy';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -33,16 +34,13 @@ export function dialChecked(addresses: readonly string[] | undefined, host: stri
   });
 }
 
-/** Trust for upstream TLS: Node's bundled roots plus extra PEM files (NODE_EXTRA_CA_CERTS, --upstream-ca). */
-export function upstreamTrust(extraCaFiles: readonly string[]): string[] {
-  const out = [...tls.rootCertificates];
-  for (const f of extraCaFiles) out.push(readFileSync(f, 'utf8'));
-  return out;
-}
-
 export interface Upstreams {
   http: http.Agent;
   https: https.Agent;
+  /** The shared trust context (also for TLS to an https:// upstream proxy). */
+  secureContext: tls.SecureContext;
+  /** The MITM agent whose connections tunnel through `proxy`. */
+  httpsVia(proxy: UpstreamProxy): https.Agent;
   close(): void;
 }
 
@@ -53,13 +51,22 @@ export function createUpstreams(ca: string[]): Upstreams {
   // re-parse them for every new socket (most of the proxy's CPU under load). One agent holds one
   // context, so leaving the context out of the pool key is safe.
   const secureContext = tls.createSecureContext({ ca });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, secureContext, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] });
+  const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, secureContext, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] };
+  const httpsAgent = new https.Agent(agentOptions);
+  const tunnels = new Map<UpstreamProxy, TunnelAgent>();
   return {
     http: httpAgent,
     https: httpsAgent,
+    secureContext,
+    httpsVia: (proxy) => {
+      let a = tunnels.get(proxy);
+      if (!a) tunnels.set(proxy, (a = new TunnelAgent(proxy, CONNECT_TIMEOUT_MS, agentOptions)));
+      return a;
+    },
     close: () => {
       httpAgent.destroy();
       httpsAgent.destroy();
+      for (const a of tunnels.values()) a.destroy();
     },
   };
 }

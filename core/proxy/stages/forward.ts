@@ -7,6 +7,7 @@ import { flatten, pairsOf, stripHopByHop } from '../hopByHop';
 import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
 import type { Destination, Outgoing } from '../route';
+import { proxyFailure } from '../upstreamRoute';
 
 export interface ForwardSpec {
   dest: Destination;
@@ -28,6 +29,11 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
   const upstream = ctx.route.request(spec.dest, spec.out);
   guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
   upstream.on('response', (up) => {
+    const refused = ctx.route.proxyError?.(spec.dest, spec.out, { status: up.statusCode ?? 0 });
+    if (refused) {
+      up.resume();
+      return void upstream.destroy(refused);
+    }
     reportOutcome(ctx, spec.eventId, spec.startedAt, res, up);
     writeUpstreamHead(res, up.statusCode ?? 502, up.statusMessage, flatten(stripHopByHop(pairsOf(up.rawHeaders))));
     up.pipe(res);
@@ -35,6 +41,8 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
   });
   upstream.on('error', (e) => {
     if (upstreamTimedOut(ctx, res, e, spec)) return;
+    const viaProxy = proxyFailure(ctx, ctx.route.proxyError?.(spec.dest, spec.out, e), spec.label);
+    if (viaProxy) return sendText(res, 502, viaProxy);
     if (spec.out.tls) ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
     if (!res.headersSent) sendText(res, 502, failure);
     else res.destroy();

@@ -8,6 +8,7 @@ import { IDLE_TIMEOUT_MS, type ProxyContext, type Tunnel } from '../context';
 import type { OutcomeFailure } from '../protocol';
 import { guardFirstByte, timeoutMessage } from '../lifecycle';
 import { judge, type RecordMeta } from './judge';
+import { proxyFailure } from '../upstreamRoute';
 
 /** Hands a client stream (after the transport's success reply) to the MITM TLS server. */
 export type Intercept = (stream: Socket, tunnel: Tunnel) => void;
@@ -18,8 +19,8 @@ export interface TunnelReplies {
   denied(d: Decision, explanation: string | undefined): void;
   /** Success; `upstream` is the dialled socket (absent when intercepted). Returns bytes the client sent past its handshake. */
   opened(upstream?: Socket): Buffer;
-  /** The upstream could not be reached; `timeout` when it did not accept the connection in time. */
-  failed(timeout: boolean): void;
+  /** The upstream could not be reached; `timeout` when it did not accept the connection in time; `reason` when the upstream proxy failed. */
+  failed(timeout: boolean, reason?: string): void;
   /** The status `failed(true)` answers with, if the transport has statuses (CONNECT: 504). */
   timeoutStatus?: number;
   /** After the stream was handed on (spliced or intercepted). */
@@ -38,8 +39,10 @@ export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream:
   }
   let upstream: Socket;
   try {
-    upstream = await ctx.route.dial({ host: d.host, port: judged.port ?? d.port, ...(judged.addresses ? { addresses: judged.addresses } : {}) });
+    upstream = await ctx.route.dial({ host: d.host, port: judged.port ?? d.port, ...(judged.addresses ? { addresses: judged.addresses } : {}), ...(req.kind === 'socks' ? { direct: true } : {}) });
   } catch (e) {
+    const viaProxy = proxyFailure(ctx, e, `${d.host}:${d.port}`);
+    if (viaProxy) return replies.failed(false, viaProxy);
     // Decision (#11): an upstream that does not accept the TCP connection in time is a 504, like a response timeout.
     const timeout = e instanceof Error && /timeout/.test(e.message);
     if (timeout) {

@@ -1,0 +1,135 @@
+// Reaching a target through the user's upstream proxy: a CONNECT tunnel (raw tunnels and MITM'd
+// TLS), and an https.Agent whose sockets are such tunnels. Failures are UpstreamProxyError with a
+// credential-free reason; the caller answers 502 and never falls back to a direct dial.
+import type * as http from 'node:http';
+import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { connect as netConnect, type Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { describeProxy, type UpstreamProxy } from './upstreamProxy';
+
+/** The upstream proxy failed (refused, timed out, 407, 5xx, malformed answer). */
+export class UpstreamProxyError extends Error {
+  constructor(
+    message: string,
+    /** The proxy's status for CONNECT, when it answered. */
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_HEAD_BYTES = 16 * 1024;
+
+export function authorityOf(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** A failed connection to the proxy itself, as a credential-free reason. */
+export function unreachable(proxy: UpstreamProxy, e: Error): UpstreamProxyError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'reset the connection' : `could not be reached (${code ?? e.message})`;
+  return new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)} ${why}`);
+}
+
+/** Why a proxy answered 407, for the 502 the client gets. */
+export function refusedCredentials(proxy: UpstreamProxy): string {
+  return proxy.authorization ? 'the credentials in the proxy URL were refused' : 'the proxy requires credentials: put them in the proxy URL';
+}
+
+/** Opens a TCP (or TLS, for an https:// proxy) connection to the proxy itself. */
+export function connectToProxy(proxy: UpstreamProxy, secureContext: tls.SecureContext | undefined, timeoutMs: number): Promise<Socket> {
+  const name = describeProxy(proxy);
+  return new Promise((resolve, reject) => {
+    const socket: Socket = proxy.protocol === 'https:'
+      ? tls.connect({ host: proxy.host, port: proxy.port, ...(secureContext ? { secureContext } : {}), servername: proxy.host, ALPNProtocols: ['http/1.1'] })
+      : netConnect({ host: proxy.host, port: proxy.port });
+    const timer = setTimeout(() => socket.destroy(new UpstreamProxyError(`upstream proxy ${name} did not accept the connection within ${timeoutMs} ms`)), timeoutMs);
+    socket.once(proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (e: Error) => {
+      clearTimeout(timer);
+      reject(e instanceof UpstreamProxyError ? e : unreachable(proxy, e));
+    });
+  });
+}
+
+/**
+ * A byte stream to `host:port` through the proxy (HTTP CONNECT, Proxy-Authorization when the URL
+ * had credentials). Resolves once the proxy answered 2xx; any other answer rejects.
+ */
+export async function openTunnel(proxy: UpstreamProxy, host: string, port: number, opts: { timeoutMs: number; secureContext?: tls.SecureContext }): Promise<Socket> {
+  const started = Date.now();
+  const socket = await connectToProxy(proxy, opts.secureContext, opts.timeoutMs);
+  const target = authorityOf(host, port);
+  const auth = proxy.authorization ? `Proxy-Authorization: ${proxy.authorization}\r\n` : '';
+  socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${auth}\r\n`);
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const fail = (message: string, status: number | null = null): void => {
+      cleanup();
+      socket.destroy();
+      reject(new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)}: ${message}`, status));
+    };
+    const timer = setTimeout(() => fail(`no answer to CONNECT ${target} within ${opts.timeoutMs} ms`), Math.max(1, opts.timeoutMs - (Date.now() - started)));
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (head.length > MAX_HEAD_BYTES) fail('answer to CONNECT is too large');
+        return;
+      }
+      const statusLine = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
+      const m = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
+      if (!m) return fail('malformed answer to CONNECT');
+      const status = Number(m[1]);
+      if (status < 200 || status > 299) {
+        // tinyproxy answers a refused CONNECT credential with 401, others with 407.
+        const hint = status === 407 || status === 401 ? ` (${refusedCredentials(proxy)})` : '';
+        return fail(`CONNECT ${target} answered ${status}${m[2] ? ` ${m[2]}` : ''}${hint}`, status);
+      }
+      cleanup();
+      const rest = head.subarray(end + 4);
+      if (rest.length) socket.unshift(rest);
+      resolve(socket);
+    };
+    const onClose = (): void => fail(`closed the connection before answering CONNECT ${target}`);
+    const onError = (e: Error): void => fail(`connection failed during CONNECT ${target} (${(e as NodeJS.ErrnoException).code ?? e.message})`);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    };
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.once('error', onError);
+  });
+}
+
+/**
+ * An https.Agent whose connections are TLS over a CONNECT tunnel through `proxy`; pooling and
+ * the shared trust context work as for direct upstreams (the pool key is the target).
+ */
+export class TunnelAgent extends https.Agent {
+  constructor(
+    private readonly proxy: UpstreamProxy,
+    private readonly timeoutMs: number,
+    opts: https.AgentOptions,
+  ) {
+    super(opts);
+  }
+
+  override createConnection(options: http.RequestOptions, done?: (err: Error | null, stream: Duplex) => void): undefined {
+    const o = options as tls.ConnectionOptions;
+    const ctx = o.secureContext;
+    openTunnel(this.proxy, o.host ?? 'localhost', Number(o.port ?? 443), { timeoutMs: this.timeoutMs, ...(ctx ? { secureContext: ctx } : {}) }).then(
+      (raw) => done?.(null, tls.connect({ ...o, socket: raw })),
+      (e: Error) => done?.(e, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+}
