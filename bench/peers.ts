@@ -36,15 +36,16 @@ export interface BenchEnv {
 
 const direct = (env: BenchEnv): Peer => ({ name: 'direct', ca: env.upstreamCa, rewrites: false, stop: async () => undefined });
 
-async function ours(env: BenchEnv): Promise<Peer> {
-  const home = join(env.dir, 'ours-home');
-  const p = start(process.execPath, [join(env.dist, 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(home, 'ca'), '--upstream-ca', env.upstreamCa,
-    ...env.names.flatMap((n) => ['--resolve', n])],
+/** Our proxy (the built CLI); `extra` adds arguments, e.g. `--upstream-proxy` for the chained run. */
+export async function ours(env: BenchEnv, name = 'ours', extra: string[] = []): Promise<Peer> {
+  const home = join(env.dir, `${name}-home`);
+  const p = start(process.execPath, [join(env.dist, 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(env.dir, 'ours-home', 'ca'), '--upstream-ca', env.upstreamCa,
+    ...env.names.flatMap((n) => ['--resolve', n]), ...extra],
     { CODEX_NETPOLICY_HOME: home, BENCH_SECRET: env.secret });
   const listening = await p.firstJson;
   const url = new URL(String(listening.proxyUrl));
   return {
-    name: 'ours', proxy: String(listening.http), ca: String(listening.caCert), pid: p.child.pid!, rewrites: true, byName: true,
+    name, proxy: String(listening.http), ca: String(listening.caCert), pid: p.child.pid!, rewrites: true, byName: true,
     ...(url.username ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
     stop: p.stop,
   };
@@ -132,4 +133,4 @@ async function ready(p: Proc, port: number): Promise<void> {
   await sleep(300);
 }
 
-export const PEERS: Record<string, (env: BenchEnv) => Promise<Peer>> = { direct: async (e) => direct(e), ours, mitmproxy, squid, mockttp, tinyproxy };
+export const PEERS: Record<string, (env: BenchEnv) => Promise<Peer>> = { direct: async (e) => direct(e), ours: (e) => ours(e), mitmproxy, squid, mockttp, tinyproxy };

@@ -13,7 +13,7 @@ import { markdown } from './report';
 import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-// Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel idle check lsp micro mitm1
+// Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel chain idle check lsp micro mitm1
 // mitm64), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
 // --merge (replace only the re-measured scenarios in the existing latest.json).
 const quick = process.argv.includes('--quick');

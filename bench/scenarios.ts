@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_NAME, freshName, largePolicy, RAW_NAME } from './fixtures';
 import { cpuSeconds, rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
-import type { BenchEnv, Peer } from './peers';
+import { ours, type BenchEnv, type Peer } from './peers';
 
 export interface Ctx {
   env: BenchEnv;
@@ -178,6 +178,35 @@ const tunnel = {
   },
 };
 
+/**
+ * Behind a corporate proxy (#12): the raw tunnel through our proxy chained to tinyproxy, against
+ * tinyproxy alone (the hop every byte takes anyway), our proxy alone and direct. The chained proxy
+ * is its own process, started for this scenario.
+ */
+const chain = {
+  id: 'chain', title: 'Raw CONNECT tunnel download through our proxy chained to tinyproxy (upstream proxy)',
+  async run(ctx: Ctx): Promise<ScenarioResult> {
+    const tiny = ctx.peers.get('tinyproxy');
+    if (!tiny?.proxy) throw new Error('needs the tinyproxy peer');
+    const chained = await ours(ctx.env, 'ours→tinyproxy', ['--upstream-proxy', `http://${tiny.proxy}`]);
+    try {
+      const bytes = ctx.quick ? 128 * 2 ** 20 : 2 ** 30;
+      const peers = [chained, ...present(ctx, ['tinyproxy', 'ours', 'direct'])];
+      const runs = await alternate(ctx, peers, (p) => loadgen(ctx, p, ['--mode', 'tunnel', '--target', `${RAW_HOST}:${ctx.ports.bytes}`, '--name', RAW_NAME, '--bytes', String(bytes)]));
+      const result: ScenarioResult = { id: this.id, title: this.title, unit: 'MB/s', peers: {}, ratios: {}, note: `${bytes / 2 ** 20} MiB per run; ours→tinyproxy sends CONNECT ${RAW_HOST}:port to tinyproxy` };
+      for (const [name, list] of runs) result.peers[name] = { value: summarize(list.map((r) => num(r, 'mbPerS'))), ...failuresOf(list) };
+      for (const peer of ['tinyproxy', 'ours', 'direct']) {
+        const r = ratio(runs, 'ours→tinyproxy', peer, 'mbPerS');
+        if (r) result.ratios![`ours→tinyproxy/${peer}`] = r;
+      }
+      result.aims = judge([{ text: '≥ 50% of tinyproxy alone', ratio: 'ours→tinyproxy/tinyproxy', op: '>=', target: 0.5 }], result);
+      return result;
+    } finally {
+      await chained.stop();
+    }
+  },
+};
+
 /** Opens N idle tunnels through the peer, samples its RSS, then checks every tunnel still echoes. */
 function idleRun(ctx: Ctx, p: Peer, count: number): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
@@ -275,5 +304,5 @@ const micro = {
 };
 
 export const SCENARIOS: { id: string; title: string; run(ctx: Ctx): Promise<ScenarioResult> }[] = [
-  keepalive('mitm8', 8, true), firstRequest, tunnel, idle, check, lsp, micro, keepalive('mitm1', 1, false), keepalive('mitm64', 64, false),
+  keepalive('mitm8', 8, true), firstRequest, tunnel, chain, idle, check, lsp, micro, keepalive('mitm1', 1, false), keepalive('mitm64', 64, false),
 ];

@@ -11,6 +11,8 @@ import { Terminals } from './terminals';
 import { DecisionLogPanels } from './panel/decisionPanel';
 import { CredentialBroker } from './broker';
 import { caDirOf, policyPaths, proxyArgs, readSettings, SECTION } from './settings';
+import { untrustedPolicyFile, upstreamProxyEnv, writeSystemCertificates } from './logic/upstreamEnv';
+import { mkdirSync } from 'node:fs';
 import type { EffectivePolicyTree, Node as EffectiveNode } from './effectiveTree';
 import type { ExplainPrefill } from '../server/features/policyTestLens';
 
@@ -51,6 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   let caFingerprint: string | undefined;
   let learnNextStart = false;
   const broker = new CredentialBroker(context.secrets, log);
+  /** Every proxy URL this extension's proxies listened on: never an upstream (self-loop). */
+  const ownProxyUrls: string[] = [];
 
   const refreshInfo = async () => {
     try {
@@ -72,11 +76,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // Learning mode applies to the next start only: any restart (crash, settings, command) enforces again.
     args: () => {
       const a = proxyArgs();
+      // VS Code's system certificates (a corporate TLS-inspection CA) are trusted upstream too.
+      if (vscode.workspace.getConfiguration('http').get<boolean>('systemCertificates') !== false) {
+        mkdirSync(context.globalStorageUri.fsPath, { recursive: true });
+        const certs = writeSystemCertificates(context.globalStorageUri.fsPath);
+        if (certs) a.push('--upstream-ca', certs);
+      }
       if (learnNextStart) a.push('--learn');
       learnNextStart = false;
       return a;
     },
     env: () => ({ ...process.env, ...broker.childEnv() }),
+    upstreamEnv: () => {
+      const http = vscode.workspace.getConfiguration('http');
+      const r = upstreamProxyEnv(process.env, { httpProxy: http.get<string>('proxy') ?? '', noProxy: http.get<string[]>('noProxy') ?? [] }, ownProxyUrls);
+      for (const n of r.notes) log.warn(n);
+      return r.env;
+    },
     log,
     onDecision: (e) => {
       store.add(e);
@@ -161,11 +177,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }
   };
-  context.subscriptions.push(sup.onDidChangeState((s) => void onState(s)));
+  context.subscriptions.push(sup.onDidChangeState((s) => {
+    if (s.kind === 'running' && !ownProxyUrls.includes(s.listening.proxyUrl)) ownProxyUrls.push(s.listening.proxyUrl);
+    void onState(s);
+  }));
 
   async function startProxy(): Promise<boolean> {
-    if (!policyPaths().config) {
+    const paths = policyPaths();
+    if (!paths.config) {
       void vscode.window.showErrorMessage('Codex policy proxy: no config.toml found. Create .codex/config.toml or set codexNetworkPolicy.configPath.');
+      return false;
+    }
+    const untrusted = vscode.workspace.isTrusted ? null : untrustedPolicyFile([paths.config, paths.requirements], (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+    if (untrusted) {
+      log.warn(`Not starting the proxy: ${untrusted} belongs to an untrusted workspace.`);
+      void vscode.window.showErrorMessage(`Codex policy proxy: ${basename(untrusted)} comes from this untrusted workspace; a policy from an untrusted folder could inject secrets. Trust the workspace to start the proxy.`, 'Manage Workspace Trust').then((p) => p && vscode.commands.executeCommand('workbench.trust.manage'));
       return false;
     }
     await broker.refresh();
@@ -307,6 +333,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.paint();
   const settings = readSettings();
   if (settings.proxy.autoStart) void startProxy();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    if (readSettings().proxy.autoStart && sup.state.kind === 'stopped') void startProxy();
+  }));
   const activated = performance.now() - t0;
   log.info(`Activated in ${activated.toFixed(1)} ms (language server starting in the background).`);
   languageClient().then((m) => m.startLanguageClient(context, settings, log)).then(

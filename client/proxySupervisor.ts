@@ -26,6 +26,8 @@ export interface SupervisorOptions {
   /** Extra CLI arguments, computed afresh for every start (settings may have changed). */
   args: () => string[];
   env: () => Record<string, string | undefined>;
+  /** The upstream proxy variables for the child, added after its env is cleaned of proxy variables. */
+  upstreamEnv?: () => Record<string, string>;
   log: Logger;
   onDecision: (e: DecisionEvent) => void;
   /** How an allowed request ended (status, bytes, duration); optional. */
@@ -87,7 +89,7 @@ export class ProxySupervisor {
     this.set({ kind: 'starting' });
     const argv = [this.opts.cliPath, 'proxy', '--json', '--drain-timeout', String(this.drainMs), ...this.opts.args()];
     this.opts.log.info(`Starting proxy: ${argv.slice(1).map((a) => redactCredentials(a)).join(' ')}`);
-    const child = spawn(this.opts.nodePath, argv, { env: cleanChildEnv(this.opts.env()), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.opts.nodePath, argv, { env: { ...cleanChildEnv(this.opts.env()), ...this.opts.upstreamEnv?.() }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.restart.started();
     const stderrLines: string[] = [];
@@ -105,7 +107,7 @@ export class ProxySupervisor {
         case 'listening':
           listening = e;
           clearTimeout(timeout);
-          this.opts.log.info(`Proxy listening on ${e.http}${e.socks ? `, SOCKS5 ${e.socks}` : ''} (${redactCredentials(e.proxyUrl)})${e.profile ? `, profile ${e.profile}` : ''}${e.mode ? ` (${e.mode} mode)` : ''}; CA ${e.caCert}`);
+          this.opts.log.info(`Proxy listening on ${e.http}${e.socks ? `, SOCKS5 ${e.socks}` : ''} (${redactCredentials(e.proxyUrl)})${e.profile ? `, profile ${e.profile}` : ''}${e.mode ? ` (${e.mode} mode)` : ''}; CA ${e.caCert}${e.upstreamProxy ? `; upstream proxy ${e.upstreamProxy}` : ''}`);
           this.set({ kind: 'running', listening: e, pid: child.pid ?? 0, policy });
           return;
         case 'decision':

@@ -28,7 +28,7 @@ export function parseEventLine(line: string): ProxyEvent {
     case 'listening': {
       const http = str(o.http), proxyUrl = str(o.proxyUrl), caCert = str(o.caCert);
       if (!http || !proxyUrl || !caCert) return errorEvent('proxy "listening" event lacks http, proxyUrl or caCert');
-      return { event: 'listening', http, socks: str(o.socks), proxyUrl, caCert, ...(str(o.profile) ? { profile: str(o.profile)! } : {}), ...(str(o.mode) ? { mode: str(o.mode)! } : {}), ...(o.learning === true ? { learning: true } : {}) };
+      return { event: 'listening', http, socks: str(o.socks), proxyUrl, caCert, ...(str(o.profile) ? { profile: str(o.profile)! } : {}), ...(str(o.mode) ? { mode: str(o.mode)! } : {}), ...(o.learning === true ? { learning: true } : {}), ...(str(o.upstreamProxy) ? { upstreamProxy: str(o.upstreamProxy)! } : {}) };
     }
     case 'decision': return decisionOf(o);
     case 'outcome': {

@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
-import { parsePemCertificates } from '../env/pem';
+import { createHash } from 'node:crypto';
+import { parsePemCertificates, type ParsedCert } from '../env/pem';
 
 /** Platform bundle files (Debian/Ubuntu first), the first readable one is used. */
 const OS_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
@@ -27,20 +28,46 @@ export interface Trust {
   sources: string[];
   /** Unreadable optional sources (no secrets in them). */
   warnings: string[];
+  /** The loaded context (built once here; every upstream socket shares it). */
+  secureContext?: tls.SecureContext;
 }
 
 type SystemCaGetter = (type: 'system') => string[];
 
 export function upstreamTrustStore(src: TrustSources): Trust {
+  // Fast path: de-duplicate by a hash of each block's DER without parsing certificates (parsing
+  // ~300 of them took most of a second at start); only if the result does not load do we parse.
+  const fast = collect(src, quickCertificates);
+  try {
+    return { ...fast, secureContext: tls.createSecureContext({ ca: fast.ca }) };
+  } catch {
+    return collect(src, (text) => parsePemCertificates(text).certs);
+  }
+}
+
+const BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+
+/** PEM CERTIFICATE blocks with a DER hash; other forms (TRUSTED CERTIFICATE) go through the parser. */
+function quickCertificates(text: string): ParsedCert[] {
+  if (text.includes('TRUSTED CERTIFICATE') || text.includes('X509 CERTIFICATE')) return parsePemCertificates(text).certs;
+  const out: ParsedCert[] = [];
+  for (const m of text.matchAll(BLOCK)) {
+    const der = Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+    if (der.length) out.push({ fingerprint: createHash('sha256').update(der).digest('hex'), pem: `${m[0]}\n` });
+  }
+  return out;
+}
+
+function collect(src: TrustSources, certsOf: (text: string) => ParsedCert[]): Trust {
   const seen = new Set<string>();
   const ca: string[] = [];
   const sources: string[] = [];
   const warnings: string[] = [];
-  const exclude = src.excludePem ? new Set(parsePemCertificates(src.excludePem).certs.map((c) => c.fingerprint)) : new Set<string>();
+  const exclude = src.excludePem ? new Set(certsOf(src.excludePem).map((c) => c.fingerprint)) : new Set<string>();
   const addPem = (pems: readonly string[], label: string): void => {
     let n = 0;
     for (const text of pems) {
-      for (const c of parsePemCertificates(text).certs) {
+      for (const c of certsOf(text)) {
         if (seen.has(c.fingerprint) || exclude.has(c.fingerprint)) continue;
         seen.add(c.fingerprint);
         ca.push(c.pem);

@@ -96,7 +96,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   refuseSelfLoop(opts.upstreamProxy, httpAddr);
   const socksAddr = opts.socks !== undefined ? parseListen(opts.socks, !!opts.allowNonLoopback) : null;
   const ca = await loadOrCreateCa(opts.caDir);
-  const upstreams = createUpstreams(upstreamTrustStore({ env: opts.env, extraFiles: opts.upstreamCaFiles ?? [], excludePem: ca.certPem }).ca);
+  const trust = upstreamTrustStore({ env: opts.env, extraFiles: opts.upstreamCaFiles ?? [], excludePem: ca.certPem });
+  const upstreams = createUpstreams(trust.ca, trust.secureContext);
   const events = new EventLog(opts.ringSize ?? 1000);
   const audit = opts.auditFile ? new AuditFile(opts.auditFile) : null;
   if (audit) events.onEvent((e) => audit.write(e));

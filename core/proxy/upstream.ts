@@ -44,13 +44,13 @@ export interface Upstreams {
   close(): void;
 }
 
-export function createUpstreams(ca: string[]): Upstreams {
+export function createUpstreams(ca: string[], loaded?: tls.SecureContext): Upstreams {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
   // The trust store is parsed once into one SecureContext shared by every upstream socket. Passing
   // `ca` instead made the agent join all ~150 root PEMs into its pool key on every request and
   // re-parse them for every new socket (most of the proxy's CPU under load). One agent holds one
   // context, so leaving the context out of the pool key is safe.
-  const secureContext = tls.createSecureContext({ ca });
+  const secureContext = loaded ?? tls.createSecureContext({ ca });
   const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, secureContext, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] };
   const httpsAgent = new https.Agent(agentOptions);
   const tunnels = new Map<UpstreamProxy, TunnelAgent>();

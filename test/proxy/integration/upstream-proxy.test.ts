@@ -261,3 +261,27 @@ describe('upstream proxy failures', () => {
     }
   });
 });
+
+describe('corporate trust: the CA a proxy starts with is trusted upstream, without --upstream-ca', { skip: !HAS_TINYPROXY && 'tinyproxy is not installed' }, () => {
+  for (const variable of ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_DIR'] as const) {
+    test(`${variable}: a MITM'd request through the corporate proxy verifies the upstream`, async () => {
+      const up = await startUpstreams();
+      const corp = await startTinyproxy();
+      const value = variable === 'SSL_CERT_DIR' ? join(up.https.caCertPath, '..') : up.https.caCertPath;
+      const trusted = await startProxy({ config: CONFIG, env: { IT_SECRET: SECRET, HTTPS_PROXY: corp.url(), [variable]: value } });
+      const untrusted = await startProxy({ config: CONFIG, env: { IT_SECRET: SECRET, HTTPS_PROXY: corp.url() } });
+      try {
+        const url = `https://internal-api.company.test:${up.https.port}/trust`;
+        const ok = await nodeFetch(url, { proxy: trusted.proxyUrl, ca: [trusted.listening.caCert] });
+        assert.equal(ok.status, 200, ok.error);
+        const bad = await nodeFetch(url, { proxy: untrusted.proxyUrl, ca: [untrusted.listening.caCert] });
+        assert.equal(bad.status, 502, 'the control without the CA fails verification');
+      } finally {
+        await disposeProxy(trusted);
+        await disposeProxy(untrusted);
+        await corp.close();
+        await up.close();
+      }
+    });
+  }
+});
