@@ -15,11 +15,12 @@ function explainJson(args: string[], env: Record<string, string> = SECRETS) {
 describe('explain --json', () => {
   test('prints exactly the documented object', () => {
     const out = explainJson(['--config', DEMO, 'GET', 'https://api.github.com/repos/myorg/app']);
-    assert.deepEqual(Object.keys(out), ['decision', 'reason', 'proxyError', 'status', 'mitm', 'hook', 'headers', 'rule', 'explanation']);
+    assert.deepEqual(Object.keys(out), ['decision', 'reason', 'proxyError', 'status', 'mitm', 'hook', 'headers', 'rule', 'explanation', 'hop']);
     assert.deepEqual(out, {
       decision: 'allow', reason: null, proxyError: null, status: 200, mitm: true, hook: 'github_controlled_access',
       headers: { strip: ['authorization'], inject: ['authorization'] }, rule: { file: DEMO, line: 33 },
       explanation: 'matched hook `github_controlled_access` at config.toml:33, stripped `authorization`, injected `authorization`',
+      hop: { route: 'direct', proxy: null, description: 'direct (no upstream proxy configured)' },
     });
   });
   test('never prints a secret', () => {

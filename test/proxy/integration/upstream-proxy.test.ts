@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curl, gitClone, gitHead, hasCommand, nodeFetch, pythonRequest, pythonWithRequests, run } from './clients';
-import { startTinyproxy, type CorpProxy } from './corpProxy';
+import { startSquid, startTinyproxy, type CorpProxy } from './corpProxy';
 import { CLI, cleanEnv, decisionFor, disposeProxy, startProxy, tempDir, type RunningProxy } from './harness';
 import { startUpstreams, type Upstreams } from './upstreams';
 
@@ -284,4 +284,47 @@ describe('corporate trust: the CA a proxy starts with is trusted upstream, witho
       }
     });
   }
+});
+
+describe('upstream proxy: a real squid resolves the names', { skip: !hasCommand('squid') && 'squid is not installed' }, () => {
+  const NAMED = `default_permissions = "it"
+[permissions.it.network]
+enabled = true
+allow_local_binding = true
+[permissions.it.network.domains]
+"corp-only.test" = "allow"
+[permissions.it.network.mitm.hooks.h]
+host = "corp-only.test"
+methods = ["GET"]
+path_prefixes = ["/mitm/"]
+action = ["inject"]
+[[permissions.it.network.mitm.actions.inject.inject_request_headers]]
+name = "x-injected"
+secret_env_var = "IT_SECRET"
+`;
+
+  test('the host name is sent to the corporate proxy, which resolves it (curl raw and plain, Node fetch through MITM)', async () => {
+    const up = await startUpstreams();
+    const corp = await startSquid({ 'corp-only.test': '127.0.0.1' });
+    // No --resolve for corp-only.test: this machine cannot resolve it; only squid can.
+    const proxy = await startProxy({ config: NAMED, upstreamCa: [up.https.caCertPath], env: { IT_SECRET: SECRET, HTTPS_PROXY: corp.url(), HTTP_PROXY: corp.url() } });
+    try {
+      const plain = await curl(`http://corp-only.test:${up.http.port}/named`, { proxy: proxy.proxyUrl });
+      assert.equal(plain.status, 200, plain.all);
+      assert.equal((JSON.parse(plain.body) as { host: string }).host, `corp-only.test:${up.http.port}`);
+      const raw = await curl(`https://corp-only.test:${up.https.port}/raw`, { proxy: proxy.proxyUrl, cacert: up.https.caCertPath });
+      assert.equal(raw.status, 200, raw.all);
+      const f = await nodeFetch(`https://corp-only.test:${up.https.port}/mitm/x`, { proxy: proxy.proxyUrl, ca: [proxy.listening.caCert] });
+      assert.equal(f.status, 200, f.error);
+      assert.equal((JSON.parse(f.body) as { headers: Record<string, string> }).headers['x-injected'], SECRET);
+      await new Promise((r) => setTimeout(r, 300)); // squid logs a transaction when it ends
+      const seen = corp.requests();
+      assert.ok(seen.includes(`GET http://corp-only.test:${up.http.port}/named`), seen.join('\n'));
+      assert.ok(seen.filter((l) => l === `CONNECT corp-only.test:${up.https.port}`).length >= 2, seen.join('\n'));
+    } finally {
+      await disposeProxy(proxy);
+      await corp.close();
+      await up.close();
+    }
+  });
 });

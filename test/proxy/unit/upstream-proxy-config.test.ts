@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeHop, describeProxy, hopFor, parseNoProxy, parseProxyUrl, upstreamProxyConfig, UpstreamProxyUrlError } from '../../../core/net/upstreamProxy';
 import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCli, tempFile } from '../../helpers/cli';
 
 const CANARY = 'pw-CANARY-9a8b';
@@ -91,6 +91,20 @@ describe('explain shows the hop', () => {
       const denied = runCli(['explain', '--json', '--config', file, 'GET', 'https://evil.test/'], env);
       assert.equal(JSON.parse(denied.stdout).hop, null);
       for (const r of [via, direct, denied]) assert.ok(!(r.stdout + r.stderr).includes(CANARY));
+    } finally {
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('self-loop at start', () => {
+  test('an upstream proxy that is the proxy\'s own --listen address is refused before listening', () => {
+    const file = tempFile('config.toml', 'default_permissions = "w"\n[permissions.w.network]\nenabled = true\n');
+    try {
+      const r = runCli(['proxy', '--config', file, '--listen', '127.0.0.1:39187', '--ca-dir', join(dirname(file), 'ca'), '--upstream-proxy', 'http://u:CANARY-x@localhost:39187']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /upstream proxy http:\/\/localhost:39187 with credentials \(from --upstream-proxy\) is this proxy's own listener 127\.0\.0\.1:39187/);
+      assert.ok(!r.stderr.includes('CANARY-x'));
     } finally {
       rmSync(dirname(file), { recursive: true, force: true });
     }
