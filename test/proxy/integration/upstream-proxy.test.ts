@@ -293,8 +293,9 @@ enabled = true
 allow_local_binding = true
 [permissions.it.network.domains]
 "corp-only.test" = "allow"
+"mitm.corp-only.test" = "allow"
 [permissions.it.network.mitm.hooks.h]
-host = "corp-only.test"
+host = "mitm.corp-only.test"
 methods = ["GET"]
 path_prefixes = ["/mitm/"]
 action = ["inject"]
@@ -305,7 +306,7 @@ secret_env_var = "IT_SECRET"
 
   test('the host name is sent to the corporate proxy, which resolves it (curl raw and plain, Node fetch through MITM)', async () => {
     const up = await startUpstreams();
-    const corp = await startSquid({ 'corp-only.test': '127.0.0.1' });
+    const corp = await startSquid({ 'corp-only.test': '127.0.0.1', 'mitm.corp-only.test': '127.0.0.1' });
     // No --resolve for corp-only.test: this machine cannot resolve it; only squid can.
     const proxy = await startProxy({ config: NAMED, upstreamCa: [up.https.caCertPath], env: { IT_SECRET: SECRET, HTTPS_PROXY: corp.url(), HTTP_PROXY: corp.url() } });
     try {
@@ -314,13 +315,16 @@ secret_env_var = "IT_SECRET"
       assert.equal((JSON.parse(plain.body) as { host: string }).host, `corp-only.test:${up.http.port}`);
       const raw = await curl(`https://corp-only.test:${up.https.port}/raw`, { proxy: proxy.proxyUrl, cacert: up.https.caCertPath });
       assert.equal(raw.status, 200, raw.all);
-      const f = await nodeFetch(`https://corp-only.test:${up.https.port}/mitm/x`, { proxy: proxy.proxyUrl, ca: [proxy.listening.caCert] });
+      const f = await nodeFetch(`https://mitm.corp-only.test:${up.https.port}/mitm/x`, { proxy: proxy.proxyUrl, ca: [proxy.listening.caCert] });
       assert.equal(f.status, 200, f.error);
       assert.equal((JSON.parse(f.body) as { headers: Record<string, string> }).headers['x-injected'], SECRET);
-      await new Promise((r) => setTimeout(r, 300)); // squid logs a transaction when it ends
+      // Squid logs a transaction when it ends: our pooled MITM tunnel ends with our proxy.
+      await proxy.stop();
+      await new Promise((r) => setTimeout(r, 500));
       const seen = corp.requests();
       assert.ok(seen.includes(`GET http://corp-only.test:${up.http.port}/named`), seen.join('\n'));
-      assert.ok(seen.filter((l) => l === `CONNECT corp-only.test:${up.https.port}`).length >= 2, seen.join('\n'));
+      assert.ok(seen.includes(`CONNECT corp-only.test:${up.https.port}`), seen.join('\n'));
+      assert.ok(seen.includes(`CONNECT mitm.corp-only.test:${up.https.port}`), seen.join('\n'));
     } finally {
       await disposeProxy(proxy);
       await corp.close();
