@@ -119,7 +119,7 @@ export async function startSquid(hosts: Record<string, string>): Promise<CorpPro
     url: (credentials) => `http://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}`,
     // Squid logs `METHOD URL` in fields 6 and 7 once a transaction ends.
     requests: () => {
-      let text = '';
+      let text: string;
       try {
         text = readFileSync(log, 'utf8');
       } catch {
