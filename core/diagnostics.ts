@@ -1,5 +1,6 @@
 // The one diagnostic shape every rule produces. Rules speak in key paths; the loader, the CLI
 // and the language server turn paths into ranges with the document's position index.
+import type { DiagnosticCode } from './codes';
 import type { PathSegment } from './toml/positions';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -10,8 +11,8 @@ export interface PolicyDiagnostic {
   /** Point at the key, its value, or (for whole-table problems) the table header. */
   target: 'key' | 'value';
   severity: Severity;
-  /** Stable code, e.g. `mitm-undefined-action`. */
-  code: string;
+  /** Stable code, e.g. `mitm-undefined-action` (the vocabulary is core/codes.ts). */
+  code: DiagnosticCode;
   message: string;
   /** Which file the path belongs to, when a check spans files (undefined = the document checked). */
   file?: 'config' | 'requirements';

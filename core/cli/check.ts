@@ -24,7 +24,7 @@ export interface CheckedDiagnostic {
   file: string;
   range: Range;
   severity: DocumentDiagnostic['severity'];
-  code: string;
+  code: DocumentDiagnostic['code'];
   message: string;
 }
 

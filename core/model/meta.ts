@@ -1,6 +1,7 @@
 // Metadata carried by the zod schemas: the one place that says how strict a table is,
 // what a field means (hover), and what history it has (diagnostics, quick fixes).
 import { z } from 'zod';
+import type { DiagnosticCode } from '../codes';
 
 /** How Codex treats keys a table does not know. */
 type UnknownKeys = 'error' | 'warn' | 'ignore';
@@ -19,7 +20,7 @@ export interface FieldMeta {
   /** A short label for completion (e.g. `host pattern`) of record keys. */
   keyLabel?: string;
   /** Diagnostic code for using this key when it is removed or deprecated. */
-  code?: string;
+  code?: DiagnosticCode;
 }
 
 const registry = new WeakMap<z.ZodType, FieldMeta>();

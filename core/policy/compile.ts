@@ -2,6 +2,7 @@
 // actions lowered per hook, secrets resolved. Everything costly happens here, once per load.
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
+import type { DiagnosticCode } from '../codes';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { DomainSet } from '../match/domains';
 import { normalizeHost } from '../match/host';
@@ -115,7 +116,7 @@ function dedupe(problems: CompileProblem[]): CompileProblem[] {
   });
 }
 
-function problem(origin: Origin | undefined, code: string, message: string): CompileProblem {
+function problem(origin: Origin | undefined, code: DiagnosticCode, message: string): CompileProblem {
   return { path: origin?.path ?? [], target: 'key', severity: 'error', code, message, ...(origin ? { origin, file: origin.kind } : {}) };
 }
 

@@ -6,7 +6,7 @@ import { normalizeHost } from '../match/host';
 import { hookMatches, lazyQuery } from '../match/hooks';
 import type { CompiledHook, CompiledPolicy } from './compile';
 import type { DomainRule } from './effective';
-import { LIMITED_METHODS, messageFor, proxyErrorFor } from './reasons';
+import { LIMITED_METHODS, messageFor, proxyErrorFor, type Reason } from './reasons';
 import type { Origin } from './resolve';
 
 /** Result of resolving a host name: its addresses, or why there are none (fail closed). */
@@ -61,7 +61,7 @@ type Source = 'baseline_policy' | 'mode_guard' | 'proxy_state';
 export interface Decision {
   decision: 'allow' | 'deny';
   /** Upstream reason string for blocks; null when allowed. */
-  reason: string | null;
+  reason: Reason | null;
   proxyError: string | null;
   /** What the proxy sends: 200 (allowed / tunnel established), 403, 400, 405, 503… */
   status: number;
@@ -91,7 +91,8 @@ function base(protocol: Protocol, host: string, port: number): Omit<Decision, 'd
   return { mitm: false, hook: null, headers: NO_HEADERS, rule: null, protocol, host, port };
 }
 
-function block(protocol: Protocol, host: string, port: number, reason: string, source: Source, rule: Origin | null, status = 403): Decision {
+/** A block with upstream's status line, `x-proxy-error` and message for `reason`. */
+export function block(protocol: Protocol, host: string, port: number, reason: Reason, source: Source, rule: Origin | null, status = 403): Decision {
   return { ...base(protocol, host, port), decision: 'deny', reason, proxyError: proxyErrorFor(reason), status, message: messageFor(reason), source, rule };
 }
 

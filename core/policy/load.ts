@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { loadDocument, rangeOf, type LoadedDocument } from '../toml/load';
 import type { Range } from '../toml/positions';
+import type { DiagnosticCode } from '../codes';
 import type { Severity } from '../diagnostics';
 import { validateDocuments, type DocumentDiagnostic } from '../validate/documents';
 import { compilePolicy, type CompiledPolicy } from './compile';
@@ -30,7 +31,7 @@ export interface LocatedDiagnostic {
   file: string;
   range: Range;
   severity: Severity;
-  code: string;
+  code: DiagnosticCode;
   message: string;
 }
 

@@ -1,5 +1,5 @@
 // Upstream's block reasons, their `x-proxy-error` values and messages (np/reasons.rs, np/responses.rs).
-/** @public the reason vocabulary; Decision.reason is typed by it in the redesign (#10). */
+/** Why a request was blocked: upstream's reasons, plus `udp_unsupported` (ours: SOCKS5 UDP is not relayed). */
 export type Reason =
   | 'denied'
   | 'not_allowed'
@@ -9,9 +9,10 @@ export type Reason =
   | 'mitm_hook_denied'
   | 'policy_denied'
   | 'proxy_disabled'
-  | 'unix_socket_unsupported';
+  | 'unix_socket_unsupported'
+  | 'udp_unsupported';
 
-export function proxyErrorFor(reason: string): string {
+export function proxyErrorFor(reason: Reason): string {
   switch (reason) {
     case 'not_allowed':
     case 'not_allowed_local':
@@ -29,7 +30,7 @@ export function proxyErrorFor(reason: string): string {
   }
 }
 
-export function messageFor(reason: string): string {
+export function messageFor(reason: Reason): string {
   switch (reason) {
     case 'not_allowed':
       return 'Domain not in allowlist.';
@@ -45,6 +46,8 @@ export function messageFor(reason: string): string {
       return 'MITM required for limited HTTPS.';
     case 'proxy_disabled':
       return 'network proxy is disabled';
+    case 'udp_unsupported':
+      return 'SOCKS5 UDP ASSOCIATE is not supported';
     default:
       return 'Request blocked by network policy.';
   }

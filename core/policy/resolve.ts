@@ -1,5 +1,6 @@
 // Which permission profile is active, and its network table after the `extends` chain is merged
 // (parents first, child on top; tables merge per key, scalars and arrays are replaced).
+import type { DiagnosticCode } from '../codes';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { lineOf, type LoadedDocument } from '../toml/load';
@@ -139,7 +140,7 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
   if (!name) name = ':read-only';
 
   const selectorPath = typeof selectedBy === 'object' ? selectedBy : undefined;
-  const selectorDiag = (code: string, message: string, suggestion?: string): PolicyDiagnostic => ({
+  const selectorDiag = (code: DiagnosticCode, message: string, suggestion?: string): PolicyDiagnostic => ({
     path: selectorPath?.path ?? [], target: 'value', severity: 'error', code, message, file: selectorPath?.kind ?? 'config',
     ...(suggestion ? { data: { suggestion } } : {}),
   });

@@ -4,7 +4,7 @@
 // recorded as a deny (protocol socks5_udp); relaying UDP datagrams is out of scope.
 import { createServer, type Server, type Socket } from 'node:net';
 import { isIP } from 'node:net';
-import type { Decision } from '../policy/decide';
+import { block, type Decision } from '../policy/decide';
 import { clientOf, HEADERS_TIMEOUT_MS, type ProxyContext } from './context';
 import { authenticatedUser } from './stages/authenticate';
 import { record } from './stages/judge';
@@ -140,8 +140,5 @@ function boundReply(upstream: Socket): Buffer {
 }
 
 function udpRefused(host: string, port: number): Decision {
-  return {
-    decision: 'deny', reason: 'udp_unsupported', proxyError: 'blocked-by-policy', status: 403, message: 'SOCKS5 UDP ASSOCIATE is not supported',
-    mitm: false, hook: null, headers: { strip: [], inject: [] }, rule: null, source: 'proxy_state', protocol: 'socks5_udp', host, port,
-  };
+  return block('socks5_udp', host, port, 'udp_unsupported', 'proxy_state', null);
 }

@@ -2,6 +2,7 @@
 // expressed as diagnostics on key paths. Rules that need the merged profile (action references)
 // live in profiles.ts.
 import { isAbsolute } from 'node:path';
+import type { DiagnosticCode } from '../codes';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { parseDomainPattern, isGlobalWildcard } from '../match/domains';
 import { normalizeHost } from '../match/host';
@@ -75,7 +76,7 @@ function checkMitm(mitm: Record<string, unknown>, base: PathSegment[], emit: Emi
 }
 
 function checkHook(name: string, hook: Record<string, unknown>, base: PathSegment[], emit: Emit): void {
-  const err = (path: PathSegment[], target: 'key' | 'value', code: string, message: string, data?: Record<string, unknown>) =>
+  const err = (path: PathSegment[], target: 'key' | 'value', code: DiagnosticCode, message: string, data?: Record<string, unknown>) =>
     emit({ path, target, severity: 'error', code, message: `invalid network.mitm.hooks.${name}: ${message}`, ...(data ? { data } : {}) });
   for (const required of ['host', 'methods', 'path_prefixes', 'action'] as const) {
     if (!(required in hook)) emit({ path: base, target: 'key', severity: 'error', code: 'mitm-hook-missing-field', message: `missing field \`${required}\` in network.mitm.hooks.${name}`, data: { field: required } });
@@ -154,7 +155,7 @@ function checkAction(name: string, action: Record<string, unknown>, base: PathSe
     const entry = table(raw);
     if (!entry) return;
     const p = [...base, 'inject_request_headers', i];
-    const bad = (sub: PathSegment[], target: 'key' | 'value', code: string, message: string) =>
+    const bad = (sub: PathSegment[], target: 'key' | 'value', code: DiagnosticCode, message: string) =>
       emit({ path: [...p, ...sub], target, severity: 'error', code, message: `invalid network.mitm.actions.${name}.inject_request_headers[${i}]: ${message}` });
     // `name` defaults to "" upstream (serde default), which then fails as a header name.
     if (!('name' in entry)) bad([], 'key', 'mitm-header-name-missing', 'invalid header name "": invalid HTTP header name (`name` is missing)');

@@ -7,7 +7,7 @@ import { EventLog } from '../../../core/proxy/events';
 import { tempDir } from './helpers';
 
 const decision = {
-  decision: 'deny' as const, reason: 'not_allowed', proxyError: 'blocked-by-allowlist', status: 403, message: 'Domain not in allowlist.', mitm: false, hook: null,
+  decision: 'deny' as const, reason: 'not_allowed' as const, proxyError: 'blocked-by-allowlist', status: 403, message: 'Domain not in allowlist.', mitm: false, hook: null,
   headers: { strip: [], inject: [] }, rule: null, source: 'baseline_policy' as const, protocol: 'http' as const, host: 'x.test', port: 80,
 };
 
