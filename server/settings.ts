@@ -2,6 +2,7 @@
 // `codexNetworkPolicy` (pulled again on didChangeConfiguration). Unknown or mistyped values fall
 // back to defaults so a bad settings.json never stops diagnostics.
 import type { ServerSettings } from './context';
+import { table } from '../core/toml/values';
 
 /** How our TOML syntax errors coexist with Even Better TOML, which reports the same ones. */
 type SyntaxErrorMode = 'auto' | 'always' | 'never';
@@ -19,18 +20,16 @@ export interface InitOptions {
 
 export const DEFAULT_SETTINGS: FullSettings = { strict: false, extraGlobs: [], syntaxErrors: 'auto' };
 
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** Reads `codexNetworkPolicy.*` whether given nested (`{files:{extraGlobs}}`) or flat (`{"files.extraGlobs": …}`). */
 export function parseSettings(raw: unknown, base: FullSettings = DEFAULT_SETTINGS): FullSettings {
-  const o = obj(raw);
+  const o = table(raw);
   if (!o) return base;
   const pick = (path: string[]): unknown => {
     const flat = o[path.join('.')];
     if (flat !== undefined) return flat;
     let v: unknown = o;
-    for (const seg of path) v = obj(v)?.[seg];
+    for (const seg of path) v = table(v)?.[seg];
     return v;
   };
   const out: FullSettings = { ...base };

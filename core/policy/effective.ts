@@ -4,6 +4,7 @@ import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from './domainKey';
 import { originAt, type Origin, type ResolvedProfile } from './resolve';
+import { bool, strings, table } from '../toml/values';
 
 type NetworkState = 'enabled' | 'disabled' | 'unrestricted';
 
@@ -41,10 +42,6 @@ export interface EffectivePolicy {
   headerInjections: HeaderInjectionRule[];
 }
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 
 export function effectivePolicy(profile: ResolvedProfile, requirements: LoadedDocument | undefined): EffectivePolicy {
   const net = profile.network ?? {};

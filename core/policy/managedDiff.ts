@@ -8,6 +8,7 @@ import { validateDocuments } from '../validate/documents';
 import { normalizeDomainKey } from './domainKey';
 import { effectivePolicy, type DomainRule, type EffectivePolicy } from './effective';
 import { availableProfiles, originAt, resolveProfile } from './resolve';
+import { table } from '../toml/values';
 
 export type ChangeKind = 'error' | 'profile' | 'forbidden-profile' | 'inert-allow' | 'dropped-deny' | 'overwritten' | 'forbidden-value';
 
@@ -32,8 +33,6 @@ export interface ConfigDiff {
   managedRules: { allow: number; deny: number };
 }
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** Effective-policy fields a managed layer can overwrite, with the requirements key that does it. */
 const SETTINGS: { field: keyof EffectivePolicy; key: string; managedKeys: string[] }[] = [

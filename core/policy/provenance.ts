@@ -9,6 +9,7 @@ import { normalizeHost } from '../match/host';
 import { normalizeDomainKey } from './domainKey';
 import { effectivePolicy, type DomainRule, type EffectivePolicy, type HookRule } from './effective';
 import { originAt, resolveProfile, type Origin, type ResolvedProfile } from './resolve';
+import { table } from '../toml/values';
 
 type Layer = 'built-in' | 'parent profile' | 'user' | 'managed';
 export type EntryKind = 'setting' | 'domain' | 'hook' | 'action' | 'header_injection' | 'unix_socket';
@@ -40,8 +41,6 @@ export interface EffectiveReport {
   entries: EffectiveEntry[];
 }
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 /** Short `file:line` for reasons (the entry's own source keeps the full path). */
 const at = (o: Origin | undefined) => (o ? `${basename(o.file)}:${o.line}` : 'a built-in default');
 

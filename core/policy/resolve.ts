@@ -7,6 +7,7 @@ import { lineOf, type LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from './domainKey';
 import { closest } from '../validate/suggest';
+import { table } from '../toml/values';
 
 export interface Origin {
   file: string;
@@ -53,9 +54,6 @@ const MAX_EXTENDS_DEPTH = 32;
 
 const isBuiltin = (n: string): n is BuiltinProfile => (BUILTIN_PROFILES as readonly string[]).includes(n);
 
-function table(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
 
 export function originAt(doc: LoadedDocument, path: PathSegment[]): Origin {
   return { file: doc.file, kind: doc.kind, path, line: lineOf(doc.index, path) };

@@ -8,6 +8,7 @@ import { parseAbsoluteUrl } from '../net/target';
 import { loadDocument, type LoadedDocument } from '../toml/load';
 import type { Range } from '../toml/positions';
 import { checkSchema } from '../validate/schema';
+import { table } from '../toml/values';
 
 export interface ParsedCase {
   index: number;
@@ -34,8 +35,6 @@ export interface ParsedTestFile {
 const METHOD = /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*$/;
 const SCHEMES = new Set(['http', 'https', 'ws', 'wss']);
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** `"METHOD URL"` → its parts, or why not. */
 function parseRequestLine(text: string): { method: string; url: string } | { error: string } {

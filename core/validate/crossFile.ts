@@ -4,10 +4,9 @@
 import type { PolicyDiagnostic } from '../diagnostics';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
+import { table } from '../toml/values';
 
 type Emit = (d: PolicyDiagnostic) => void;
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 const quote = (v: string) => `\`${v}\``;
 const list = (vs: readonly string[]) => vs.map(quote).join(', ');

@@ -13,6 +13,7 @@ import { checkCrossFile } from './crossFile';
 import { checkLifecycleHooks, checkMcpRequirements } from './semanticHooks';
 import { checkMitmSemantics, type SemanticOptions } from './semanticMitm';
 import { checkInlineSecrets } from './semanticSecrets';
+import { table } from '../toml/values';
 
 export interface ValidateOptions extends SemanticOptions {
   strict?: boolean;
@@ -25,8 +26,6 @@ export interface DocumentDiagnostic extends PolicyDiagnostic {
 /** A hostile document may nest deeply on every line: report the first few places only. */
 const MAX_NESTING_REPORTS = 20;
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 export function validateDocuments(config: LoadedDocument | undefined, requirements: LoadedDocument | undefined, opts: ValidateOptions = {}): DocumentDiagnostic[] {
   const out: DocumentDiagnostic[] = [];

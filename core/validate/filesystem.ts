@@ -3,10 +3,9 @@
 // the profile as soon as it is selected.
 import type { PolicyDiagnostic } from '../diagnostics';
 import type { PathSegment } from '../toml/positions';
+import { table } from '../toml/values';
 
 type Emit = (d: PolicyDiagnostic) => void;
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 const hasGlob = (p: string) => /[*?[\]]/.test(p);
 const withoutTrailingGlob = (p: string) => (p.endsWith('/**') ? p.slice(0, -3) : p);

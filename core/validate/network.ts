@@ -13,9 +13,8 @@ const isValidHeaderName = (name: string): boolean => validateHeaderName(name).ok
 const isHttpToken = (m: string): boolean => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(m);
 import { normalizeDomainKey } from '../policy/domainKey';
 import type { PathSegment } from '../toml/positions';
+import { table } from '../toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 type Emit = (d: PolicyDiagnostic) => void;
 

@@ -5,9 +5,8 @@ import type { PolicyDiagnostic } from '../diagnostics';
 import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
 import type { PathSegment } from '../toml/positions';
+import { table } from '../toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) => void): void {
   const seen = new Set<string>();

@@ -3,9 +3,8 @@
 import type { PolicyDiagnostic } from '../diagnostics';
 import type { PathSegment } from '../toml/positions';
 import { checkDomains } from './network';
+import { table } from '../toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 export function checkRequirements(req: Record<string, unknown>, emit: (d: PolicyDiagnostic) => void): void {
   const net = table(req.experimental_network);

@@ -5,9 +5,8 @@ import type { PolicyDiagnostic } from '../diagnostics';
 import { HOOK_EVENTS } from '../model/lifecycleHooks';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
+import { table } from '../toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 const REQUIRED: Record<string, readonly string[]> = { command: ['command'], mcp_tool: ['server', 'tool'], prompt: [], agent: [] };
 

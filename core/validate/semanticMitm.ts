@@ -8,6 +8,7 @@ import { normalizeHost } from '../match/host';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
+import { strings, table } from '../toml/values';
 
 export interface SemanticOptions {
   /** Whether an environment variable is set where the check runs (editor, CLI). */
@@ -17,9 +18,6 @@ export interface SemanticOptions {
 }
 
 type Emit = (d: PolicyDiagnostic) => void;
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 interface NetworkTable {
   doc: LoadedDocument;

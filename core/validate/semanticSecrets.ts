@@ -3,9 +3,8 @@
 import type { PolicyDiagnostic } from '../diagnostics';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
+import { table } from '../toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 const TOKEN_PREFIXES = /^(?:sk-|sk_live_|rk_live_|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|xox[abposr]-|AKIA|ASIA|AIza|npm_|hf_|Bearer\s+\S|Basic\s+\S|Token\s+\S)/;
 const JWT = /^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}$/;

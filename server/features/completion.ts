@@ -18,11 +18,10 @@ import { snippetItems } from './snippets';
 import {
   COMMON_HEADERS, HTTP_METHODS, MATCHER_PREFIXES, NEW_ACTION_LABEL, NEW_HOOK_LABEL, newActionSnippet, newHookSnippet,
 } from './vocabulary';
+import { table } from '../../core/toml/values';
 
 const MAX_ITEMS = 200;
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 const snippetEscape = (s: string) => s.replace(/[$}\\]/g, (c) => '\\' + c);
 

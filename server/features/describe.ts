@@ -6,10 +6,8 @@ import { BUILTIN_PROFILES, builtinDocs, type BuiltinProfile } from '../../core/m
 import { parseDomainPattern } from '../../core/match/domains';
 import { resolveProfile, type ResolveInput } from '../../core/policy/resolve';
 import type { DocumentAnalysis } from '../context';
+import { strings, table } from '../../core/toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 const orList = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`);
 

@@ -6,9 +6,8 @@ import type { DocumentAnalysis, FeatureRegistration } from '../context';
 import { describeAction, describeDomain, describeHook, describeProfile, mergedNetwork } from './describe';
 import { enumDoc, enumValues, keyDoc, schemaFor } from './model';
 import { contains } from './references';
+import { table } from '../../core/toml/values';
 
-const table = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let v = root;
