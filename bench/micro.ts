@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { loadOrCreateCa } from '../core/ca';
 import { decide, type DecisionRequest } from '../core/policy/decide';
-import { loadPolicy } from '../core/policy/load';
+import { loadPolicy } from '../core/engine/load';
 import { largePolicy } from './fixtures';
 import { median } from './lib';
 

@@ -10,7 +10,7 @@ import { CA_CERT_FILE, loadOrCreateCa, regenerateCa } from '../core/ca';
 import { toHar, toJsonl } from './logic/export';
 import type { DecisionEvent } from './logic/events';
 import { loadCurrentPolicy, openRule } from './policyActions';
-import { loadPolicy, readPolicySource } from '../core/policy/load';
+import { loadPolicy, readPolicySource } from '../core/engine/load';
 import type { ExplainPrefill } from '../server/features/policyTestLens';
 
 /** The policy a test case names (from *Debug in Explain*): secrets optional, as in `test`. */

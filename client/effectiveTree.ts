@@ -4,8 +4,8 @@
 import * as vscode from 'vscode';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadPolicy, type LocatedDiagnostic } from '../core/policy/load';
-import { availableProfiles } from '../core/policy/resolve';
+import { loadPolicy, type LocatedDiagnostic } from '../core/engine/load';
+import { availableProfiles } from '../core/lower/resolve';
 import { effectiveReport, type EffectiveEntry, type EffectiveReport, type EntryKind } from '../core/policy/provenance';
 import { policyPaths, readSettings } from './settings';
 

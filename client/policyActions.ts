@@ -2,9 +2,9 @@
 // which the proxy hot-reloads), and load the policy in-process for explain/export/profile pick.
 import * as vscode from 'vscode';
 import { readFileSync, existsSync } from 'node:fs';
-import { loadPolicy, readPolicySource, type LoadPolicyResult } from '../core/policy/load';
+import { loadPolicy, readPolicySource, type LoadPolicyResult } from '../core/engine/load';
 import { loadDocument } from '../core/toml/load';
-import { availableProfiles } from '../core/policy/resolve';
+import { availableProfiles } from '../core/lower/resolve';
 import { BUILTIN_PROFILES } from '../core/model/profile';
 import { addHookEdit, setDomainEdit, type EditResult } from '../core/edit/policyEdits';
 import { policyPaths, readSettings, SECTION } from './settings';

@@ -11,7 +11,7 @@ import { one, parseArgs, UsageError } from './args';
 import { rangeOf } from '../toml/load';
 import { readDocument } from './check';
 import { validateDocuments } from '../validate/documents';
-import { diffManagedLayer, type ConfigDiff } from '../policy/managedDiff';
+import { diffManagedLayer, type ConfigDiff } from '../engine/managedDiff';
 import { fleetMarkdown, fleetText, summarize, type FleetReport } from './fleetReport';
 
 const HELP = `Usage: codex-netpolicy fleet --requirements FILE [--json | --markdown] CONFIG|DIR...

@@ -1,5 +1,5 @@
 // Presenting a fleet report: the summary counts, readable text, and Markdown for a PR comment.
-import type { ChangeKind, ConfigDiff, ManagedChange } from '../policy/managedDiff';
+import type { ChangeKind, ConfigDiff, ManagedChange } from '../engine/managedDiff';
 
 export interface FleetSummary {
   configs: number;

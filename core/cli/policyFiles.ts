@@ -1,7 +1,7 @@
 // Finding and loading the policy files a command works on, and printing why a policy is invalid.
 import { relative } from 'node:path';
 import { findConfigPath, systemRequirementsPath } from '../paths';
-import { loadPolicy, readPolicySource, type LoadPolicyResult, type LocatedDiagnostic } from '../policy/load';
+import { loadPolicy, readPolicySource, type LoadPolicyResult, type LocatedDiagnostic } from '../engine/load';
 
 export interface PolicyFileOptions {
   config?: string;

@@ -2,7 +2,7 @@
 // in a decision log. Prints a unified diff of config.toml (nothing is written) or --json.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { readPolicySource } from '../policy/load';
+import { readPolicySource } from '../engine/load';
 import { suggestPolicy, type SuggestResult } from '../suggest';
 import { one, parseArgs, UsageError } from './args';
 import type { Io } from './main';

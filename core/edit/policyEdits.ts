@@ -2,7 +2,7 @@
 // comments and formatting untouched. Positions come from core/toml/positions (0-based, LSP).
 // The extension turns these into a WorkspaceEdit; tests apply them with applyEdits().
 import { indexToml, type Position, type TomlIndex, type TomlNode } from '../toml/positions';
-import { normalizeDomainKey } from '../policy/domainKey';
+import { normalizeDomainKey } from '../lower/domainKey';
 import { normalizeHost } from '../match/host';
 
 export interface TextEdit {

@@ -8,7 +8,7 @@ import { DomainSet } from '../match/domains';
 import { normalizeHost } from '../match/host';
 import { compileHookMatcher, type CompiledHookMatcher } from '../match/hooks';
 import type { DomainRule, EffectivePolicy, HookRule } from './effective';
-import type { Origin } from './resolve';
+import type { Origin } from '../lower/resolve';
 
 export interface CompiledHook {
   rule: HookRule;

@@ -7,7 +7,7 @@ import { hookMatches, lazyQuery } from '../match/hooks';
 import type { CompiledHook, CompiledPolicy } from './compile';
 import type { DomainRule } from './effective';
 import { LIMITED_METHODS, messageFor, proxyErrorFor, type Reason } from './reasons';
-import type { Origin } from './resolve';
+import type { Origin } from '../lower/resolve';
 
 /** Result of resolving a host name: its addresses, or why there are none (fail closed). */
 export type Resolution =

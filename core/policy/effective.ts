@@ -2,8 +2,8 @@
 // requirements.toml's `[experimental_network]` merged in as config-schema.md D.4 describes.
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
-import { normalizeDomainKey } from './domainKey';
-import { originAt, type Origin, type ResolvedProfile } from './resolve';
+import { normalizeDomainKey } from '../lower/domainKey';
+import { originAt, type Origin, type ResolvedProfile } from '../lower/resolve';
 import { bool, strings, table } from '../toml/values';
 
 type NetworkState = 'enabled' | 'disabled' | 'unrestricted';

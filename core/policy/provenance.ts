@@ -6,9 +6,9 @@ import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { DomainSet, parseDomainPattern } from '../match/domains';
 import { normalizeHost } from '../match/host';
-import { normalizeDomainKey } from './domainKey';
+import { normalizeDomainKey } from '../lower/domainKey';
 import { effectivePolicy, type DomainRule, type EffectivePolicy, type HookRule } from './effective';
-import { originAt, resolveProfile, type Origin, type ResolvedProfile } from './resolve';
+import { originAt, resolveProfile, type Origin, type ResolvedProfile } from '../lower/resolve';
 import { table } from '../toml/values';
 
 type Layer = 'built-in' | 'parent profile' | 'user' | 'managed';

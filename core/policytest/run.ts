@@ -4,8 +4,8 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { explainRequest, toOutput, type ExplainOutput } from '../cli/explain';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { BUILTIN_PROFILES } from '../model/profile';
-import { loadPolicy, type LoadPolicyResult, type LocatedDiagnostic } from '../policy/load';
-import { availableProfiles } from '../policy/resolve';
+import { loadPolicy, type LoadPolicyResult, type LocatedDiagnostic } from '../engine/load';
+import { availableProfiles } from '../lower/resolve';
 import { parsePolicyTest, type ParsedCase, type ParsedTestFile } from './parse';
 
 export interface CaseResult {

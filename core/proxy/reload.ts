@@ -6,7 +6,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { CompiledPolicy } from '../policy/compile';
-import type { LocatedDiagnostic } from '../policy/load';
+import type { LocatedDiagnostic } from '../engine/load';
 
 const DEBOUNCE_MS = 150;
 /** How often directories are re-checked (a lost watcher, a recreated directory, a missed change). */

@@ -1,7 +1,7 @@
 // `suggest` end to end, shared by the CLI and the extension: policy texts + decision events in,
 // suggestions, per-entry edits and a unified diff out. Reads no secrets: injected-header sources
 // are replaced by a placeholder while compiling, since suggest never sends a request.
-import { loadPolicy, type LocatedDiagnostic, type PolicySource } from '../policy/load';
+import { loadPolicy, type LocatedDiagnostic, type PolicySource } from '../engine/load';
 import { suggestionEdits, type SuggestionEntry } from './edits';
 import { readDecisionEvents } from './events';
 import { planSuggestions, type Skipped, type Suggestion } from './plan';

@@ -11,7 +11,7 @@ import { compilePathMatcher, compileValueMatcher, validateHeaderName } from '../
 const isValidHeaderName = (name: string): boolean => validateHeaderName(name).ok;
 // RFC 9110 `token` (tchar+), what the http crate accepts as a method.
 const isHttpToken = (m: string): boolean => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(m);
-import { normalizeDomainKey } from '../policy/domainKey';
+import { normalizeDomainKey } from '../lower/domainKey';
 import type { PathSegment } from '../toml/positions';
 import { table } from '../toml/values';
 

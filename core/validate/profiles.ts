@@ -1,9 +1,9 @@
 // Rules over permission profiles as a whole: names, `extends` chains, and action references,
 // which Codex checks after the chain is merged (so a hook may use a parent's action).
-import { closest } from './suggest';
+import { closest } from '../lower/closest';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
-import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
+import { availableProfiles, resolveProfile, type ResolveInput } from '../lower/resolve';
 import type { PathSegment } from '../toml/positions';
 import { table } from '../toml/values';
 

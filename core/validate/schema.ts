@@ -5,7 +5,7 @@ import type { PolicyDiagnostic } from '../diagnostics';
 import { pathText } from '../diagnostics';
 import { metaOf, shapeOf, type SchemaShape } from '../model/meta';
 import type { PathSegment } from '../toml/positions';
-import { closest } from './suggest';
+import { closest } from '../lower/closest';
 import { keyAlias } from './semanticAliases';
 
 export interface SchemaCheckOptions {

@@ -5,7 +5,7 @@ import { isAbsolute } from 'node:path';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { compileDomainSet, type DomainSet } from '../match/domains';
 import { normalizeHost } from '../match/host';
-import { availableProfiles, resolveProfile, type ResolveInput } from '../policy/resolve';
+import { availableProfiles, resolveProfile, type ResolveInput } from '../lower/resolve';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { strings, table } from '../toml/values';

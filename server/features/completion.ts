@@ -8,7 +8,7 @@ import {
 import type { z } from 'zod';
 import { metaOf, shapeOf } from '../../core/model/meta';
 import { BUILTIN_PROFILES, builtinDocs } from '../../core/model/profile';
-import { availableProfiles } from '../../core/policy/resolve';
+import { availableProfiles } from '../../core/lower/resolve';
 import type { CursorContext, PathSegment } from '../../core/toml/positions';
 import type { DocumentAnalysis, FeatureRegistration, ServerContext } from '../context';
 import { mergedNetwork, resolveInput } from './describe';

@@ -1,10 +1,10 @@
 // Plain-language summaries for hover: what a MITM hook matches and does, what an action does,
 // what a host pattern covers, and how a profile is built. Secrets are named by their source
 // (environment variable or file) only; injected values are never read here.
-import { closest } from '../../core/validate/suggest';
+import { closest } from '../../core/lower/closest';
 import { BUILTIN_PROFILES, builtinDocs, type BuiltinProfile } from '../../core/model/profile';
 import { parseDomainPattern } from '../../core/match/domains';
-import { resolveProfile, type ResolveInput } from '../../core/policy/resolve';
+import { resolveProfile, type ResolveInput } from '../../core/lower/resolve';
 import type { DocumentAnalysis } from '../context';
 import { strings, table } from '../../core/toml/values';
 

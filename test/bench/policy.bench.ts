@@ -1,7 +1,7 @@
 // Benchmark: decide() on a policy with 1,000 domain patterns and 1,000 hooks across 300 hosts.
 // Run: npm run bench:policy. Not a test: prints numbers, asserts nothing about speed.
 import { performance } from 'node:perf_hooks';
-import { loadPolicy } from '../../core/policy/load';
+import { loadPolicy } from '../../core/engine/load';
 import { decide, type DecisionRequest } from '../../core/policy/decide';
 
 function buildPolicy(): string {

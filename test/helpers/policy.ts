@@ -1,6 +1,6 @@
 // Builds compiled policies from TOML text for tests.
 import assert from 'node:assert/strict';
-import { loadPolicy, type LoadPolicyResult } from '../../core/policy/load';
+import { loadPolicy, type LoadPolicyResult } from '../../core/engine/load';
 import type { CompiledPolicy } from '../../core/policy/compile';
 import { decide, type DecisionRequest, type Decision } from '../../core/policy/decide';
 

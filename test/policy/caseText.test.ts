@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { explainRequest, toOutput } from '../../core/cli/explain';
-import { loadPolicy } from '../../core/policy/load';
+import { loadPolicy } from '../../core/engine/load';
 import { caseText, newTestFileText, requestLineOf } from '../../core/policytest/caseText';
 import { runPolicyTest } from '../../core/policytest/run';
 import { isFromWebview } from '../../client/panel/protocol';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDocument } from '../../core/toml/load';
-import { diffManagedLayer } from '../../core/policy/managedDiff';
+import { diffManagedLayer } from '../../core/engine/managedDiff';
 
 const cfg = (t: string) => loadDocument(t, '/u/config.toml', 'config');
 const req = (t: string) => loadDocument(t, '/m/requirements.toml', 'requirements');

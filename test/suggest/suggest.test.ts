@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { suggestPolicy, type SuggestResult } from '../../core/suggest';
 import { applyEdits } from '../../core/edit/policyEdits';
-import { loadPolicy } from '../../core/policy/load';
+import { loadPolicy } from '../../core/engine/load';
 import { decide } from '../../core/policy/decide';
 import { runCli, tempFile } from '../helpers/cli';
 

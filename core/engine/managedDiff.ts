@@ -5,9 +5,9 @@ import { DomainSet } from '../match/domains';
 import { rangeOf, type LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { validateDocuments } from '../validate/documents';
-import { normalizeDomainKey } from './domainKey';
-import { effectivePolicy, type DomainRule, type EffectivePolicy } from './effective';
-import { availableProfiles, originAt, resolveProfile } from './resolve';
+import { normalizeDomainKey } from '../lower/domainKey';
+import { effectivePolicy, type DomainRule, type EffectivePolicy } from '../policy/effective';
+import { availableProfiles, originAt, resolveProfile } from '../lower/resolve';
 import { table } from '../toml/values';
 
 export type ChangeKind = 'error' | 'profile' | 'forbidden-profile' | 'inert-allow' | 'dropped-deny' | 'overwritten' | 'forbidden-value';

@@ -6,7 +6,7 @@ import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { lineOf, type LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from './domainKey';
-import { closest } from '../validate/suggest';
+import { closest } from './closest';
 import { table } from '../toml/values';
 
 export interface Origin {

@@ -7,9 +7,9 @@ import type { Range } from '../toml/positions';
 import type { DiagnosticCode } from '../codes';
 import type { Severity } from '../diagnostics';
 import { validateDocuments, type DocumentDiagnostic } from '../validate/documents';
-import { compilePolicy, type CompiledPolicy } from './compile';
-import { effectivePolicy, type EffectivePolicy } from './effective';
-import { resolveProfile } from './resolve';
+import { compilePolicy, type CompiledPolicy } from '../policy/compile';
+import { effectivePolicy, type EffectivePolicy } from '../policy/effective';
+import { resolveProfile } from '../lower/resolve';
 
 export interface PolicySource {
   file: string;
