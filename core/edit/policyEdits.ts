@@ -4,6 +4,8 @@
 import { indexToml, type Position, type TomlIndex, type TomlNode } from '../toml/positions';
 import { normalizeDomainKey } from '../lower/domainKey';
 import { normalizeHost } from '../match/host';
+import { normalizeHookHost, parseMatcherSpec } from '../match/hooks';
+import { actionPath, actionsPath, domainsPath, hookPath, hooksPath, mitmPath, networkPath, profilePath } from '../model/keyPaths';
 
 export interface TextEdit {
   range: { start: Position; end: Position };
@@ -49,20 +51,20 @@ export function setDomainEdit(text: string, profile: string | null | undefined, 
   const ix = indexToml(text);
   if (ix.problems.length) return { error: `The file has TOML syntax errors (line ${ix.problems[0]!.range.start.line + 1}: ${ix.problems[0]!.message}); fix them first.` };
   const nl = eol(text);
-  const domainsPath = ['permissions', p, 'network', 'domains'];
-  const domains = ix.get(domainsPath);
+  const domainsAt = domainsPath(p);
+  const domains = ix.get(domainsAt);
   const entry = `${tomlString(h)} = ${tomlString(value)}`;
-  const summary = `${value === 'allow' ? 'Allowed' : 'Denied'} ${h} in [${pathText(domainsPath)}]`;
+  const summary = `${value === 'allow' ? 'Allowed' : 'Denied'} ${h} in [${pathText(domainsAt)}]`;
   const wanted = normalizeDomainKey(h);
 
   if (domains) {
     // Decision: an existing key for the same host (any spelling that normalises alike) gets its value
     // replaced in place rather than a second, conflicting key being added.
-    const same = ix.childrenOf(domainsPath).filter((n) => typeof n.path.at(-1) === 'string' && normalizeDomainKey(String(n.path.at(-1))) === wanted);
+    const same = ix.childrenOf(domainsAt).filter((n) => typeof n.path.at(-1) === 'string' && normalizeDomainKey(String(n.path.at(-1))) === wanted);
     const last = same.at(-1);
     if (last?.valueRange) return { edits: [{ range: last.valueRange, newText: tomlString(value) }], summary };
     if (domains.kind === 'table') {
-      const kids = ix.childrenOf(domainsPath);
+      const kids = ix.childrenOf(domainsAt);
       const anchor = kids.length ? kids.reduce((a, b) => (ix.offsetAt(b.range.end) > ix.offsetAt(a.range.end) ? b : a)) : domains;
       const { pos, lead } = lineAfter(text, ix, anchor.kind === 'table' ? { ...anchor, range: anchor.headerRange ?? anchor.range } : anchor);
       return { edits: [{ range: { start: pos, end: pos }, newText: `${lead}${entry}${nl}` }], summary };
@@ -76,16 +78,16 @@ export function setDomainEdit(text: string, profile: string | null | undefined, 
       const at = ix.positionAt(before);
       return { edits: [{ range: { start: at, end: at }, newText: empty ? ` ${entry} ` : `, ${entry}` }], summary };
     }
-    return { error: `\`${pathText(domainsPath)}\` is not a table; edit it by hand.` };
+    return { error: `\`${pathText(domainsAt)}\` is not a table; edit it by hand.` };
   }
-  const network = ix.get(['permissions', p, 'network']);
+  const network = ix.get(networkPath(p));
   if (network && network.kind !== 'table') {
-    if (network.valueKind === 'inline-table') return { error: `[${pathText(['permissions', p, 'network'])}] is an inline table; add the domain by hand.` };
+    if (network.valueKind === 'inline-table') return { error: `[${pathText(networkPath(p))}] is an inline table; add the domain by hand.` };
   }
-  if (!ix.get(['permissions', p])) {
+  if (!ix.get(profilePath(p))) {
     return { error: `Profile \`${p}\` is not defined in this file (it may come from requirements.toml); add the domain where the profile is defined.` };
   }
-  return { edits: [appendAtEnd(text, ix, `[${pathText(domainsPath)}]${nl}${entry}${nl}`)], summary };
+  return { edits: [appendAtEnd(text, ix, `[${pathText(domainsAt)}]${nl}${entry}${nl}`)], summary };
 }
 
 export interface HookRequest {
@@ -106,17 +108,17 @@ export interface HookEditOptions {
 /** A path as a `path_prefixes` entry: a path that happens to start with a matcher prefix is forced literal. */
 const prefixEntry = (path: string): string => {
   const raw = (path || '/').split('?')[0] || '/';
-  return /^(pattern|literal):/.test(raw) ? `literal:${raw}` : raw;
+  return parseMatcherSpec(raw).form === 'plain' ? raw : `literal:${raw}`;
 };
 
 const passThroughBlock = (p: string, nl: string): string =>
   // Codex rejects empty actions; stripping proxy-authorization changes nothing upstream sees.
-  `[${pathText(['permissions', p, 'network', 'mitm', 'actions', PASS_THROUGH_ACTION])}]${nl}strip_request_headers = ["proxy-authorization"]${nl}`;
+  `[${pathText(actionPath(p, PASS_THROUGH_ACTION))}]${nl}strip_request_headers = ["proxy-authorization"]${nl}`;
 
 /** Name for a new hook, unique among the profile's hooks: `allow_get_api_github_com`. */
 function hookName(ix: TomlIndex, profile: string, req: HookRequest): string {
   const base = `allow_${req.method.toLowerCase()}_${req.host.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}`.slice(0, 60);
-  const taken = new Set(ix.childrenOf(['permissions', profile, 'network', 'mitm', 'hooks']).map((n) => String(n.path.at(-1))));
+  const taken = new Set(ix.childrenOf(hooksPath(profile)).map((n) => String(n.path.at(-1))));
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
 }
@@ -132,26 +134,26 @@ export function addHookEdit(text: string, profile: string | null | undefined, re
   const pe = profileError(profile);
   if (pe) return { error: pe };
   const p = profile!;
-  const host = normalizeHost(req.host);
-  if (!host || host.includes('*') || /[\s"\\]/.test(host)) return { error: `A hook needs an exact host, got ${JSON.stringify(req.host)}.` };
+  const hookHost = normalizeHookHost(req.host);
+  const host = hookHost.ok ? hookHost.value : '';
+  if (!hookHost.ok || /[\s"\\]/.test(host)) return { error: `A hook needs an exact host, got ${JSON.stringify(req.host)}.` };
   const method = req.method.trim().toUpperCase();
   if (!/^[A-Z][A-Z0-9_-]*$/.test(method) || method === 'CONNECT') return { error: `A hook needs an HTTP method, got ${JSON.stringify(req.method)}.` };
   const rawPath = (req.path || '/').split('?')[0] || '/';
   const prefixes = (req.paths ?? [req.path]).map(prefixEntry);
   const ix = indexToml(text);
   if (ix.problems.length) return { error: `The file has TOML syntax errors (line ${ix.problems[0]!.range.start.line + 1}: ${ix.problems[0]!.message}); fix them first.` };
-  if (!ix.get(['permissions', p])) return { error: `Profile \`${p}\` is not defined in this file; add the hook where the profile is defined.` };
-  for (const sub of [['network'], ['network', 'mitm'], ['network', 'mitm', 'hooks'], ['network', 'mitm', 'actions']]) {
-    const n = ix.get(['permissions', p, ...sub]);
-    if (n && n.kind === 'key-value') return { error: `\`${pathText(['permissions', p, ...sub])}\` is written inline; add the hook by hand.` };
+  if (!ix.get(profilePath(p))) return { error: `Profile \`${p}\` is not defined in this file; add the hook where the profile is defined.` };
+  for (const at of [networkPath(p), mitmPath(networkPath(p)), hooksPath(p), actionsPath(p)]) {
+    const n = ix.get(at);
+    if (n && n.kind === 'key-value') return { error: `\`${pathText(at)}\` is written inline; add the hook by hand.` };
   }
   const nl = eol(text);
-  const mitm = ['permissions', p, 'network', 'mitm'];
-  const actions = ix.childrenOf([...mitm, 'actions']).map((n) => String(n.path.at(-1)));
+  const actions = ix.childrenOf(actionsPath(p)).map((n) => String(n.path.at(-1)));
   const action = opts.action ?? actions[0] ?? PASS_THROUGH_ACTION;
   const name = hookName(ix, p, { host, method, path: rawPath });
   let block =
-    `[${pathText([...mitm, 'hooks', name])}]${nl}` +
+    `[${pathText(hookPath(p, name))}]${nl}` +
     `host = ${tomlString(host)}${nl}methods = [${tomlString(method)}]${nl}path_prefixes = [${prefixes.map(tomlString).join(', ')}]${nl}action = [${tomlString(action)}]${nl}`;
   if (!actions.includes(action) && action === PASS_THROUGH_ACTION && opts.createAction !== false) block += `${nl}${passThroughBlock(p, nl)}`;
   const shown = req.paths && req.paths.length > 1 ? req.paths.join(', ') : rawPath;
@@ -161,7 +163,7 @@ export function addHookEdit(text: string, profile: string | null | undefined, re
 /** Defines the pass-through action unless the profile has it (null: nothing to add). */
 export function passThroughActionEdit(text: string, profile: string): TextEdit | null {
   const ix = indexToml(text);
-  if (ix.get(['permissions', profile, 'network', 'mitm', 'actions', PASS_THROUGH_ACTION])) return null;
+  if (ix.get(actionPath(profile, PASS_THROUGH_ACTION))) return null;
   return appendAtEnd(text, ix, passThroughBlock(profile, eol(text)));
 }
 

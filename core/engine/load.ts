@@ -1,5 +1,7 @@
-// From files (or texts) to a compiled policy, or the located reasons why not. Used by the CLI
-// (`explain`, `proxy`, `check`) and by the proxy's hot reload; an error never yields a policy.
+// The engine's one entry: files (or texts) → parse → validate and lower → resolve the profile →
+// effective policy → compile, giving a compiled policy or the located reasons why not. Used by the
+// CLI (`explain`, `proxy`, `check`), the proxy's hot reload and the extension; an error never
+// yields a policy. It sits above validate/ and policy/, which never import each other.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { loadDocument, rangeOf, type LoadedDocument } from '../toml/load';
@@ -62,13 +64,15 @@ export function loadPolicy(input: LoadPolicyInput): LoadPolicyResult {
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, documents };
 
   const resolved = resolveProfile({ ...documents, ...(input.profile ? { profile: input.profile } : {}) });
-  diagnostics.push(...resolved.diagnostics.filter((d) => !validation.some((v) => v.code === d.code && JSON.stringify(v.path) === JSON.stringify(d.path))).map((d) => locate({ ...d, file: d.file ?? 'config' }, documents)));
+  // Validation already resolved the default selection (checkProfiles): only an explicit
+  // `--profile` can say something new about which profile runs.
+  if (input.profile) diagnostics.push(...resolved.diagnostics.map((d) => locate({ ...d, file: d.file ?? 'config' }, documents)));
   if (!resolved.profile) return { diagnostics, documents };
   const effective = effectivePolicy(resolved.profile, documents.requirements);
   const compiled = compilePolicy(effective, { env: input.env, ...(input.readFile ? { readFile: input.readFile } : {}), ...(input.secrets ? { secrets: input.secrets } : {}) });
   for (const p of [...compiled.problems, ...compiled.notes]) {
     const doc = p.origin?.kind === 'requirements' ? documents.requirements : documents.config;
-    const range = doc && p.origin ? rangeOf(doc.index, p.origin.path, 'key') : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const range = doc && p.origin ? rangeOf(doc.index, p.origin.path, p.target) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     diagnostics.push({ file: p.origin?.file ?? doc?.file ?? '', range, severity: p.severity, code: p.code, message: p.message });
   }
   if (!compiled.policy) return { diagnostics, effective, documents };

@@ -34,12 +34,21 @@ export function rustDebugString(s: string): string {
 
 type MatcherPattern = { readonly literal: string } | { readonly glob: string } | { readonly error: string };
 
-// `literal:` is checked first, so `literal:pattern:*` is the literal text `pattern:*`.
+/** A hook matcher as written: plain, `literal:` or `pattern:`, and the text after the prefix. */
+export interface MatcherSpec { readonly form: 'plain' | 'literal' | 'pattern'; readonly text: string }
+
+/** The one parse of matcher prefixes (validation, enforcement, hover and highlighting use it). */
+export function parseMatcherSpec(spec: string): MatcherSpec {
+  // `literal:` is checked first, so `literal:pattern:*` is the literal text `pattern:*`.
+  if (spec.startsWith('literal:')) return { form: 'literal', text: spec.slice(8) };
+  if (spec.startsWith('pattern:')) return { form: 'pattern', text: spec.slice(8) };
+  return { form: 'plain', text: spec };
+}
+
 function parseMatcherPattern(spec: string): MatcherPattern {
-  if (spec.startsWith('literal:')) return { literal: spec.slice(8) };
-  if (!spec.startsWith('pattern:')) return { literal: spec };
-  const glob = spec.slice(8);
-  return glob === '' ? { error: 'glob pattern must not be empty' } : { glob };
+  const m = parseMatcherSpec(spec);
+  if (m.form !== 'pattern') return { literal: m.text };
+  return m.text === '' ? { error: 'glob pattern must not be empty' } : { glob: m.text };
 }
 
 function compileHookGlob(glob: string, pathMode: boolean): Compiled<CompiledGlob> {

@@ -25,7 +25,7 @@ const e = <T extends [string, ...string[]]>(values: T, d: string) => field(z.enu
 
 export const configSchema = looseTable(
   {
-    default_permissions: s('The permission profile Codex uses: a built-in (`:read-only`, `:workspace`, `:danger-full-access`) or a name defined under `[permissions]`.'),
+    default_permissions: field(z.string(), 'The permission profile Codex uses: a built-in (`:read-only`, `:workspace`, `:danger-full-access`) or a name defined under `[permissions]`.', { valueSource: 'profile' }),
     permissions: field(permissionsTable, permissionsTable.description ?? ''),
     sandbox_mode: field(sandboxMode, sandboxMode.description ?? ''),
     sandbox_workspace_write: field(

@@ -6,6 +6,19 @@ import type { DiagnosticCode } from '../codes';
 /** How Codex treats keys a table does not know. */
 type UnknownKeys = 'error' | 'warn' | 'ignore';
 
+/**
+ * Where a key's or value's legal names come from (taplo-style): completion offers them, hover
+ * describes them, references follow them. Editor features dispatch on this, not on path positions.
+ */
+export type ValueSource =
+  | 'profile' // a permission profile name (defined or built-in)
+  | 'action' // a MITM action name of the same profile (after `extends`)
+  | 'httpMethod'
+  | 'headerName'
+  | 'envVar' // an environment variable of the proxy process (names only, never values)
+  | 'pathMatcher' // a hook path matcher: prefix, `literal:` or `pattern:`
+  | 'valueMatcher'; // a query/header value matcher: exact, `literal:` or `pattern:`
+
 export interface FieldMeta {
   /** Markdown shown on hover and in completion details. */
   description?: string;
@@ -21,6 +34,16 @@ export interface FieldMeta {
   keyLabel?: string;
   /** Diagnostic code for using this key when it is removed or deprecated. */
   code?: DiagnosticCode;
+  /** Must be written in its table: the code reported when it is missing. */
+  required?: DiagnosticCode;
+  /** A list that must not be empty: the code, and what the message says (e.g. `match.methods`). */
+  nonEmpty?: { code: DiagnosticCode; label: string };
+  /** Where this value's names come from (string values, and the elements of string lists). */
+  valueSource?: ValueSource;
+  /** For records: where the key names come from (e.g. header names). */
+  keySource?: ValueSource;
+  /** For tables: exactly one of these keys must be written (the code reported otherwise). */
+  exactlyOne?: { keys: readonly string[]; code: DiagnosticCode };
 }
 
 const registry = new WeakMap<z.ZodType, FieldMeta>();

@@ -28,40 +28,48 @@ const stringList = z.array(z.string());
 // Hooks, actions and injected headers ignore unknown keys in Codex's parser (permissions_toml.rs
 // derives no `deny_unknown_fields` for them; only the generated JSON schema is strict), so they
 // are loose tables here; `mitm` itself is strict (NetworkMitmTomlUnchecked denies unknown fields).
-const valueMatchers = withMeta(z.array(z.string()), {
-  description:
-    'Allowed values; any one matching is enough. A plain value matches exactly; `pattern:<glob>` matches the whole value by glob; `literal:<text>` forces an exact match.',
-});
+const MATCHERS_DOC =
+  'Allowed values; any one matching is enough. A plain value matches exactly; `pattern:<glob>` matches the whole value by glob; `literal:<text>` forces an exact match.';
+const valueMatchers = withMeta(z.array(z.string()), { description: MATCHERS_DOC, valueSource: 'valueMatcher' });
+const headerNames = withMeta(z.array(z.string()), { valueSource: 'headerName' });
 
-const hookTable = looseTable(
+// Required and non-empty rules, and their codes, are metadata: the lowering pass (core/lower/mitm.ts)
+// reads them, so the rule exists here once for the editor, `check` and the proxy alike.
+export const hookTable = looseTable(
   {
-    host: field(z.string(), 'Exact host this hook applies to (no wildcards), normalised like domain patterns. Requests to a host with hooks are decrypted (MITM); a request that matches none of its hooks is **blocked**, and plain `http://` to it is refused (`mitm_required`).'),
-    methods: field(stringList, 'HTTP methods this hook matches (case-insensitive). Required, non-empty.'),
+    host: field(z.string(), 'Exact host this hook applies to (no wildcards), normalised like domain patterns. Requests to a host with hooks are decrypted (MITM); a request that matches none of its hooks is **blocked**, and plain `http://` to it is refused (`mitm_required`).', { required: 'mitm-hook-missing-field' }),
+    methods: field(stringList, 'HTTP methods this hook matches (case-insensitive). Required, non-empty.', {
+      required: 'mitm-hook-missing-field', nonEmpty: { code: 'mitm-methods-empty', label: 'match.methods' }, valueSource: 'httpMethod',
+    }),
     path_prefixes: field(
       stringList,
       'Paths this hook matches; any one is enough. A plain value or `literal:<x>` is a path prefix; `pattern:<glob>` matches the whole path, where `*` stays within one segment and a whole `**` segment crosses segments. Ambiguous paths never match: a `.`/`..` segment (raw or `%2e`), a raw `\\`, an encoded `%`, `/` or `\\` (`%25`, `%2f`, `%5c`), or a broken `%` escape.',
+      { required: 'mitm-hook-missing-field', nonEmpty: { code: 'mitm-path-invalid', label: 'match.path_prefixes' }, valueSource: 'pathMatcher' },
     ),
     query: field(z.record(z.string(), valueMatchers), 'Query parameters that must all be present, each with at least one value matching one of the listed matchers (values are URL-decoded).', { keyLabel: 'query parameter' }),
-    headers: field(z.record(z.string(), valueMatchers), 'Request headers that must all be present; an empty list only requires presence, otherwise one value must match.', { keyLabel: 'header name' }),
+    headers: field(z.record(z.string(), valueMatchers), 'Request headers that must all be present; an empty list only requires presence, otherwise one value must match.', { keyLabel: 'header name', keySource: 'headerName' }),
     body: field(z.unknown(), 'Reserved for a future release: Codex rejects any `body` matcher.', { removed: 'Codex rejects body matchers: "match.body is reserved for a future release and is not yet supported".', code: 'mitm-body-unsupported' }),
-    action: field(stringList, 'Names of actions (from `mitm.actions`) applied, in order, when this hook matches. Required, non-empty.'),
+    action: field(stringList, 'Names of actions (from `mitm.actions`) applied, in order, when this hook matches. Required, non-empty.', {
+      required: 'mitm-hook-missing-field', nonEmpty: { code: 'mitm-action-empty', label: 'action' }, valueSource: 'action',
+    }),
   },
   'A MITM hook: which decrypted requests to one host it matches, and the actions applied to them. Hooks for a host are tried in the order written; the first match wins.',
 );
 
-const injectedHeader = looseTable(
+export const injectedHeader = looseTable(
   {
-    name: field(z.string(), 'Header name to set (replaces any value the client sent).'),
-    secret_env_var: field(z.string(), 'Environment variable of the **proxy process** holding the secret; read when the policy loads. Exactly one of `secret_env_var` / `secret_file`.'),
+    name: field(z.string(), 'Header name to set (replaces any value the client sent).', { valueSource: 'headerName' }),
+    secret_env_var: field(z.string(), 'Environment variable of the **proxy process** holding the secret; read when the policy loads. Exactly one of `secret_env_var` / `secret_file`.', { valueSource: 'envVar' }),
     secret_file: field(z.string(), 'Absolute path of a file holding the secret (read whole and trimmed when the policy loads). Exactly one of `secret_env_var` / `secret_file`.'),
     prefix: field(z.string(), 'Text put before the secret, e.g. `"Bearer "`.'),
   },
   'A header injected into matching requests, its value read from a secret source. The value never appears in logs or in the decision log.',
+  { exactlyOne: { keys: ['secret_env_var', 'secret_file'], code: 'mitm-secret-source' } },
 );
 
-const actionTable = looseTable(
+export const actionTable = looseTable(
   {
-    strip_request_headers: field(stringList, 'Request headers removed (all values) before forwarding.'),
+    strip_request_headers: field(headerNames, 'Request headers removed (all values) before forwarding.'),
     inject_request_headers: field(z.array(injectedHeader), 'Headers set after stripping, with values read from environment variables or files.'),
   },
   'A named, reusable action: strip then inject request headers. Must define at least one operation.',

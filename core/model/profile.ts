@@ -28,7 +28,7 @@ const filesystemTable = withMeta(
 export const profileTable = looseTable(
   {
     description: field(z.string(), 'What this profile is for. Not inherited.'),
-    extends: field(z.string(), 'Parent profile: another custom profile, `:read-only` or `:workspace` (not `:danger-full-access`). The child is merged on top of the parent. Not inherited.'),
+    extends: field(z.string(), 'Parent profile: another custom profile, `:read-only` or `:workspace` (not `:danger-full-access`). The child is merged on top of the parent. Not inherited.', { valueSource: 'profile' }),
     workspace_roots: field(withMeta(z.record(z.string(), z.boolean()), { keyLabel: 'path', description: 'Extra workspace roots: path → `true` to enable.' }), 'Extra workspace roots: path → `true` to enable. Relative paths resolve against the working directory.', { keyLabel: 'path' }),
     filesystem: field(filesystemTable, filesystemTable.description ?? ''),
     network: field(networkTable, networkTable.description ?? ''),

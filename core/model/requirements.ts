@@ -32,7 +32,7 @@ const experimentalNetworkTable = looseTable(
         looseTable(
           {
             host: field(z.string(), 'Exact host.'),
-            methods: field(z.array(z.string()), 'Methods.'),
+            methods: field(z.array(z.string()), 'Methods.', { valueSource: 'httpMethod' }),
             path_prefixes: field(z.array(z.string()), 'Path prefixes.'),
             headers: field(z.record(z.string(), z.string()), 'Header name → value. Values are secrets.', { keyLabel: 'header' }),
           },
@@ -116,7 +116,7 @@ export const requirementsSchema = looseTable(
     remote_sandbox_config: field(z.array(remoteSandboxConfig), 'Per-host-name overrides of `allowed_sandbox_modes`: the first entry whose pattern matches the machine\'s host name replaces them.'),
     allowed_permission_profiles: field(withMeta(z.record(z.string(), z.boolean()), { keyLabel: 'profile name' }), 'Closed allowlist of permission profiles (name → `true`), built-ins included.', { keyLabel: 'profile name' }),
     allowed_permissions: field(z.array(z.string()), 'Older list form of `allowed_permission_profiles`.', { deprecated: 'Older form: prefer `allowed_permission_profiles` (name → true).', code: 'requirements-legacy-key' }),
-    default_permissions: field(z.string(), 'Managed default permission profile; must itself be allowed.'),
+    default_permissions: field(z.string(), 'Managed default permission profile; must itself be allowed.', { valueSource: 'profile' }),
     permissions: field(managedPermissions, managedPermissions.description ?? '', { keyLabel: 'profile name' }),
     allowed_web_search_modes: field(z.array(z.enum(['disabled', 'cached', 'indexed', 'live'])), 'Web search modes allowed; `disabled` is always allowed; `[]` means only disabled.'),
     enforce_residency: field(z.literal('us'), 'Data residency: only `"us"`.'),

@@ -1,13 +1,11 @@
 // Precompiles an effective policy for fast decisions: domain sets, hooks grouped by host,
 // actions lowered per hook, secrets resolved. Everything costly happens here, once per load.
 import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import type { DiagnosticCode } from '../codes';
-import type { PolicyDiagnostic } from '../diagnostics';
 import { DomainSet } from '../match/domains';
-import { normalizeHost } from '../match/host';
-import { compileHookMatcher, type CompiledHookMatcher } from '../match/hooks';
-import type { DomainRule, EffectivePolicy, HookRule } from './effective';
+import type { CompiledHookMatcher } from '../match/hooks';
+import type { SecretSource } from '../lower/mitm';
+import type { DomainRule, EffectivePolicy, HookRule, PolicyProblem } from './effective';
 import type { Origin } from '../lower/resolve';
 
 export interface CompiledHook {
@@ -41,9 +39,7 @@ export interface CompileOptions {
 }
 
 /** Where a compile error points: the origin's file and path. */
-export interface CompileProblem extends PolicyDiagnostic {
-  origin?: Origin;
-}
+type CompileProblem = PolicyProblem;
 
 export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions): { policy?: CompiledPolicy; problems: CompileProblem[]; notes: CompileProblem[] } {
   const problems: CompileProblem[] = [];
@@ -56,10 +52,13 @@ export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions):
   const secrets: string[] = [];
   const hooksByHost = new Map<string, CompiledHook[]>();
 
+  // The lowering pass already judged every hook and action of this profile: its errors are ours.
+  const lowering = effective.problems.filter((p) => p.severity === 'error');
+  if (lowering.length) return { problems: dedupe(lowering), notes: [] };
   for (const hook of effective.hooks) {
-    const compiled = compileHookMatcher({ methods: hook.methods, path_prefixes: hook.pathPrefixes, query: Object.fromEntries(hook.query), headers: Object.fromEntries(hook.headers) });
-    if (!compiled.ok) {
-      problems.push(problem(hook.origin, 'mitm-hook-invalid', `invalid network.mitm.hooks.${hook.name}: ${compiled.error}`));
+    if (!hook.matcher || hook.hostKey === undefined) {
+      // Lowered without a reported error (e.g. a removed key only the schema walk names): still never run it.
+      problems.push(problem(hook.origin, 'mitm-hook-invalid', `invalid network.mitm.hooks.${hook.name}: the hook could not be compiled`));
       continue;
     }
     const strip: string[] = [];
@@ -68,13 +67,14 @@ export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions):
     for (const actionName of hook.actions) {
       const action = effective.actions.get(actionName);
       if (!action) {
-        problems.push(problem(hook.origin, 'mitm-undefined-action', `network.mitm.hooks.${hook.name}.action references undefined action \`${actionName}\``));
+        // Unreachable once checkActionRefs reported nothing (an action that is not a table, say): fail closed.
+        problems.push(problem(hook.origin, 'mitm-hook-invalid', `invalid network.mitm.hooks.${hook.name}: action \`${actionName}\` could not be compiled`));
         broken = true;
         continue;
       }
       strip.push(...action.strip);
       for (const inj of action.inject) {
-        const secret = resolveSecret(inj.secretEnvVar, inj.secretFile, opts.env, readFile);
+        const secret = inj.secret ? resolveSecret(inj.secret, opts.env, readFile) : { error: 'the secret source could not be compiled' };
         if ('error' in secret && opts.secrets === 'optional') {
           notes.push({ ...problem(inj.secretOrigin ?? inj.origin ?? action.origin, 'mitm-secret-unavailable', `${secret.error} (not needed: nothing is sent)`), severity: 'information' });
           inject.push({ name: inj.name, value: '' });
@@ -96,10 +96,9 @@ export function compilePolicy(effective: EffectivePolicy, opts: CompileOptions):
       }
     }
     if (broken) continue;
-    const host = normalizeHost(hook.host);
-    const list = hooksByHost.get(host) ?? [];
-    list.push({ rule: hook, match: compiled.value, strip, inject, actionNames: hook.actions });
-    hooksByHost.set(host, list);
+    const list = hooksByHost.get(hook.hostKey) ?? [];
+    list.push({ rule: hook, match: hook.matcher, strip, inject, actionNames: hook.actions });
+    hooksByHost.set(hook.hostKey, list);
   }
   if (problems.length) return { problems: dedupe(problems), notes: dedupe(notes) };
   return { problems, notes: dedupe(notes), policy: { effective, allow, deny, hasAllowEntries: allowRules.length > 0, hooksByHost, secrets } };
@@ -121,25 +120,16 @@ function problem(origin: Origin | undefined, code: DiagnosticCode, message: stri
 }
 
 /** Secrets are read at load time, never per request. Errors name the variable or file, never a value. */
-function resolveSecret(
-  envVar: string | undefined,
-  file: string | undefined,
-  env: Record<string, string | undefined>,
-  readFile: (p: string) => string,
-): { value: string } | { error: string } {
-  if (envVar !== undefined) {
-    const v = env[envVar];
-    if (v === undefined || v === '') return { error: `missing required environment variable ${envVar}` };
+function resolveSecret(source: SecretSource, env: Record<string, string | undefined>, readFile: (p: string) => string): { value: string } | { error: string } {
+  if ('envVar' in source) {
+    const v = env[source.envVar];
+    if (v === undefined || v === '') return { error: `missing required environment variable ${source.envVar}` };
     return { value: v };
   }
-  if (file !== undefined) {
-    if (!isAbsolute(file)) return { error: 'secret_file must be an absolute path' };
-    try {
-      return { value: readFile(file).trim() };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      return { error: `failed to read secret file ${file} (${code})` };
-    }
+  try {
+    return { value: readFile(source.file).trim() };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    return { error: `failed to read secret file ${source.file} (${code})` };
   }
-  return { error: 'expected exactly one of secret_env_var or secret_file' };
 }

@@ -5,16 +5,18 @@ import type { PathSegment } from '../toml/positions';
 import { normalizeDomainKey } from '../lower/domainKey';
 import { originAt, type Origin, type ResolvedProfile } from '../lower/resolve';
 import { bool, strings, table } from '../toml/values';
+import type { PolicyDiagnostic } from '../diagnostics';
+import { checkActionRefs, lowerMitm, type LoweredAction, type LoweredHook, type LoweredInject } from '../lower/mitm';
+import { mitmPath } from '../model/keyPaths';
 
 type NetworkState = 'enabled' | 'disabled' | 'unrestricted';
 
 export interface DomainRule { pattern: string; permission: 'allow' | 'deny'; origin?: Origin; managed: boolean }
-export interface HookRule {
-  name: string; host: string; methods: string[]; pathPrefixes: string[];
-  query: [string, string[]][]; headers: [string, string[]][]; actions: string[]; origin?: Origin;
-}
-interface InjectRule { name: string; secretEnvVar?: string; secretFile?: string; prefix: string; origin?: Origin; secretOrigin?: Origin }
-interface ActionRule { name: string; strip: string[]; inject: InjectRule[]; origin?: Origin }
+export interface HookRule extends LoweredHook { origin?: Origin }
+interface InjectRule extends LoweredInject { origin?: Origin; secretOrigin?: Origin }
+interface ActionRule extends Omit<LoweredAction, 'inject'> { inject: InjectRule[]; origin?: Origin }
+/** A lowering diagnostic of the merged profile, placed where a layer wrote it. */
+export interface PolicyProblem extends PolicyDiagnostic { origin?: Origin }
 interface HeaderInjectionRule { host: string; methods: string[]; pathPrefixes: string[]; headers: [string, string][]; origin?: Origin }
 
 export interface EffectivePolicy {
@@ -40,6 +42,8 @@ export interface EffectivePolicy {
   hooks: HookRule[];
   actions: Map<string, ActionRule>;
   headerInjections: HeaderInjectionRule[];
+  /** What lowering the merged profile reported; an error means the policy must not run. */
+  problems: PolicyProblem[];
 }
 
 
@@ -88,6 +92,7 @@ export function effectivePolicy(profile: ResolvedProfile, requirements: LoadedDo
     hooks: [],
     actions: new Map(),
     headerInjections: [],
+    problems: [],
   };
   if (typeof reqNet?.http_port === 'number') policy.proxyUrl = `http://127.0.0.1:${reqNet.http_port}`;
   if (typeof reqNet?.socks_port === 'number') policy.socksUrl = `http://127.0.0.1:${reqNet.socks_port}`;
@@ -157,41 +162,30 @@ function legacySockets(reqNet: Record<string, unknown> | undefined): Record<stri
 }
 
 function collectMitm(net: Record<string, unknown>, o: (p: PathSegment[]) => Origin | undefined, policy: EffectivePolicy): void {
-  const mitm = table(net.mitm);
-  for (const [name, raw] of Object.entries(table(mitm?.actions) ?? {})) {
-    const a = table(raw) ?? {};
-    const inject = (Array.isArray(a.inject_request_headers) ? a.inject_request_headers : []).map((entry, i): InjectRule => {
-      const e = table(entry) ?? {};
-      const origin = o(['mitm', 'actions', name, 'inject_request_headers', i]);
-      const secretKey = typeof e.secret_env_var === 'string' ? 'secret_env_var' : 'secret_file';
-      const secretOrigin = o(['mitm', 'actions', name, 'inject_request_headers', i, secretKey]);
-      return {
-        ...(secretOrigin ? { secretOrigin } : {}),
-        name: typeof e.name === 'string' ? e.name : '',
-        ...(typeof e.secret_env_var === 'string' ? { secretEnvVar: e.secret_env_var } : {}),
-        ...(typeof e.secret_file === 'string' ? { secretFile: e.secret_file } : {}),
-        prefix: typeof e.prefix === 'string' ? e.prefix : '',
-        ...(origin ? { origin } : {}),
-      };
+  // The same lowering the editor runs per layer, here on the merged table; paths are relative to it.
+  const emit = (d: PolicyDiagnostic) => {
+    const origin = o(d.path) ?? o(d.path.slice(0, 3));
+    policy.problems.push({ ...d, ...(origin ? { origin, path: origin.path, file: origin.kind } : {}) });
+  };
+  const lowered = lowerMitm(net, [], emit);
+  checkActionRefs(net, emit);
+  for (const [name, action] of lowered.actions) {
+    const inject = action.inject.map((inj, i): InjectRule => {
+      const at = [...actionPath(name), 'inject_request_headers', i];
+      const origin = o(at);
+      const secretOrigin = o([...at, inj.secret && 'envVar' in inj.secret ? 'secret_env_var' : 'secret_file']);
+      return { ...inj, ...(secretOrigin ? { secretOrigin } : {}), ...(origin ? { origin } : {}) };
     });
-    const origin = o(['mitm', 'actions', name]);
-    policy.actions.set(name, { name, strip: strings(a.strip_request_headers), inject, ...(origin ? { origin } : {}) });
+    const origin = o(actionPath(name));
+    policy.actions.set(name, { ...action, inject, ...(origin ? { origin } : {}) });
   }
-  for (const [name, raw] of Object.entries(table(mitm?.hooks) ?? {})) {
-    const h = table(raw) ?? {};
-    const origin = o(['mitm', 'hooks', name]);
-    policy.hooks.push({
-      name,
-      host: typeof h.host === 'string' ? h.host : '',
-      methods: strings(h.methods),
-      pathPrefixes: strings(h.path_prefixes),
-      query: Object.entries(table(h.query) ?? {}).map(([k, v]) => [k, strings(v)]),
-      headers: Object.entries(table(h.headers) ?? {}).map(([k, v]) => [k, strings(v)]),
-      actions: strings(h.action),
-      ...(origin ? { origin } : {}),
-    });
+  for (const hook of lowered.hooks) {
+    const origin = o(mitmPath([], 'hooks', hook.name));
+    policy.hooks.push({ ...hook, ...(origin ? { origin } : {}) });
   }
 }
+
+const actionPath = (name: string): PathSegment[] => mitmPath([], 'actions', name);
 
 function collectHeaderInjections(reqNet: Record<string, unknown>, at: (p: PathSegment[]) => Origin | undefined, policy: EffectivePolicy): void {
   const list = Array.isArray(reqNet.header_injections) ? reqNet.header_injections : [];

@@ -10,6 +10,7 @@ import { normalizeDomainKey } from '../lower/domainKey';
 import { effectivePolicy, type DomainRule, type EffectivePolicy, type HookRule } from './effective';
 import { originAt, resolveProfile, type Origin, type ResolvedProfile } from '../lower/resolve';
 import { table } from '../toml/values';
+import { inMitm } from '../model/keyPaths';
 
 type Layer = 'built-in' | 'parent profile' | 'user' | 'managed';
 export type EntryKind = 'setting' | 'domain' | 'hook' | 'action' | 'header_injection' | 'unix_socket';
@@ -73,7 +74,7 @@ function buildReport(profile: ResolvedProfile, requirements: LoadedDocument | un
   hooks(eff, push);
   for (const a of eff.actions.values()) {
     const used = eff.hooks.some((h) => h.actions.includes(a.name));
-    const parts = [a.strip.length ? `strip ${a.strip.join(', ')}` : '', ...a.inject.map((i) => `inject ${i.name} from ${i.secretEnvVar ? `$${i.secretEnvVar}` : i.secretFile ?? '?'}`)].filter(Boolean);
+    const parts = [a.strip.length ? `strip ${a.strip.join(', ')}` : '', ...a.inject.map((i) => `inject ${i.name} from ${!i.secret ? '?' : 'envVar' in i.secret ? `$${i.secret.envVar}` : i.secret.file}`)].filter(Boolean);
     push('action', a.name, parts.join('; ') || '(no operations)', a.origin, used ? undefined : 'no hook uses this action');
   }
   eff.headerInjections.forEach((h) => push('header_injection', h.host, `${h.methods.join(', ') || 'any method'} ${h.pathPrefixes.join(', ') || '/'}: set ${h.headers.map(([k]) => k).join(', ')}`, h.origin));
@@ -180,7 +181,8 @@ function overriddenByChild(profile: ResolvedProfile, net: Record<string, unknown
       const mine = originAt(layer.doc, ['permissions', layer.name, 'network', ...rel]);
       if (!winner || (winner.file === mine.file && winner.line === mine.line)) return;
       if (valueAt(net, key) === undefined) return;
-      const kind: EntryKind = rel[0] === 'domains' ? 'domain' : rel[0] === 'mitm' ? (rel[1] === 'hooks' ? 'hook' : 'action') : 'setting';
+      const mitm = inMitm(rel);
+      const kind: EntryKind = rel[0] === 'domains' ? 'domain' : mitm ? (mitm[0] === 'hooks' ? 'hook' : 'action') : 'setting';
       push(kind, rel.join('.'), JSON.stringify(value), mine, `overridden by profile \`${winnerProfile(winner)}\` at ${at(winner)}`);
     });
   }

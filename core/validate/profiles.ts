@@ -1,12 +1,11 @@
 // Rules over permission profiles as a whole: names, `extends` chains, and action references,
 // which Codex checks after the chain is merged (so a hook may use a parent's action).
-import { closest } from '../lower/closest';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { BUILTIN_PROFILES, type BuiltinProfile } from '../model/profile';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../lower/resolve';
-import type { PathSegment } from '../toml/positions';
+import { checkActionRefs } from '../lower/mitm';
+import { actionsPath } from '../model/keyPaths';
 import { table } from '../toml/values';
-
 
 export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) => void): void {
   const seen = new Set<string>();
@@ -43,22 +42,12 @@ export function checkProfiles(input: ResolveInput, emit: (d: PolicyDiagnostic) =
     const profile = r.profile;
     const net = profile?.network;
     if (!profile || !net) continue;
-    const mitm = table(net.mitm);
-    const actions = table(mitm?.actions) ?? {};
-    for (const [hookName, raw] of Object.entries(table(mitm?.hooks) ?? {})) {
-      const list = table(raw)?.action;
-      if (!Array.isArray(list)) continue;
-      list.forEach((actionName, i) => {
-        if (typeof actionName !== 'string' || actionName in actions) return;
-        const origin = profile.originOf(['mitm', 'hooks', hookName, 'action', i]) ?? profile.originOf(['mitm', 'hooks', hookName]);
-        if (!origin) return;
-        once({
-          path: origin.path as PathSegment[], target: 'value', severity: 'error', code: 'mitm-undefined-action', file: origin.kind,
-          message: `network.mitm.hooks.${hookName}.action references undefined action \`${actionName}\``,
-          data: { action: actionName, profile: name, ...didYouMean(actionName, Object.keys(actions)), actionsPath: ['permissions', profile.layers[profile.layers.length - 1]!.name, 'network', 'mitm', 'actions'] },
-        });
-      });
-    }
+    // The rule is the lowering pass's; here its relative paths are placed in the layer that wrote them.
+    checkActionRefs(net, (d) => {
+      const origin = profile.originOf(d.path) ?? profile.originOf(d.path.slice(0, 3));
+      if (!origin) return;
+      once({ ...d, path: origin.path, file: origin.kind, data: { ...d.data, profile: name, actionsPath: actionsPath(profile.layers[profile.layers.length - 1]!.name) } });
+    });
   }
 }
 
@@ -79,9 +68,4 @@ function checkAllowlistCatalog(input: ResolveInput, emit: (d: PolicyDiagnostic) 
       data: { profile: name },
     });
   }
-}
-
-function didYouMean(wrong: string, known: readonly string[]): { suggestion?: string } {
-  const s = closest(wrong, known);
-  return s ? { suggestion: s } : {};
 }

@@ -1,14 +1,16 @@
 // MITM semantics no loader checks: actions nothing uses, hooks an earlier hook always wins over,
 // hooks on hosts the domains deny or never allow, network tables Codex never turns on, and
 // secrets the editor's environment or disk cannot supply.
-import { isAbsolute } from 'node:path';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { compileDomainSet, type DomainSet } from '../match/domains';
+import { normalizeHookHost } from '../match/hooks';
 import { normalizeHost } from '../match/host';
+import { secretSourceOf } from '../lower/mitm';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../lower/resolve';
 import type { LoadedDocument } from '../toml/load';
 import type { PathSegment } from '../toml/positions';
 import { strings, table } from '../toml/values';
+import { mitmPath, networkPath } from '../model/keyPaths';
 
 export interface SemanticOptions {
   /** Whether an environment variable is set where the check runs (editor, CLI). */
@@ -32,7 +34,7 @@ function networkTables(docs: readonly LoadedDocument[]): NetworkTable[] {
   for (const doc of docs) {
     for (const [profile, body] of Object.entries(table(doc.value?.permissions) ?? {})) {
       const net = table(table(body)?.network);
-      if (net) out.push({ doc, profile, path: ['permissions', profile, 'network'], net });
+      if (net) out.push({ doc, profile, path: networkPath(profile), net });
     }
   }
   return out;
@@ -58,7 +60,7 @@ function checkUnusedActions(tables: NetworkTable[], emit: Emit): void {
     for (const name of Object.keys(table(table(t.net.mitm)?.actions) ?? {})) {
       if (used.has(name)) continue;
       emit({
-        path: [...t.path, 'mitm', 'actions', name], target: 'key', severity: 'warning', code: 'mitm-unused-action', file: t.doc.kind,
+        path: mitmPath(t.path, 'actions', name), target: 'key', severity: 'warning', code: 'mitm-unused-action', file: t.doc.kind,
         message: `action \`${name}\` is not used by any hook: it never runs. Reference it in a hook's \`action\` list or remove it.`,
         data: { action: name, profile: t.profile },
       });
@@ -125,9 +127,9 @@ function checkUnreachableHooks(t: NetworkTable, emit: Emit): void {
     const winner = facts.find((e) => covers(e, f));
     if (winner) {
       emit({
-        path: [...t.path, 'mitm', 'hooks', name], target: 'key', severity: 'warning', code: 'mitm-hook-unreachable', file: t.doc.kind,
+        path: mitmPath(t.path, 'hooks', name), target: 'key', severity: 'warning', code: 'mitm-hook-unreachable', file: t.doc.kind,
         message: `hook \`${name}\` can never match: the earlier hook \`${winner.name}\` for ${f.host} matches every request it would (first match wins). Move it above \`${winner.name}\` or narrow the earlier hook.`,
-        related: [{ path: [...t.path, 'mitm', 'hooks', winner.name], message: `\`${winner.name}\` matches first`, file: t.doc.kind }],
+        related: [{ path: mitmPath(t.path, 'hooks', winner.name), message: `\`${winner.name}\` matches first`, file: t.doc.kind }],
         data: { hook: name, coveredBy: winner.name },
       });
     }
@@ -141,21 +143,21 @@ function checkSecrets(t: NetworkTable, opts: SemanticOptions, emit: Emit): void 
     if (!Array.isArray(inject)) continue;
     inject.forEach((entryRaw, i) => {
       const entry = table(entryRaw);
-      const p: PathSegment[] = [...t.path, 'mitm', 'actions', name, 'inject_request_headers', i];
-      const envVar = entry?.secret_env_var;
-      if (opts.envHas && typeof envVar === 'string' && envVar.trim() && !opts.envHas(envVar)) {
+      const p: PathSegment[] = [...mitmPath(t.path, 'actions', name), 'inject_request_headers', i];
+      // Only a well-formed source is looked up; a malformed one already has its lowering error.
+      const source = entry ? secretSourceOf(entry) : undefined;
+      if (opts.envHas && source && 'envVar' in source && !opts.envHas(source.envVar)) {
         emit({
           path: [...p, 'secret_env_var'], target: 'value', severity: 'information', code: 'mitm-secret-env-unset', file: t.doc.kind,
-          message: `environment variable \`${envVar}\` is not set in this environment. The proxy reads it when it starts and refuses to start without it; make sure it is set there.`,
-          data: { variable: envVar },
+          message: `environment variable \`${source.envVar}\` is not set in this environment. The proxy reads it when it starts and refuses to start without it; make sure it is set there.`,
+          data: { variable: source.envVar },
         });
       }
-      const file = entry?.secret_file;
-      if (opts.fileExists && typeof file === 'string' && file.trim() && isAbsolute(file) && !opts.fileExists(file)) {
+      if (opts.fileExists && source && 'file' in source && !opts.fileExists(source.file)) {
         emit({
           path: [...p, 'secret_file'], target: 'value', severity: 'warning', code: 'mitm-secret-file-missing', file: t.doc.kind,
-          message: `secret_file \`${file}\` does not exist here; the proxy reads it at start and fails without it.`,
-          data: { file },
+          message: `secret_file \`${source.file}\` does not exist here; the proxy reads it at start and fails without it.`,
+          data: { file: source.file },
         });
       }
     });
@@ -220,9 +222,10 @@ function checkProfilesSemantics(input: ResolveInput, emit: Emit): void {
     for (const [hookName, raw] of Object.entries(table(table(net.mitm)?.hooks) ?? {})) {
       const host = table(raw)?.host;
       if (typeof host !== 'string') continue;
-      const h = normalizeHost(host);
-      if (!h || h.includes('*')) continue;
-      const origin = profile.originOf(['mitm', 'hooks', hookName, 'host']);
+      const hookHost = normalizeHookHost(host);
+      if (!hookHost.ok) continue;
+      const h = hookHost.value;
+      const origin = profile.originOf([...mitmPath([], 'hooks', hookName), 'host']);
       if (!origin) continue;
       const denied = sets.deny?.matchEntry(h);
       if (denied) {

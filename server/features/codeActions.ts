@@ -9,6 +9,7 @@ import { legacyListFixes, targetOfLegacy } from './legacyFix';
 import { keyText } from './model';
 import { segmentRange, stringContentRange } from './references';
 import { at, deleteNode, insertLinesAfter, lineCount } from './textEdits';
+import { actionsPath, hookOf, hookPath, profileOf } from '../../core/model/keyPaths';
 
 const NOOP_STRIP = 'strip_request_headers = ["proxy-authorization"]';
 
@@ -49,14 +50,15 @@ function missingActionFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | und
   const name = d.data?.action;
   if (typeof name !== 'string') return undefined;
   // Decision: the action is created in the profile whose hook references it (not a parent).
-  const profile = d.path[0] === 'permissions' && typeof d.path[1] === 'string' ? d.path[1] : undefined;
-  if (!profile) return undefined;
-  const base = ['permissions', profile, 'network', 'mitm', 'actions'];
+  const hookRef = hookOf(d.path);
+  const profile = profileOf(d.path);
+  if (profile === undefined) return undefined;
+  const base = actionsPath(profile);
   const header = `[permissions.${keyText(profile)}.network.mitm.actions.${keyText(name)}]`;
   const text = `\n${header}\n${NOOP_STRIP}`;
   // After the profile's last action table, else after the hook's own table, else at the end.
   const anchors = doc.index.nodes.filter((n) => base.every((s, i) => n.path[i] === s) && n.path.length > base.length);
-  const hook = doc.index.getAll(d.path.slice(0, 6)).find((n) => n.kind === 'table');
+  const hook = hookRef ? doc.index.getAll(hookPath(hookRef.profile, hookRef.name)).find((n) => n.kind === 'table') : undefined;
   const line = anchors.length ? Math.max(...anchors.map((n) => n.range.end.line)) : hook ? hook.range.end.line : lineCount(doc) - 1;
   // Not preferred when a close existing name is offered first (a typo is likelier than a new action).
   return { title: `Create action \`${name}\` in profile \`${profile}\``, edits: [insertLinesAfter(doc, line, text)], preferred: typeof d.data?.suggestion !== 'string' };

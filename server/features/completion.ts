@@ -6,7 +6,8 @@ import {
   type CompletionItem, type CompletionList, type Range,
 } from 'vscode-languageserver/node';
 import type { z } from 'zod';
-import { metaOf, shapeOf } from '../../core/model/meta';
+import { actionsPath, inMitm, inNetwork, isProfileSelector, mitmPlace, profileOf } from '../../core/model/keyPaths';
+import { metaOf, shapeOf, type ValueSource } from '../../core/model/meta';
 import { BUILTIN_PROFILES, builtinDocs } from '../../core/model/profile';
 import { availableProfiles } from '../../core/lower/resolve';
 import type { CursorContext, PathSegment } from '../../core/toml/positions';
@@ -27,11 +28,6 @@ const snippetEscape = (s: string) => s.replace(/[$}\\]/g, (c) => '\\' + c);
 
 interface Spot { a: DocumentAnalysis; c: CursorContext; text: string; offset: number; env: () => string[] }
 
-/** Profile owning a path under `permissions.<p>` (config and requirements alike). */
-const profileOf = (p: readonly PathSegment[]) => (p[0] === 'permissions' && typeof p[1] === 'string' ? p[1] : undefined);
-const endsWith = (p: readonly PathSegment[], ...tail: (string | null)[]) =>
-  p.length >= tail.length && tail.every((t, i) => t === null || p[p.length - tail.length + i] === t);
-const isHook = (p: readonly PathSegment[]) => p.length >= 6 && p[2] === 'network' && p[3] === 'mitm' && p[4] === 'hooks' && profileOf(p) !== undefined;
 
 /** Child names already written at `path`. */
 function present(a: DocumentAnalysis, path: readonly PathSegment[]): Set<string> {
@@ -115,10 +111,10 @@ function headerItems(spot: Spot): CompletionItem[] {
     for (const name of present(a, parent)) {
       out.push({ label: keyText(name), kind: CompletionItemKind.Reference, detail: `existing ${label}`, textEdit: { range: c.prefixRange, newText: keyText(name) } });
     }
-    const profile = profileOf(parent);
-    if (profile && parent.length === 5 && parent[2] === 'network' && parent[3] === 'mitm') {
-      const items = tableSnippets(spot, profile, headerLineRange(spot));
-      out.push(...items.filter((i) => (parent[4] === 'hooks') === (i.label === NEW_HOOK_LABEL)));
+    const place = mitmPlace(parent);
+    if (place && place.name === undefined) {
+      const items = tableSnippets(spot, place.profile, headerLineRange(spot));
+      out.push(...items.filter((i) => (place.kind === 'hooks') === (i.label === NEW_HOOK_LABEL)));
     }
   }
   return out;
@@ -138,7 +134,7 @@ function keyItems(spot: Spot): CompletionItem[] {
       if (have.has(name) || metaOf(child).removed) continue;
       out.push(keyItem(name, child, c.prefixRange, true));
     }
-  } else if (sh.kind === 'record' && isHook(base) && endsWith(base, 'headers')) {
+  } else if (sh.kind === 'record' && metaOf(schema).keySource === 'headerName') {
     for (const h of COMMON_HEADERS) {
       if (!have.has(h)) out.push({ label: h, kind: CompletionItemKind.Field, detail: 'header name', insertTextFormat: InsertTextFormat.Snippet, textEdit: { range: c.prefixRange, newText: `${keyText(h)} = [$1]` } });
     }
@@ -146,9 +142,10 @@ function keyItems(spot: Spot): CompletionItem[] {
     for (const name of have) out.push({ label: keyText(name), kind: CompletionItemKind.Reference, detail: 'existing profile', textEdit: { range: c.prefixRange, newText: keyText(name) } });
   }
   // Whole hook/action tables from a network table body (or its mitm tables).
-  const profile = profileOf(base);
-  if (!inline && c.keyPath.length === 0 && profile && base[2] === 'network' && (base.length === 3 || (base[3] === 'mitm' && base.length <= 5))) {
-    out.push(...tableSnippets(spot, profile, c.prefixRange));
+  const net = inNetwork(base);
+  const mitm = net && inMitm(net.rest);
+  if (!inline && c.keyPath.length === 0 && net && (net.rest.length === 0 || (mitm && mitm.length <= 1))) {
+    out.push(...tableSnippets(spot, net.profile, c.prefixRange));
   }
   return out;
 }
@@ -182,7 +179,7 @@ function actionItems(spot: Spot, profile: string): CompletionItem[] {
   const index = spot.a.doc.index, seen = new Set<string>();
   for (let p: string | undefined = profile; p !== undefined && !seen.has(p); p = parentOf(index, p)) {
     seen.add(p);
-    for (const n of present(spot.a, ['permissions', p, 'network', 'mitm', 'actions'])) if (!names.has(n)) names.set(n, p === profile ? 'action' : `action from \`${p}\``);
+    for (const n of present(spot.a, actionsPath(p))) if (!names.has(n)) names.set(n, p === profile ? 'action' : `action from \`${p}\``);
   }
   return [...names].map(([n, d]) => valueItem(spot, n, CompletionItemKind.Function, d));
 }
@@ -196,25 +193,9 @@ function valueItems(spot: Spot, env: () => string[]): CompletionItem[] {
     const test = policyTestValueItems(spot, vp);
     if (test) return test;
   }
-  const profile = profileOf(vp);
-  if (vp.length === 1 && vp[0] === 'default_permissions') return profileItems(spot, () => false);
-  if (profile && vp.length === 3 && vp[2] === 'extends') return profileItems(spot, (n) => n === profile || n === ':danger-full-access');
-  if (isHook(vp) && vp.length === 7) {
-    if (vp[6] === 'action') return actionItems(spot, profile!);
-    if (vp[6] === 'methods') return HTTP_METHODS.map((m) => valueItem(spot, m, CompletionItemKind.EnumMember, 'HTTP method'));
-    if (vp[6] === 'path_prefixes') return MATCHER_PREFIXES.map((m) => valueItem(spot, m.label, CompletionItemKind.Keyword, 'path matcher', m.doc));
-  }
-  if (isHook(vp) && vp.length === 8 && (vp[6] === 'query' || vp[6] === 'headers')) {
-    return MATCHER_PREFIXES.map((m) => valueItem(spot, m.label, CompletionItemKind.Keyword, 'value matcher', m.doc));
-  }
-  if (endsWith(vp, 'methods') && vp[0] === 'experimental_network') return HTTP_METHODS.map((m) => valueItem(spot, m, CompletionItemKind.EnumMember, 'HTTP method'));
-  if (endsWith(vp, 'strip_request_headers') || endsWith(vp, 'inject_request_headers', null, 'name')) {
-    return COMMON_HEADERS.map((h) => valueItem(spot, h, CompletionItemKind.Field, 'header name'));
-  }
-  if (endsWith(vp, 'secret_env_var')) {
-    return env().sort().map((n) => valueItem(spot, n, CompletionItemKind.Variable, 'environment variable (set in the editor)'));
-  }
   if (!schema) return [];
+  const source = metaOf(schemaFor(a.kind, vp) ?? schema).valueSource ?? metaOf(schema).valueSource;
+  if (source) return sourceItems(spot, source, vp, env);
   const out: CompletionItem[] = [];
   const doc = enumDoc(schema);
   for (const v of enumValues(schema)) out.push(valueItem(spot, v, CompletionItemKind.EnumMember, typeLabel(schema), doc));
@@ -222,6 +203,30 @@ function valueItems(spot: Spot, env: () => string[]): CompletionItem[] {
     for (const v of ['true', 'false']) out.push(valueItem(spot, v, CompletionItemKind.Value, 'boolean', undefined, true));
   }
   return out;
+}
+
+/** Values named by the field's metadata (`valueSource`), wherever the field is. */
+function sourceItems(spot: Spot, source: ValueSource, vp: readonly PathSegment[], env: () => string[]): CompletionItem[] {
+  switch (source) {
+    case 'profile': {
+      // A profile may not extend itself or `:danger-full-access`.
+      const own = isProfileSelector(vp) ? profileOf(vp) : undefined;
+      return profileItems(spot, (n) => own !== undefined && (n === own || n === ':danger-full-access'));
+    }
+    case 'action': {
+      const own = profileOf(vp);
+      return own === undefined ? [] : actionItems(spot, own);
+    }
+    case 'httpMethod':
+      return HTTP_METHODS.map((m) => valueItem(spot, m, CompletionItemKind.EnumMember, 'HTTP method'));
+    case 'headerName':
+      return COMMON_HEADERS.map((h) => valueItem(spot, h, CompletionItemKind.Field, 'header name'));
+    case 'envVar':
+      return env().sort().map((n) => valueItem(spot, n, CompletionItemKind.Variable, 'environment variable (set in the editor)'));
+    case 'pathMatcher':
+    case 'valueMatcher':
+      return MATCHER_PREFIXES.map((m) => valueItem(spot, m.label, CompletionItemKind.Keyword, source === 'pathMatcher' ? 'path matcher' : 'value matcher', m.doc));
+  }
 }
 
 /** Test files: hooks and profiles of the policy under test, header names. */

@@ -4,6 +4,7 @@
 import { closest } from '../../core/lower/closest';
 import { BUILTIN_PROFILES, builtinDocs, type BuiltinProfile } from '../../core/model/profile';
 import { parseDomainPattern } from '../../core/match/domains';
+import { parseMatcherSpec } from '../../core/match/hooks';
 import { resolveProfile, type ResolveInput } from '../../core/lower/resolve';
 import type { DocumentAnalysis } from '../context';
 import { strings, table } from '../../core/toml/values';
@@ -27,15 +28,13 @@ export function mergedNetwork(a: DocumentAnalysis, profile: string): Record<stri
 }
 
 function pathMatcherText(spec: string): string {
-  if (spec.startsWith('pattern:')) return `the whole path matches glob ${code(spec.slice(8))}`;
-  if (spec.startsWith('literal:')) return `the path starts with ${code(spec.slice(8))}`;
-  return `the path starts with ${code(spec)}`;
+  const m = parseMatcherSpec(spec);
+  return m.form === 'pattern' ? `the whole path matches glob ${code(m.text)}` : `the path starts with ${code(m.text)}`;
 }
 
 function valueMatcherText(spec: string): string {
-  if (spec.startsWith('pattern:')) return `matches glob ${code(spec.slice(8))}`;
-  if (spec.startsWith('literal:')) return `is exactly ${code(spec.slice(8))}`;
-  return `is exactly ${code(spec)}`;
+  const m = parseMatcherSpec(spec);
+  return m.form === 'pattern' ? `matches glob ${code(m.text)}` : `is exactly ${code(m.text)}`;
 }
 
 /** What an action does: strip and inject header names, secret sources by name only. */

@@ -7,7 +7,7 @@ import { describeAction, describeDomain, describeHook, describeProfile, mergedNe
 import { enumDoc, enumValues, keyDoc, schemaFor } from './model';
 import { contains } from './references';
 import { table } from '../../core/toml/values';
-
+import { actionOf, hookActionRef, hookOf, hookPath, isDomainEntry, isProfileSelector, networkPath, profileOf } from '../../core/model/keyPaths';
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let v = root;
@@ -15,11 +15,6 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   return v;
 }
 
-const isHookPath = (p: readonly PathSegment[]) => p.length === 6 && p[0] === 'permissions' && p[2] === 'network' && p[3] === 'mitm' && p[4] === 'hooks';
-const isActionPath = (p: readonly PathSegment[]) => p.length === 6 && p[0] === 'permissions' && p[2] === 'network' && p[3] === 'mitm' && p[4] === 'actions';
-const isDomainPath = (p: readonly PathSegment[]) =>
-  p.length >= 2 && p[p.length - 2] === 'domains' && typeof p[p.length - 1] === 'string' &&
-  ((p[0] === 'permissions' && p[2] === 'network' && p.length === 5) || (p[0] === 'experimental_network' && p.length === 3));
 
 /** Path spelled by the key segment under the cursor (header or key), if any. */
 function keyPathAt(node: TomlNode, pos: Position): { path: PathSegment[]; range: Range } | undefined {
@@ -36,27 +31,29 @@ function keyPathAt(node: TomlNode, pos: Position): { path: PathSegment[]; range:
 
 function hoverText(a: DocumentAnalysis, path: PathSegment[], onValue: boolean): string | undefined {
   const value = a.doc.value;
-  if (path[0] === 'permissions' && typeof path[1] === 'string' && path.length === 2 && !onValue) return describeProfile(a, path[1]);
-  const hookPath = isHookPath(path) ? path : path.length === 7 && path[6] === 'host' && isHookPath(path.slice(0, 6)) ? path.slice(0, 6) : undefined;
-  if (hookPath) {
-    const hook = table(valueAt(value, hookPath));
-    if (hook) return describeHook(hookPath[5] as string, hook, mergedNetwork(a, hookPath[1] as string) ?? table(valueAt(value, hookPath.slice(0, 3))));
+  const profile = profileOf(path);
+  if (profile !== undefined && path.length === 2 && !onValue) return describeProfile(a, profile);
+  // The merged network of the profile a path lies in (falls back to the table as written).
+  const network = (p: string) => mergedNetwork(a, p) ?? table(valueAt(value, networkPath(p)));
+  const hook = hookOf(path);
+  if (hook && (hook.rest.length === 0 || (hook.rest.length === 1 && hook.rest[0] === 'host'))) {
+    const written = table(valueAt(value, hookPath(hook.profile, hook.name)));
+    if (written) return describeHook(hook.name, written, network(hook.profile));
   }
-  if (isActionPath(path) && !onValue) {
-    const net = mergedNetwork(a, path[1] as string) ?? table(valueAt(value, path.slice(0, 3)));
-    return describeAction(path[5] as string, table(table(table(net?.mitm)?.actions)?.[path[5] as string]));
+  const action = actionOf(path);
+  if (action && action.rest.length === 0 && !onValue) {
+    return describeAction(action.name, table(table(table(network(action.profile)?.mitm)?.actions)?.[action.name]));
   }
-  if (path.length === 8 && path[6] === 'action' && typeof path[7] === 'number' && isHookPath(path.slice(0, 6))) {
+  const ref = hookActionRef(path);
+  if (ref) {
     const name = valueAt(value, path);
     if (typeof name === 'string') {
-      const net = mergedNetwork(a, path[1] as string) ?? table(valueAt(value, path.slice(0, 3)));
-      const actions = table(table(net?.mitm)?.actions) ?? {};
+      const actions = table(table(network(ref.profile)?.mitm)?.actions) ?? {};
       return describeAction(name, table(actions[name]), Object.keys(actions));
     }
   }
-  if (isDomainPath(path)) return describeDomain(path[path.length - 1] as string, valueAt(value, path));
-  const isSelector = (path.length === 1 && path[0] === 'default_permissions') || (path.length === 3 && path[0] === 'permissions' && path[2] === 'extends');
-  if (onValue && isSelector) {
+  if (isDomainEntry(path)) return describeDomain(String(path[path.length - 1]), valueAt(value, path));
+  if (onValue && isProfileSelector(path)) {
     const name = valueAt(value, path);
     if (typeof name === 'string') return describeProfile(a, name);
   }

@@ -2,7 +2,8 @@
 // go-to-definition, references, rename and hover. Works on the position index alone, so it also
 // answers while the document does not parse.
 import type { LoadedDocument } from '../../core/toml/load';
-import type { PathSegment, Position, Range, TomlIndex, TomlNode } from '../../core/toml/positions';
+import type { Position, Range, TomlIndex, TomlNode } from '../../core/toml/positions';
+import { actionOf, actionPath, hookActionRef, isProfileSelector } from '../../core/model/keyPaths';
 
 export type SymbolKind = 'action' | 'profile';
 
@@ -44,10 +45,6 @@ export function contains(r: Range, p: Position): boolean {
 }
 
 
-const isActionsPath = (p: readonly PathSegment[]) =>
-  p[0] === 'permissions' && typeof p[1] === 'string' && p[2] === 'network' && p[3] === 'mitm' && p[4] === 'actions' && typeof p[5] === 'string';
-const isHookActionItem = (p: readonly PathSegment[]) =>
-  p.length === 8 && p[0] === 'permissions' && p[2] === 'network' && p[3] === 'mitm' && p[4] === 'hooks' && p[6] === 'action' && typeof p[7] === 'number';
 
 /** Parent of a profile (its `extends` value), read from the index. */
 export function parentOf(index: TomlIndex, profile: string): string | undefined {
@@ -59,7 +56,7 @@ function actionOwner(index: TomlIndex, profile: string, name: string): string | 
   const seen = new Set<string>();
   for (let p: string | undefined = profile; p !== undefined && !seen.has(p); p = parentOf(index, p)) {
     seen.add(p);
-    if (index.get(['permissions', p, 'network', 'mitm', 'actions', name])) return p;
+    if (index.get(actionPath(p, name))) return p;
   }
   return undefined;
 }
@@ -92,18 +89,17 @@ function findOccurrences(doc: LoadedDocument): Occurrence[] {
       const r = segmentRange(node, 1);
       if (r) push({ kind: 'profile', name: p[1], role: 'definition', form: 'key', range: r });
     }
-    if (isActionsPath(p)) {
+    const action = actionOf(p);
+    if (action) {
       const r = segmentRange(node, 5);
-      if (r) push({ kind: 'action', name: p[5] as string, owner: p[1] as string, role: 'definition', form: 'key', range: r });
+      if (r) push({ kind: 'action', name: action.name, owner: action.profile, role: 'definition', form: 'key', range: r });
     }
-    if (isHookActionItem(p) && node.stringValue !== undefined) {
+    const ref = hookActionRef(p);
+    if (ref && node.stringValue !== undefined) {
       const r = stringContentRange(node);
-      const profile = p[1] as string;
-      if (r) push({ kind: 'action', name: node.stringValue, owner: actionOwner(index, profile, node.stringValue) ?? profile, role: 'reference', form: 'string', range: r });
+      if (r) push({ kind: 'action', name: node.stringValue, owner: actionOwner(index, ref.profile, node.stringValue) ?? ref.profile, role: 'reference', form: 'string', range: r });
     }
-    const isSelector = p.length === 1 && p[0] === 'default_permissions';
-    const isExtends = p.length === 3 && p[0] === 'permissions' && p[2] === 'extends';
-    if ((isSelector || isExtends) && node.stringValue !== undefined) {
+    if (isProfileSelector(p) && node.stringValue !== undefined) {
       const r = stringContentRange(node);
       if (r) push({ kind: 'profile', name: node.stringValue, role: 'reference', form: 'string', range: r });
     }

@@ -3,9 +3,11 @@
 // `pattern:` / `literal:` inside hook matcher strings (`keyword`). Standard token types, so every
 // theme colours them without extra contributions.
 import type { Range, SemanticTokens } from 'vscode-languageserver/node';
-import type { PathSegment, TomlNode } from '../../core/toml/positions';
+import type { TomlNode } from '../../core/toml/positions';
 import type { DocumentAnalysis, FeatureRegistration } from '../context';
 import { segmentRange, stringContentRange } from './references';
+import { parseMatcherSpec } from '../../core/match/hooks';
+import { hookActionRef, hookOf, isProfileSelector, mitmPlace, profileOf } from '../../core/model/keyPaths';
 
 const TOKEN_TYPES = ['namespace', 'function', 'method', 'keyword'] as const;
 type TokenType = (typeof TOKEN_TYPES)[number];
@@ -13,7 +15,6 @@ export const SEMANTIC_LEGEND = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [
 
 interface Token { range: Range; type: TokenType }
 
-const isMitm = (p: readonly PathSegment[]) => p[0] === 'permissions' && p[2] === 'network' && p[3] === 'mitm';
 const MATCHER_KEYS = new Set(['path_prefixes', 'query', 'headers']);
 
 function tokensOf(node: TomlNode): Token[] {
@@ -23,16 +24,18 @@ function tokensOf(node: TomlNode): Token[] {
     const r = segmentRange(node, i);
     if (r) out.push({ range: r, type });
   };
-  if (p[0] === 'permissions' && typeof p[1] === 'string') seg(1, 'namespace');
-  if (isMitm(p) && p.length >= 6 && (p[4] === 'hooks' || p[4] === 'actions')) seg(5, p[4] === 'hooks' ? 'function' : 'method');
+  if (profileOf(p) !== undefined) seg(1, 'namespace');
+  const place = mitmPlace(p);
+  if (place?.name !== undefined) seg(5, place.kind === 'hooks' ? 'function' : 'method');
   const str = stringContentRange(node);
   if (!str || node.stringValue === undefined) return out;
-  const last = p[p.length - 1];
-  if ((p.length === 1 && p[0] === 'default_permissions') || (p.length === 3 && p[0] === 'permissions' && p[2] === 'extends')) out.push({ range: str, type: 'namespace' });
-  else if (isMitm(p) && p[4] === 'hooks' && p[6] === 'action' && typeof last === 'number') out.push({ range: str, type: 'method' });
-  else if (isMitm(p) && p[4] === 'hooks' && MATCHER_KEYS.has(String(p[6]))) {
-    const m = /^(pattern|literal):/.exec(node.stringValue);
-    if (m) out.push({ range: { start: str.start, end: { line: str.start.line, character: str.start.character + m[0].length } }, type: 'keyword' });
+  const hook = hookOf(p);
+  if (isProfileSelector(p)) out.push({ range: str, type: 'namespace' });
+  else if (hookActionRef(p)) out.push({ range: str, type: 'method' });
+  else if (hook && MATCHER_KEYS.has(String(hook.rest[0]))) {
+    const m = parseMatcherSpec(node.stringValue);
+    const len = m.form === 'plain' ? 0 : m.form.length + 1;
+    if (len) out.push({ range: { start: str.start, end: { line: str.start.line, character: str.start.character + len } }, type: 'keyword' });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import type { PathSegment, TomlNode } from '../../core/toml/positions';
 import type { FeatureRegistration } from '../context';
 import type { LoadedDocument } from '../../core/toml/load';
 import { segmentRange } from './references';
+import { mitmPlace, profileOf } from '../../core/model/keyPaths';
 
 /** Decision (#11): the outline stops after this many symbols (a hostile document can have 100,000s). */
 const MAX_SYMBOLS = 5000;
@@ -17,9 +18,9 @@ const union = (a: Range, b: Range): Range => ({ start: before(b.start, a.start) 
 
 function kindOf(path: readonly PathSegment[], node: TomlNode | undefined): SymbolKind {
   const n = path.length;
-  if (path[0] === 'permissions' && n === 2) return SymbolKind.Namespace;
-  if (path[n - 3] === 'mitm' && path[n - 2] === 'hooks') return SymbolKind.Event;
-  if (path[n - 3] === 'mitm' && path[n - 2] === 'actions') return SymbolKind.Function;
+  if (profileOf(path) !== undefined && n === 2) return SymbolKind.Namespace;
+  const place = mitmPlace(path);
+  if (place?.name !== undefined && place.rest.length === 0) return place.kind === 'hooks' ? SymbolKind.Event : SymbolKind.Function;
   if (typeof path[n - 1] === 'number') return SymbolKind.Object;
   if (node?.kind === 'array-item') return SymbolKind.String;
   if (!node || node.kind === 'table' || node.valueKind === 'inline-table') return SymbolKind.Module;
