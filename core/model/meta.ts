@@ -50,7 +50,7 @@ const registry = new WeakMap<z.ZodType, FieldMeta>();
 
 /** Attach metadata (and zod's own description, so `.description` works too). */
 export function withMeta<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
-  const described = (meta.description ? schema.describe(meta.description) : schema) as T;
+  const described = meta.description ? schema.describe(meta.description) : schema;
   registry.set(described, { ...(registry.get(schema) ?? {}), ...meta });
   return described;
 }
@@ -92,11 +92,17 @@ export function metaOf(schema: z.ZodType): FieldMeta {
   return out;
 }
 
+/** The classic zod schema a value is, if it is one (inner schemas are typed as zod core's). */
+function classic(s: unknown): z.ZodType | undefined {
+  return s instanceof z.ZodType ? s : undefined;
+}
+
 function innerOf(schema: z.ZodType): z.ZodType | undefined {
-  const def = schema.def as { type: string; innerType?: z.ZodType; in?: z.ZodType; getter?: () => z.ZodType };
-  if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'readonly' || def.type === 'prefault' || def.type === 'catch') return def.innerType;
-  if (def.type === 'pipe') return def.in;
-  if (def.type === 'lazy' && def.getter) return def.getter();
+  if (
+    schema instanceof z.ZodOptional || schema instanceof z.ZodDefault || schema instanceof z.ZodNullable || schema instanceof z.ZodReadonly ||
+    schema instanceof z.ZodPrefault || schema instanceof z.ZodCatch || schema instanceof z.ZodLazy
+  ) return classic(schema.unwrap());
+  if (schema instanceof z.ZodPipe) return classic(schema.in);
   return undefined;
 }
 
@@ -115,36 +121,31 @@ export type SchemaShape =
   | { kind: 'union'; options: z.ZodType[] }
   | { kind: 'scalar'; type: 'string' | 'boolean' | 'integer' | 'number' | 'any' | 'literal'; literal?: unknown };
 
-/** A structural view of a schema, for walkers (completion, hover, unknown keys). */
+const ANY: SchemaShape = { kind: 'scalar', type: 'any' };
+
+/** A structural view of a schema, for walkers (completion, hover, unknown keys), through zod's public API. */
 export function shapeOf(schema: z.ZodType): SchemaShape {
   const s = unwrap(schema);
-  const def = s.def as { type: string; [k: string]: unknown };
-  switch (def.type) {
-    case 'object': {
-      // A catchall schema (other than strict's `never`) types every key the shape does not name.
-      const rest = def.catchall as z.ZodType | undefined;
-      const typed = rest && rest.def.type !== 'never' && rest.def.type !== 'unknown' ? { rest } : {};
-      return { kind: 'object', shape: (s as z.ZodObject).shape as Record<string, z.ZodType>, unknownKeys: metaOf(s).unknownKeys ?? 'ignore', ...typed };
+  if (s instanceof z.ZodObject) {
+    // A catchall schema (other than strict's `never`) types every key the shape does not name.
+    const rest = classic(s.def.catchall);
+    const typed = rest && !(rest instanceof z.ZodNever) && !(rest instanceof z.ZodUnknown) ? { rest } : {};
+    const shape: Record<string, z.ZodType> = {};
+    for (const [k, v] of Object.entries(s.shape)) {
+      const c = classic(v);
+      if (c) shape[k] = c;
     }
-    case 'record':
-      return { kind: 'record', value: (s as z.ZodRecord).valueType as z.ZodType };
-    case 'array':
-      return { kind: 'array', element: (s as z.ZodArray<z.ZodType>).element };
-    case 'enum':
-      return { kind: 'enum', values: ((s as z.ZodEnum).options as (string | number)[]).map(String) };
-    case 'union':
-      return { kind: 'union', options: def.options as z.ZodType[] };
-    case 'literal':
-      return { kind: 'scalar', type: 'literal', literal: (def.values as unknown[])[0] };
-    case 'boolean':
-      return { kind: 'scalar', type: 'boolean' };
-    case 'number':
-      return { kind: 'scalar', type: (def.checks as { _zod?: { def?: { check?: string; format?: string } } }[] | undefined)?.some((c) => c._zod?.def?.format === 'safeint') ? 'integer' : 'number' };
-    case 'string':
-      return { kind: 'scalar', type: 'string' };
-    default:
-      return { kind: 'scalar', type: 'any' };
+    return { kind: 'object', shape, unknownKeys: metaOf(s).unknownKeys ?? 'ignore', ...typed };
   }
+  if (s instanceof z.ZodRecord) return classic(s.valueType) ? { kind: 'record', value: classic(s.valueType)! } : ANY;
+  if (s instanceof z.ZodArray) return classic(s.element) ? { kind: 'array', element: classic(s.element)! } : ANY;
+  if (s instanceof z.ZodEnum) return { kind: 'enum', values: s.options.map(String) };
+  if (s instanceof z.ZodUnion) return { kind: 'union', options: s.options.map(classic).filter((o): o is z.ZodType => !!o) };
+  if (s instanceof z.ZodLiteral) return { kind: 'scalar', type: 'literal', literal: [...s.values][0] };
+  if (s instanceof z.ZodBoolean) return { kind: 'scalar', type: 'boolean' };
+  if (s instanceof z.ZodNumber) return { kind: 'scalar', type: s.format === 'safeint' ? 'integer' : 'number' };
+  if (s instanceof z.ZodString) return { kind: 'scalar', type: 'string' };
+  return ANY;
 }
 
 /** Walk a schema along a key path (numbers step into arrays; record keys into values). */
