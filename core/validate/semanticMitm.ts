@@ -3,7 +3,7 @@
 // secrets the editor's environment or disk cannot supply.
 import type { PolicyDiagnostic } from '../diagnostics';
 import { compileDomainSet, type DomainSet } from '../match/domains';
-import { normalizeHookHost } from '../match/hooks';
+import { normalizeHookHost, parseMatcherSpec } from '../match/hooks';
 import { normalizeHost } from '../match/host';
 import { secretSourceOf } from '../lower/mitm';
 import { availableProfiles, resolveProfile, type ResolveInput } from '../lower/resolve';
@@ -84,9 +84,9 @@ function hookFacts(name: string, raw: unknown): HookFacts | undefined {
   let prefixes: string[] | null = [];
   for (const p of hook.path_prefixes) {
     if (typeof p !== 'string') return undefined;
-    if (p.startsWith('literal:')) prefixes?.push(p.slice(8));
-    else if (p.startsWith('pattern:')) prefixes = null;
-    else prefixes?.push(p);
+    const m = parseMatcherSpec(p);
+    if (m.form === 'pattern') prefixes = null;
+    else prefixes?.push(m.text);
   }
   const lists = (v: unknown, lower: boolean): Map<string, string[]> =>
     new Map(Object.entries(table(v) ?? {}).map(([k, vals]) => [lower ? k.toLowerCase() : k, strings(vals)]));
