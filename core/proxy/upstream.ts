@@ -3,6 +3,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { TunnelAgent } from '../net/proxyTunnel';
 import type { UpstreamProxy } from '../net/upstreamProxy';
@@ -17,7 +18,7 @@ export function dialChecked(addresses: readonly string[] | undefined, host: stri
     const next = (): void => {
       const target = targets.shift();
       if (target === undefined) return reject(lastError);
-      const socket = netConnect({ host: target, port });
+      const socket = netConnect({ host: target, port, noDelay: true });
       const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -44,15 +45,27 @@ export interface Upstreams {
   close(): void;
 }
 
+/**
+ * TCP_NODELAY on every upstream TLS socket (https.Agent does not pass `noDelay` down): with Nagle,
+ * the request written right after the handshake's Finished waits for the origin's delayed ACK.
+ */
+class NoDelayAgent extends https.Agent {
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const socket = super.createConnection(options, callback);
+    if (socket instanceof tls.TLSSocket) socket.setNoDelay(true);
+    return socket;
+  }
+}
+
 export function createUpstreams(ca: string[], loaded?: tls.SecureContext): Upstreams {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
+  const httpAgent = new http.Agent({ keepAlive: true, noDelay: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
   // The trust store is parsed once into one SecureContext shared by every upstream socket. Passing
   // `ca` instead made the agent join all ~150 root PEMs into its pool key on every request and
   // re-parse them for every new socket (most of the proxy's CPU under load). One agent holds one
   // context, so leaving the context out of the pool key is safe.
   const secureContext = loaded ?? tls.createSecureContext({ ca });
   const agentOptions = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000, secureContext, rejectUnauthorized: true, ALPNProtocols: ['http/1.1'] };
-  const httpsAgent = new https.Agent(agentOptions);
+  const httpsAgent = new NoDelayAgent(agentOptions);
   const tunnels = new Map<UpstreamProxy, TunnelAgent>();
   return {
     http: httpAgent,
