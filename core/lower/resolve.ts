@@ -204,7 +204,7 @@ export function resolveProfile(input: ResolveInput): ResolveResult {
     cur = parent;
   }
   const layers = chain.reverse();
-  const merged = mergeNetworks(layers);
+  const merged = mergedChain(profiles, name, layers);
   return {
     diagnostics,
     profile: {
@@ -218,58 +218,82 @@ function builtinProfile(name: BuiltinProfile, selectedBy: ResolvedProfile['selec
   return { name, builtin: name, managed: false, selectedBy, layers: [], network: undefined, originOf: () => undefined };
 }
 
+/**
+ * Where a merged value came from: a trie over merged keys (built while merging, one node per
+ * key, no per-key strings or arrays; the last layer to write a key owns it).
+ */
+interface OriginNode {
+  layer?: ProfileLayer;
+  /** The key as that layer wrote it (differs from the merged key only for normalised domains). */
+  rawKey?: string;
+  /** The top-level `domains` table: its keys merge normalised. */
+  domains?: boolean;
+  children?: Map<PathSegment, OriginNode>;
+}
+
+// Validation resolves each profile several times (selected, per profile, semantics): the merge
+// of one chain is done once per profile table (itself cached per pair of documents).
+const mergeCache = new WeakMap<ReadonlyMap<string, ProfileLayer>, Map<string, ReturnType<typeof mergeNetworks>>>();
+
+function mergedChain(profiles: ReadonlyMap<string, ProfileLayer>, name: string, layers: ProfileLayer[]): ReturnType<typeof mergeNetworks> {
+  let byName = mergeCache.get(profiles);
+  if (!byName) mergeCache.set(profiles, (byName = new Map()));
+  let merged = byName.get(name);
+  if (!merged) byName.set(name, (merged = mergeNetworks(layers)));
+  return merged;
+}
+
 /** Deep-merge the layers' `network` tables, remembering where each value came from. */
 function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknown> | undefined; originOf: (p: readonly PathSegment[]) => Origin | undefined } {
-  const origins = new Map<string, { layer: ProfileLayer; path: PathSegment[] }>();
+  const origins: OriginNode = {};
   let network: Record<string, unknown> | undefined;
   for (const layer of layers) {
     const net = table(layer.body.network);
     if (!net) continue;
     network ??= {};
-    mergeInto(network, net, [], (rel, abs) => origins.set(JSON.stringify(rel), { layer, path: abs }), ['permissions', layer.name, 'network']);
+    mergeInto(network, net, origins, layer, true);
   }
   const cache = new Map<string, Origin>();
   return {
     network,
     originOf: (p) => {
-      const key = JSON.stringify(p);
+      const key = p.join('\u0000');
       const hit = cache.get(key);
       if (hit) return hit;
       // Values inside arrays are not recorded one by one: extend the longest recorded prefix.
-      let o = origins.get(key);
-      let rest: readonly PathSegment[] = [];
-      for (let n = p.length - 1; !o && n > 0; n--) {
-        o = origins.get(JSON.stringify(p.slice(0, n)));
-        rest = p.slice(n);
+      let node: OriginNode | undefined = origins;
+      let owner: ProfileLayer | undefined;
+      const written: PathSegment[] = [];
+      for (const segment of p) {
+        node = node.children?.get(segment);
+        if (!node) break;
+        owner = node.layer;
+        written.push(node.rawKey ?? segment);
       }
-      if (!o) return undefined;
-      const origin = originAt(o.layer.doc, [...o.path, ...rest]);
+      if (!owner) return undefined;
+      const path = ['permissions', owner.name, 'network', ...written, ...p.slice(written.length)];
+      const origin = originAt(owner.doc, path);
       cache.set(key, origin);
       return origin;
     },
   };
 }
 
-function mergeInto(
-  target: Record<string, unknown>,
-  src: Record<string, unknown>,
-  rel: PathSegment[],
-  record: (rel: PathSegment[], abs: PathSegment[]) => void,
-  absBase: PathSegment[],
-): void {
-  const entries = rel.length === 1 && rel[0] === 'domains' ? normalisedDomainEntries(src) : Object.entries(src).map(([k, v]): Entry => [k, k, v]);
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, at: OriginNode, layer: ProfileLayer, top: boolean): void {
+  const entries = !top && at.domains ? normalisedDomainEntries(src) : Object.entries(src).map(([k, v]): Entry => [k, k, v]);
   for (const [key, rawKey, v] of entries) {
-    const relPath = [...rel, key];
-    const absPath = [...absBase, rawKey];
+    const children = (at.children ??= new Map());
+    let node = children.get(key);
+    if (!node) children.set(key, (node = top && key === 'domains' ? { domains: true } : {}));
+    node.layer = layer;
+    node.rawKey = rawKey;
     const sub = table(v);
     if (sub) {
       const next = table(target[key]) ?? {};
       target[key] = next;
-      record(relPath, absPath);
-      mergeInto(next, sub, relPath, record, absPath);
+      mergeInto(next, sub, node, layer, false);
     } else {
       target[key] = v;
-      record(relPath, absPath);
     }
   }
 }

@@ -190,9 +190,14 @@ export function compileGlob(pattern: string, opts: GlobOptions): CompiledGlob | 
   if (literal !== null && !opts.caseInsensitive) {
     return { glob: pattern, test: (s: string) => s === literal };
   }
-  const nfa = new Nfa();
-  const dfa = new LazyDfa(nfa, nfa.addGlob(parsed.tokens, opts, 0));
-  return { glob: pattern, test: (s: string) => dfa.run(s) === 0 };
+  // Built on first use: validation compiles every hook's globs only to report errors, which
+  // parseGlob has already found (the automaton was a third of that work).
+  let dfa: LazyDfa | undefined;
+  const build = (): LazyDfa => {
+    const nfa = new Nfa();
+    return new LazyDfa(nfa, nfa.addGlob(parsed.tokens, opts, 0));
+  };
+  return { glob: pattern, test: (s: string) => (dfa ??= build()).run(s) === 0 };
 }
 
 /**
