@@ -136,8 +136,19 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** CPU time (user + system) a process has used so far, in seconds (Linux /proc, clock ticks of 10 ms). */
+/**
+ * CPU time (user + system) a process and its children (squid's helpers, our proxy's workers) have
+ * used so far, in seconds (Linux /proc, clock ticks of 10 ms).
+ */
 export function cpuSeconds(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch { /* exited, or no children list: the process alone */ }
+  return ownCpuSeconds(pid) + children.reduce((sum, c) => sum + ownCpuSeconds(c), 0);
+}
+
+function ownCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;

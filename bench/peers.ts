@@ -36,7 +36,7 @@ export interface BenchEnv {
 
 const direct = (env: BenchEnv): Peer => ({ name: 'direct', ca: env.upstreamCa, rewrites: false, stop: async () => undefined });
 
-/** Our proxy (the built CLI); `extra` adds arguments, e.g. `--upstream-proxy` for the chained run. */
+/** Our proxy (the built CLI); `extra` adds arguments: `--upstream-proxy` for the chained run, `--workers 2` for `ours2`. */
 export async function ours(env: BenchEnv, name = 'ours', extra: string[] = []): Promise<Peer> {
   const home = join(env.dir, `${name}-home`);
   const p = start(process.execPath, [join(env.dist, 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(env.dir, 'ours-home', 'ca'), '--upstream-ca', env.upstreamCa,
@@ -133,4 +133,4 @@ async function ready(p: Proc, port: number): Promise<void> {
   await sleep(300);
 }
 
-export const PEERS: Record<string, (env: BenchEnv) => Promise<Peer>> = { direct: async (e) => direct(e), ours: (e) => ours(e), mitmproxy, squid, mockttp, tinyproxy };
+export const PEERS: Record<string, (env: BenchEnv) => Promise<Peer>> = { direct: async (e) => direct(e), ours: (e) => ours(e), ours2: (e) => ours(e, 'ours2', ['--workers', '2']), mitmproxy, squid, mockttp, tinyproxy };

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 
   const peers = new Map<string, Peer>();
   const unavailable: Record<string, string> = {};
-  for (const name of ['direct', 'ours', 'mitmproxy', 'squid', 'mockttp', 'tinyproxy']) {
+  for (const name of ['direct', 'ours', 'ours2', 'mitmproxy', 'squid', 'mockttp', 'tinyproxy']) {
     try {
       peers.set(name, await PEERS[name]!(env));
     } catch (e) {

@@ -98,7 +98,8 @@ function keepalive(id: string, conns: number, withAims: boolean) {
     async run(ctx: Ctx): Promise<ScenarioResult> {
       const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.75) : (conns === 8 ? 5 : 3);
       const warmup = ctx.quick ? 0.3 : 0.5;
-      const peers = present(ctx, ['ours', 'mitmproxy', 'squid', 'mockttp', 'direct']);
+      // ours2: our proxy with --workers 2 (not judged by the aims: the default is one process).
+      const peers = present(ctx, ['ours', ...(conns > 1 ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
       // CPU the proxy process spent per request (all requests, warm-up included): a figure the
       // other tenants of a shared machine disturb far less than req/s.
       const runs = await alternate(ctx, peers, async (p) => {
@@ -120,6 +121,10 @@ function keepalive(id: string, conns: number, withAims: boolean) {
       for (const peer of ['mitmproxy', 'squid', 'mockttp', 'direct']) {
         const r = ratio(runs, 'ours', peer, 'rps');
         if (r) result.ratios![`ours/${peer}`] = r;
+      }
+      for (const [a, b] of [['ours2', 'ours'], ['ours2', 'mitmproxy']] as const) {
+        const r = ratio(runs, a, b, 'rps');
+        if (r) result.ratios![`${a}/${b}`] = r;
       }
       const ours = runs.get('ours');
       const dir = runs.get('direct');

@@ -6,7 +6,8 @@ import type { AuthMode } from '../proxy/access';
 import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
 import { ListenError } from '../proxy/listen';
 import { DEFAULT_LIMITS, type Limits } from '../proxy/lifecycle';
-import { PolicyInvalidError, startProxy, diagnosticsOf } from '../proxy/server';
+import { PolicyInvalidError, startProxy, diagnosticsOf, type ProxyOptions } from '../proxy/server';
+import { isWorker, MAX_WORKERS, serveAsWorker, workerInit, WorkerPool } from '../proxy/workers';
 import { defaultCaDir, netpolicyHome, removeState, writeState } from '../proxy/state';
 import { prepareOtlp, policyDigests } from '../telemetry/attach';
 import { OtlpConfigError, otlpConfig, type OtlpConfig } from '../telemetry/config';
@@ -67,7 +68,7 @@ export const MAX_OUT_BACKLOG = 1 << 20;
 export async function runProxy(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['json', 'help', 'dangerously-allow-non-loopback', 'learn', 'broker'],
-    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'upstream-proxy', 'resolve', 'stand-in', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout'],
+    options: ['broker-bind', 'config', 'requirements', 'profile', 'listen', 'socks', 'ca-dir', 'upstream-ca', 'upstream-proxy', 'resolve', 'stand-in', 'audit', 'auth', 'otlp-endpoint', 'otlp-protocol', 'max-connections', 'response-timeout', 'headers-timeout', 'drain-timeout', 'workers'],
   });
   if (args.flags.has('help')) {
     io.out(PROXY_HELP);
@@ -85,6 +86,8 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const fileList = [files.config, files.requirements].filter((f): f is string => !!f).map((f) => resolve(f));
   if (!files.config) throw new UsageError('no config.toml found (pass --config FILE)');
   const learn = args.flags.has('learn');
+  // Workers (forked below) read the brokered credentials from their environment too.
+  const brokerSpec = io.env[BROKER_ENV_KEY];
   const broker = [...brokerFromEnv(io.env)];
   if (args.flags.has('broker')) broker.push(...brokerFromFlags(many(args, 'broker-bind'), io.env).filter((c) => !broker.some((b) => b.envVar === c.envVar)));
   else if (many(args, 'broker-bind').length) throw new UsageError('--broker-bind needs --broker');
@@ -96,6 +99,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const home = netpolicyHome(io.env);
   const lines = batchLines(io.out);
   const limits = limitsOf(args);
+  const workers = workersOf(args);
   let dropped = 0;
   const print = (e: ProxyEvent): void => {
     // A reader that does not keep up must not grow the proxy's memory without bound.
@@ -116,32 +120,45 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   // Digests of the files behind the last good policy (a rejected reload keeps the old ones).
   let candidate = policyDigests({});
   let digests = candidate;
+  const options: ProxyOptions = {
+    load: () => {
+      const r = loadPolicyFiles(fileOpts);
+      candidate = policyDigests({ ...(r.documents.config ? { config: r.documents.config.text } : {}), ...(r.documents.requirements ? { requirements: r.documents.requirements.text } : {}) });
+      return { ...(r.policy ? { policy: r.policy } : {}), diagnostics: r.diagnostics, files: fileList };
+    },
+    watchFiles: fileList,
+    listen: one(args, 'listen') ?? '127.0.0.1:0',
+    ...(one(args, 'socks') !== undefined ? { socks: one(args, 'socks')! } : {}),
+    caDir: resolve(one(args, 'ca-dir') ?? defaultCaDir(io.env)),
+    upstreamCaFiles: many(args, 'upstream-ca').map((f) => resolve(f)),
+    upstreamProxy,
+    overrides,
+    standIns: parseStandIns(many(args, 'stand-in')),
+    auth: auth as AuthMode,
+    allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
+    ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
+    limits,
+    env: io.env,
+    ...(learn ? { learn: true } : {}),
+    ...(broker.length ? { broker } : {}),
+  };
+  if (isWorker(io.env)) return runWorker(options);
   const attach = otlp ? await prepareOtlp(otlp, { env: io.env, version, digests: () => digests }) : null;
 
   let handle;
+  let pool: WorkerPool | null = null;
   try {
-    handle = await startProxy({
-      load: () => {
-        const r = loadPolicyFiles(fileOpts);
-        candidate = policyDigests({ ...(r.documents.config ? { config: r.documents.config.text } : {}), ...(r.documents.requirements ? { requirements: r.documents.requirements.text } : {}) });
-        return { ...(r.policy ? { policy: r.policy } : {}), diagnostics: r.diagnostics, files: fileList };
-      },
-      watchFiles: fileList,
-      listen: one(args, 'listen') ?? '127.0.0.1:0',
-      ...(one(args, 'socks') !== undefined ? { socks: one(args, 'socks')! } : {}),
-      caDir: resolve(one(args, 'ca-dir') ?? defaultCaDir(io.env)),
-      upstreamCaFiles: many(args, 'upstream-ca').map((f) => resolve(f)),
-      upstreamProxy,
-      overrides,
-      standIns: parseStandIns(many(args, 'stand-in')),
-      auth: auth as AuthMode,
-      allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
-      ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
-      limits,
-      env: io.env,
-      ...(learn ? { learn: true } : {}),
-      ...(broker.length ? { broker } : {}),
-    });
+    handle = await startProxy(options);
+    if (workers > 1) {
+      pool = new WorkerPool(handle.events, {
+        count: workers, entry: process.argv[1]!, argv: ['proxy', ...argv], listener: handle.listener, credential: handle.credential,
+        env: { ...io.env, ...(brokerSpec !== undefined ? { [BROKER_ENV_KEY]: brokerSpec } : {}) },
+      });
+      await pool.start().catch(async (e: unknown) => {
+        await Promise.all([pool!.close(0), handle!.close(0)]);
+        throw e;
+      });
+    }
   } catch (e) {
     if (e instanceof PolicyInvalidError) {
       const errors = e.outcome.diagnostics.filter((d) => d.severity === 'error');
@@ -190,6 +207,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     if (e.event === 'policy' && e.status === 'loaded') {
       digests = candidate;
       writeOurState();
+      pool?.reload();
     }
   });
   const sink = attach?.(h.events) ?? null;
@@ -209,7 +227,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
         lines.flush();
         done(0);
       };
-      h.close(limits.drainTimeoutMs)
+      Promise.all([h.close(limits.drainTimeoutMs), pool?.close(limits.drainTimeoutMs ?? DEFAULT_LIMITS.drainTimeoutMs)])
         .then(() => sink?.shutdown(OTLP_SHUTDOWN_MS))
         .then(finish, finish);
     };
@@ -271,6 +289,25 @@ export function batchLines(out: (text: string) => void): { push(line: string): v
     },
     flush,
   };
+}
+
+/** A worker process: the primary's listener and credential, no output of its own (workers.ts). */
+async function runWorker(options: ProxyOptions): Promise<number> {
+  const worker = await workerInit();
+  const own: ProxyOptions = { ...options, watchFiles: [], worker };
+  // The primary alone serves SOCKS5 and writes the audit file.
+  delete own.socks;
+  delete own.auditFile;
+  const h = await startProxy(own);
+  return serveAsWorker(h, { ...DEFAULT_LIMITS, ...options.limits }.drainTimeoutMs);
+}
+
+function workersOf(args: ParsedArgs): number {
+  const v = one(args, 'workers');
+  if (v === undefined) return 1;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > MAX_WORKERS) throw new UsageError(`--workers must be an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function limitsOf(args: ParsedArgs): Partial<Limits> {

@@ -72,10 +72,27 @@ export class EventLog {
       ...(d.dns ? { dns: { ...d.dns } } : {}),
       ...(ctx.startedAt !== undefined ? { durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100 } : {}),
     };
-    this.ring.push(e);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    this.keep(e);
     this.emit(e);
     return e;
+  }
+
+  /** A decision judged in a worker process (workers.ts), renumbered into this log's sequence. */
+  adopt(e: DecisionEvent, worker: number): DecisionEvent {
+    const own = { ...e, id: this.nextId++, worker };
+    this.keep(own);
+    this.emit(own);
+    return own;
+  }
+
+  /** Any other event from a worker process, as it is. */
+  forward(e: ProxyEvent): void {
+    this.emit(e);
+  }
+
+  private keep(e: DecisionEvent): void {
+    this.ring.push(e);
+    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
   }
 
   /** How an allowed request ended (status, bytes, duration since `startedAt`, and why it failed if it did). */

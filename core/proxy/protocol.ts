@@ -51,6 +51,8 @@ export interface DecisionEvent {
   explanation?: string;
   /** The DNS cause of a `not_allowed_local` block: lookup error code or the non-public address. */
   dns?: { error: string; allowlisted: boolean } | { nonPublic: string };
+  /** The worker process (1…N-1) that judged it, with `proxy --workers N`; absent for the primary. */
+  worker?: number;
   /** Filled in from the matching `outcome` line by readers that merge them (the decision log). */
   upstreamStatus?: number;
   bytes?: number;

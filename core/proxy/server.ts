@@ -55,6 +55,8 @@ export interface ProxyOptions {
   broker?: readonly BrokeredCredential[];
   /** Learning mode (core/proxy/learn.ts): for this process only, never persisted. */
   learn?: boolean;
+  /** Worker processes (workers.ts): the primary's credential, and its listening socket to accept on. */
+  worker?: { credential: Credential | null; listener: Server };
 }
 
 export interface ProxyHandle {
@@ -67,6 +69,8 @@ export interface ProxyHandle {
   ca: CaHandle;
   credential: Credential | null;
   events: EventLog;
+  /** The HTTP listener (shared with worker processes). */
+  listener: Server;
   policy(): CompiledPolicy;
   /** Reload now (tests; the watcher calls this after a debounce). */
   reload(): void;
@@ -103,7 +107,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   if (audit) events.onEvent((e) => audit.write(e));
   const mode = opts.auth ?? 'auto';
   // Brokered credentials count as injected secrets: only our terminals may use the proxy.
-  const credential = authRequired(mode, injectsSecrets(current) || !!opts.broker?.length) ? newCredential() : null;
+  const credential = opts.worker ? opts.worker.credential : authRequired(mode, injectsSecrets(current) || !!opts.broker?.length) ? newCredential() : null;
   const sockets = new Set<{ destroy(): void }>();
   const overrides = opts.overrides ?? new Map();
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -177,7 +181,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       s.once('error', reject);
       s.listen(a.port, a.host, () => resolve(s.address() as AddressInfo));
     });
-  const httpInfo = await listen(front, httpAddr);
+  const httpInfo = opts.worker ? await listenOn(front, opts.worker.listener) : await listen(front, httpAddr);
   // The HTTP servers never listen themselves: 'listening' starts their header-timeout checks.
   server.emit('listening');
   mitm.inner.emit('listening');
@@ -212,6 +216,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     ca,
     credential,
     events,
+    listener: front,
     policy: () => current,
     reload: () => watcher.reloadNow(),
     load: () => ({ connections: gate.count, refused: gate.refused, inFlight: inFlight.count }),
@@ -247,6 +252,14 @@ function refuseSelfLoop(cfg: UpstreamProxyConfig | undefined, listen: { host: st
       throw new ListenError(`the upstream proxy ${describeProxy(p)} (from ${p.source}) is this proxy's own listener ${listen.host}:${listen.port}: refusing to chain to itself`);
     }
   }
+}
+
+/** Accepts on a listening socket another process owns (its handle came over IPC). */
+function listenOn(s: Server, shared: Server): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    s.once('error', reject);
+    s.listen(shared, () => resolve(s.address() as AddressInfo));
+  });
 }
 
 export function diagnosticsOf(outcome: LoadOutcome): { file: string; line: number; col: number; message: string }[] {
