@@ -112,7 +112,7 @@ describe('--workers 2', () => {
     // CONNECT itself is refused now, so the client sees no response at all.
     const deadline = Date.now() + 10_000;
     let mark = proxy.mark();
-    let results: FetchResult[] = [];
+    let results: FetchResult[];
     const allowed = (): ProxyEvent[] => proxy.events.slice(mark).filter((e) => e.event === 'decision' && e.decision === 'allow');
     do {
       mark = proxy.mark();
