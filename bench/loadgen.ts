@@ -136,6 +136,7 @@ async function keepalive(): Promise<object> {
   const lat: number[] = [];
   const failures = new Map<string, number>();
   let ok = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const measureFrom = t0 + warmup;
   const stopAt = measureFrom + duration;
@@ -163,7 +164,9 @@ async function keepalive(): Promise<object> {
   for (const s of socks) s.destroy();
   lat.sort((a, b) => a - b);
   const failed = [...failures.values()].reduce((a, b) => a + b, 0);
-  return { requests: lat.length, total: i, ok, failed, failures: Object.fromEntries(failures), rps: lat.length / (duration / 1000), p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  // The load generator's own CPU per request once connected (TLS to the proxy or origin): its share of the machine.
+  const cpu = process.cpuUsage(cpu0);
+  return { requests: lat.length, total: i, ok, failed, failures: Object.fromEntries(failures), rps: lat.length / (duration / 1000), p50: pct(lat, 0.5), p99: pct(lat, 0.99), clientCpuUsPerReq: (cpu.user + cpu.system) / i };
 }
 
 async function first(): Promise<object> {

@@ -14,7 +14,7 @@ import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel chain idle check lsp micro mitm1
-// mitm64), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
+// mitm64 activation vsix), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
 // --merge (replace only the re-measured scenarios in the existing latest.json).
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       console.error(`peer ${name} unavailable: ${unavailable[name]}`);
     }
   }
-  const ctx: Ctx = { env, quick, rounds, peers, ports, loadgen: join(out, 'loadgen.js'), log: (m) => console.error(m) };
+  const ctx: Ctx = { env, quick, rounds, peers, ports, loadgen: join(out, 'loadgen.js'), ...(upstream.child.pid ? { upstreamPid: upstream.child.pid } : {}), log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
   try {
     for (const s of SCENARIOS) {

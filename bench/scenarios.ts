@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { API_NAME, freshName, largePolicy, RAW_NAME } from './fixtures';
 import { cpuSeconds, rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
 import { ours, type BenchEnv, type Peer } from './peers';
+import { activation, vsix } from './extension';
 
 export interface Ctx {
   env: BenchEnv;
@@ -14,6 +15,8 @@ export interface Ctx {
   peers: Map<string, Peer>;
   ports: { https: number; bytes: number; echo: number; fresh: string[] };
   loadgen: string;
+  /** The upstream origin's process, for its CPU per request. */
+  upstreamPid?: number;
   log(message: string): void;
 }
 
@@ -99,19 +102,21 @@ function keepalive(id: string, conns: number, withAims: boolean) {
       const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.75) : (conns === 8 ? 5 : 3);
       const warmup = ctx.quick ? 0.3 : 0.5;
       // ours2: our proxy with --workers 2 (not judged by the aims: the default is one process).
-      const peers = present(ctx, ['ours', ...(conns > 1 ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
+      const peers = present(ctx, ['ours', ...(withAims ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
       // CPU the proxy process spent per request (all requests, warm-up included): a figure the
       // other tenants of a shared machine disturb far less than req/s.
       const runs = await alternate(ctx, peers, async (p) => {
         const cpu0 = p.pid ? cpuSeconds(p.pid) : NaN;
+        const up0 = ctx.upstreamPid ? cpuSeconds(ctx.upstreamPid) : NaN;
         const r = await loadgen(ctx, p, ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', String(warmup)]);
-        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN };
+        const upstreamCpuUsPerReq = ctx.upstreamPid ? ((cpuSeconds(ctx.upstreamPid) - up0) * 1e6) / Number(r.total) : NaN;
+        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, upstreamCpuUsPerReq };
       });
       const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {} };
       for (const [name, list] of runs) {
         result.peers[name] = {
           value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))),
-          cpuUsPerReq: summarize(list.map((r) => num(r, 'cpuUsPerReq'))), ...failuresOf(list),
+          cpuUsPerReq: summarize(list.map((r) => num(r, 'cpuUsPerReq'))), clientCpuUsPerReq: summarize(list.map((r) => num(r, 'clientCpuUsPerReq'))), upstreamCpuUsPerReq: summarize(list.map((r) => num(r, 'upstreamCpuUsPerReq'))), ...failuresOf(list),
         };
       }
       for (const peer of ['mitmproxy', 'squid', 'mockttp']) {
@@ -309,5 +314,5 @@ const micro = {
 };
 
 export const SCENARIOS: { id: string; title: string; run(ctx: Ctx): Promise<ScenarioResult> }[] = [
-  keepalive('mitm8', 8, true), firstRequest, tunnel, chain, idle, check, lsp, micro, keepalive('mitm1', 1, false), keepalive('mitm64', 64, false),
+  keepalive('mitm8', 8, true), firstRequest, tunnel, chain, idle, check, lsp, micro, keepalive('mitm1', 1, false), keepalive('mitm64', 64, false), activation, vsix,
 ];

@@ -26,7 +26,7 @@ export const PROXY_HELP = `Usage: codex-netpolicy proxy [--config FILE] [--requi
                             [--learn] [--broker [--broker-bind VAR=HOST,...]...]
                             [--otlp-endpoint URL] [--otlp-protocol http/protobuf|http/json]
                             [--max-connections N] [--response-timeout MS] [--headers-timeout MS]
-                            [--drain-timeout MS] [--dangerously-allow-non-loopback]
+                            [--drain-timeout MS] [--workers N] [--dangerously-allow-non-loopback]
 
 Runs the HTTP/HTTPS policy proxy (default 127.0.0.1:0, an ephemeral port). Policy files are
 watched and reloaded; an invalid edit keeps the last good policy. CA dir default: $CODEX_NETPOLICY_HOME/ca or
@@ -60,7 +60,11 @@ public name it is (no DNS), the proxy dials the stand-in (demos, tests).
 Limits: --max-connections (default ${DEFAULT_LIMITS.maxConnections}; one more gets 503), --response-timeout
 (default ${DEFAULT_LIMITS.responseTimeoutMs} ms for an upstream's response headers, else 504), --headers-timeout (default
 ${DEFAULT_LIMITS.headersTimeoutMs} ms for a client's request headers). SIGINT/SIGTERM stop accepting and let in-flight
-requests finish for up to --drain-timeout (default ${DEFAULT_LIMITS.drainTimeoutMs} ms); a second signal exits at once.`;
+requests finish for up to --drain-timeout (default ${DEFAULT_LIMITS.drainTimeoutMs} ms); a second signal exits at once.
+
+--workers N (default 1): N processes accept on the one listener, to use more cores. The first one
+writes every process's events (one numbered stream on stdout and --audit), watches the policy and
+tells the others to reload, and owns the credential; SOCKS5 stays in the first process.`;
 
 /** Events waiting for a slow stdout reader beyond this are dropped (and counted); --audit keeps them all. */
 export const MAX_OUT_BACKLOG = 1 << 20;
