@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventStream, parseEventLine, type ProxyEvent } from '../../client/logic/events';
+import { eventStream, lineParser, type ProxyEvent } from '../../client/logic/events';
+import { parseProxyLine as parseEventLine } from '../../core/proxy/protocol';
 import { RestartPolicy, backoffDelay } from '../../client/logic/backoff';
 
 const LISTEN = '{"event":"listening","http":"127.0.0.1:4100","socks":null,"proxyUrl":"http://u:CANARY-PW@127.0.0.1:4100","caCert":"/x/ca.pem"}';
 const DECISION = JSON.stringify({ event: 'decision', id: 7, time: '2026-01-01T10:00:00.000Z', decision: 'deny', reason: 'not_allowed', proxyError: 'blocked-by-allowlist', status: 403, source: 'baseline_policy', protocol: 'https', method: 'GET', host: 'evil.example', port: 443, path: '/x', client: '127.0.0.1:5555', mitm: true, hook: null, actions: [], headers: { strip: [], inject: [] }, rule: { file: '/p/config.toml', line: 12 }, profile: 'work', mode: 'full' });
 
-test('stream parser: events split across chunks, CRLF, blank lines, final unterminated line', () => {
+test('stream parser: events split across chunks, CRLF, blank lines, final unterminated line', async () => {
+  await lineParser();
   const got: ProxyEvent[] = [];
   const s = eventStream((e) => got.push(e));
   const all = `${LISTEN}\r\n\n${DECISION}\n${DECISION}`;
@@ -35,7 +37,8 @@ test('garbage lines become error events, credentials in them scrubbed', () => {
   assert.deepEqual(p, { event: 'policy', time: '2026-01-01T10:00:00.000Z', status: 'invalid', profile: null, files: ['/a'], diagnostics: [{ file: '/a', line: 3, col: 1, message: 'bad' }] });
 });
 
-test('an overlong line is dropped with an error, and the stream recovers', () => {
+test('an overlong line is dropped with an error, and the stream recovers', async () => {
+  await lineParser();
   const got: ProxyEvent[] = [];
   const s = eventStream((e) => got.push(e));
   s.push('x'.repeat((1 << 20) + 10));

@@ -58,7 +58,7 @@ test('decision store: ring keeps the newest, oldest first; counts survive evicti
 });
 
 test('learning mode: a would_deny event reads as such and filters by reason', async () => {
-  const { parseEventLine } = await import('../../client/logic/events');
+  const { parseProxyLine: parseEventLine } = await import('../../core/proxy/protocol');
   const parsed = parseEventLine(JSON.stringify({ ...ev({ decision: 'allow', reason: null, hook: null }), flag: 'would_deny' }));
   assert.ok(parsed.event === 'decision' && parsed.flag === 'would_deny');
   const r = rowText(parsed as ReturnType<typeof ev>);

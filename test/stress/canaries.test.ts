@@ -12,7 +12,7 @@ import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DecisionStore } from '../../client/logic/decisionStore';
-import { parseEventLine } from '../../client/logic/events';
+import { parseProxyLine as parseEventLine } from '../../core/proxy/protocol';
 import { toHar, toJsonl } from '../../client/logic/export';
 import type { ToWebview } from '../../client/panel/protocol';
 import { connectTunnel, ResponseReader, tempDir, testCa, tlsOver } from '../proxy/unit/helpers';

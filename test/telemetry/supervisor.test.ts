@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProxySupervisor } from '../../client/proxySupervisor';
-import { parseEventLine } from '../../client/logic/events';
+import { parseProxyLine as parseEventLine } from '../../core/proxy/protocol';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
