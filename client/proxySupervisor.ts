@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { redactCredentials } from '../core/env';
 import { RestartPolicy } from './logic/backoff';
 import { describeTelemetry } from '../core/telemetry/describe';
-import { eventStream, LineSplitter, type DecisionEvent, type ListeningEvent, type OutcomeEvent, type PolicyEvent } from './logic/events';
+import { eventStream, LineSplitter, type DecisionEvent, type ListeningEvent, type OutcomeEvent, type PolicyEvent, type ProxyEvent } from './logic/events';
 import { cleanChildEnv } from './logic/terminalEnv';
 
 interface Logger {
@@ -38,12 +38,23 @@ export interface SupervisorOptions {
   now?: () => number;
 }
 
+/** One child process and what it has announced so far. */
+interface Run {
+  child: ChildProcess;
+  listening?: ListeningEvent;
+  policy: PolicyEvent | null;
+  /** The first 200 stderr lines (redacted), for the error state and the log. */
+  stderr: string[];
+  /** Kills a child that never reports `listening`. */
+  timeout: NodeJS.Timeout;
+}
+
 const DEFAULT_DRAIN_MS = 5000;
 /** Beyond the drain, how long a stopping child may take before SIGKILL. */
 const KILL_GRACE_MS = 2000;
 
 export class ProxySupervisor {
-  private child: ChildProcess | undefined;
+  private run: Run | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly restart: RestartPolicy;
@@ -83,70 +94,77 @@ export class ProxySupervisor {
   private launch(): Promise<ProxyState> {
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    if (this.child) return this.current.kind === 'starting' ? new Promise((r) => this.waiters.push(r)) : Promise.resolve(this.current);
-    const done = new Promise<ProxyState>((r) => this.waiters.push(r));
+    if (this.run) return this.current.kind === 'starting' ? this.settled() : Promise.resolve(this.current);
+    const done = this.settled();
     this.stopping = false;
     this.set({ kind: 'starting' });
+    this.run = this.spawn();
+    this.restart.started();
+    return done;
+  }
+
+  /** Resolves with the next state that is not `starting`. */
+  private settled(): Promise<ProxyState> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** Starts the child and wires its stdout (events), stderr (kept for error reports) and exit. */
+  private spawn(): Run {
     const argv = [this.opts.cliPath, 'proxy', '--json', '--drain-timeout', String(this.drainMs), ...this.opts.args()];
     this.opts.log.info(`Starting proxy: ${argv.slice(1).map((a) => redactCredentials(a)).join(' ')}`);
     const child = spawn(this.opts.nodePath, argv, { env: { ...cleanChildEnv(this.opts.env()), ...this.opts.upstreamEnv?.() }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    this.restart.started();
-    const stderrLines: string[] = [];
-    let listening: ListeningEvent | undefined;
-    let policy: PolicyEvent | null = null;
-    const timeout = setTimeout(() => {
-      if (listening || this.child !== child) return;
-      this.opts.log.error(`Proxy did not report "listening" within ${this.opts.startTimeoutMs ?? 15000} ms; stopping it.`);
-      child.kill('SIGKILL');
-    }, this.opts.startTimeoutMs ?? 15000);
-
-    const stdout = eventStream((e) => {
-      if (this.child !== child) return;
-      switch (e.event) {
-        case 'listening':
-          listening = e;
-          clearTimeout(timeout);
-          this.opts.log.info(`Proxy listening on ${e.http}${e.socks ? `, SOCKS5 ${e.socks}` : ''} (${redactCredentials(e.proxyUrl)})${e.profile ? `, profile ${e.profile}` : ''}${e.mode ? ` (${e.mode} mode)` : ''}; CA ${e.caCert}${e.upstreamProxy ? `; upstream proxy ${e.upstreamProxy}` : ''}`);
-          this.set({ kind: 'running', listening: e, pid: child.pid ?? 0, policy });
-          return;
-        case 'decision':
-          this.opts.onDecision(e);
-          return;
-        case 'outcome':
-          this.opts.onOutcome?.(e);
-          return;
-        case 'policy':
-          policy = e;
-          if (e.status === 'loaded') this.opts.log.info(`Policy loaded (profile ${e.profile ?? 'none'}): ${e.files.join(', ')}`);
-          else this.opts.log.warn(`Policy reload rejected, previous policy stays in force:\n${e.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
-          if (listening) this.set({ kind: 'running', listening, pid: child.pid ?? 0, policy: e });
-          return;
-        case 'error':
-          this.opts.log.error(`Proxy: ${redactCredentials(e.message)}`);
-          return;
-        case 'telemetry':
-          (e.status === 'failing' || e.dropped > 0 ? this.opts.log.warn : this.opts.log.info).call(this.opts.log, describeTelemetry(e));
-          return;
-      }
-    });
+    const startMs = this.opts.startTimeoutMs ?? 15000;
+    const run: Run = {
+      child, policy: null, stderr: [],
+      timeout: setTimeout(() => {
+        if (run.listening || this.run !== run) return;
+        this.opts.log.error(`Proxy did not report "listening" within ${startMs} ms; stopping it.`);
+        child.kill('SIGKILL');
+      }, startMs),
+    };
+    const stdout = eventStream((e) => this.run === run && this.onLine(run, e));
     const stderr = new LineSplitter((line) => {
       const clean = redactCredentials(line);
-      if (stderrLines.length < 200) stderrLines.push(clean);
+      if (run.stderr.length < 200) run.stderr.push(clean);
       this.opts.log.warn(`[proxy stderr] ${clean}`);
     });
     child.stdout!.setEncoding('utf8').on('data', (c: string) => stdout.push(c));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => stderr.push(c));
     child.on('error', (err) => this.opts.log.error(`Proxy process error: ${err.message}`));
     child.on('close', (code, signal) => {
-      clearTimeout(timeout);
+      clearTimeout(run.timeout);
       stdout.end();
       stderr.end();
-      if (this.child !== child) return;
-      this.child = undefined;
-      this.onExit(code, signal, stderrLines, !!listening);
+      if (this.run !== run) return;
+      this.run = undefined;
+      this.onExit(code, signal, run.stderr, !!run.listening);
     });
-    return done;
+    return run;
+  }
+
+  private onLine(run: Run, e: ProxyEvent): void {
+    const pid = run.child.pid ?? 0;
+    switch (e.event) {
+      case 'listening':
+        run.listening = e;
+        clearTimeout(run.timeout);
+        this.opts.log.info(`Proxy listening on ${e.http}${e.socks ? `, SOCKS5 ${e.socks}` : ''} (${redactCredentials(e.proxyUrl)})${e.profile ? `, profile ${e.profile}` : ''}${e.mode ? ` (${e.mode} mode)` : ''}; CA ${e.caCert}${e.upstreamProxy ? `; upstream proxy ${e.upstreamProxy}` : ''}`);
+        return this.set({ kind: 'running', listening: e, pid, policy: run.policy });
+      case 'decision':
+        return this.opts.onDecision(e);
+      case 'outcome':
+        return this.opts.onOutcome?.(e);
+      case 'policy':
+        run.policy = e;
+        if (e.status === 'loaded') this.opts.log.info(`Policy loaded (profile ${e.profile ?? 'none'}): ${e.files.join(', ')}`);
+        else this.opts.log.warn(`Policy reload rejected, previous policy stays in force:\n${e.diagnostics.map((d) => `  ${d.file}:${d.line}:${d.col}: ${d.message}`).join('\n')}`);
+        if (run.listening) this.set({ kind: 'running', listening: run.listening, pid, policy: e });
+        return;
+      case 'error':
+        return this.opts.log.error(`Proxy: ${redactCredentials(e.message)}`);
+      case 'telemetry':
+        return (e.status === 'failing' || e.dropped > 0 ? this.opts.log.warn : this.opts.log.info).call(this.opts.log, describeTelemetry(e));
+    }
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, stderrLines: string[], wasListening: boolean): void {
@@ -177,7 +195,7 @@ export class ProxySupervisor {
 
   /** A policy file was saved: retry if we were waiting for a fix. The proxy hot-reloads otherwise. */
   policySaved(): void {
-    if (this.current.kind === 'error' && this.current.invalidPolicy && !this.child) {
+    if (this.current.kind === 'error' && this.current.invalidPolicy && !this.run) {
       this.opts.log.info('Policy file saved; retrying the proxy.');
       void this.launch();
     }
@@ -186,7 +204,7 @@ export class ProxySupervisor {
   async stop(): Promise<void> {
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    const child = this.child;
+    const child = this.run?.child;
     if (!child) {
       if (this.current.kind !== 'stopped') this.set({ kind: 'stopped' });
       return;

@@ -2,7 +2,7 @@
 // exported: header NAMES, never values; every string is scrubbed of URL userinfo and of the
 // known secrets passed in (proxy credential, injected header values), as a second line of defence.
 import type { DecisionEvent } from './events';
-import { hostText } from './rows';
+import { hostText } from './table';
 
 const REDACTED = '***';
 

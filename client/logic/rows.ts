@@ -1,7 +1,7 @@
 // Decision rows for the log: display text, filter tokens (`host:github decision:deny -hook:x`)
 // and free-text search. Pure and DOM-free: shared by the webview bundle and the extension host.
 import type { DecisionEvent } from './events';
-import { bytesText, durationText, statusOf } from './table';
+import { bytesText, durationText, hostText, statusOf } from './table';
 
 export interface RowText {
   time: string;
@@ -22,13 +22,6 @@ function shortTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-
-/** Host with port when it is not the scheme default for the protocol. */
-export function hostText(e: DecisionEvent): string {
-  const def = e.protocol === 'http' ? 80 : 443;
-  const h = e.host.includes(':') ? `[${e.host}]` : e.host;
-  return e.port && e.port !== def ? `${h}:${e.port}` : h;
 }
 
 export function rowText(e: DecisionEvent): RowText {

@@ -1,13 +1,19 @@
 // Decision log table logic: column values for sorting, grouping by host, and the overview numbers
 // (allowed/blocked over time, top blocked hosts). Pure and DOM-free, shared with the webview.
 import type { DecisionEvent } from './events';
-import { hostText } from './rows';
 
 export const SORT_COLUMNS = ['time', 'decision', 'method', 'host', 'path', 'reason', 'hook', 'status', 'duration', 'bytes'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 export interface Sort {
   column: SortColumn;
   descending: boolean;
+}
+
+/** Host with port when it is not the scheme default for the protocol. */
+export function hostText(e: DecisionEvent): string {
+  const def = e.protocol === 'http' ? 80 : 443;
+  const h = e.host.includes(':') ? `[${e.host}]` : e.host;
+  return e.port && e.port !== def ? `${h}:${e.port}` : h;
 }
 
 /** The status a row shows: the upstream's when known, else what the proxy answered. */

@@ -2,7 +2,7 @@
 // matched hook and the header names, then every raw field folded away. The primary button fits
 // the row: Allow host on a block, Deny host on an allow.
 import type { DecisionEvent } from '../../logic/events';
-import { hostText } from '../../logic/rows';
+import { hostText } from '../../logic/table';
 import { bytesText, durationText, statusOf } from '../../logic/table';
 import type { FromWebview } from '../protocol';
 
