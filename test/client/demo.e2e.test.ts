@@ -4,23 +4,16 @@
 // host, draws the overview, and its detail pane leads with the explanation and the rule. The
 // screenshots it takes are the README's images (copied to docs/images).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TRY_ME } from '../../scripts/demo/tryMe';
 import { prepareDemo, type Demo } from '../../scripts/demo/workspace';
 import {
-  e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForNotification, waitForTerminalText, waitUntil,
+  e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, publishScreenshot, runCommand, screenshot, startCodeServer, terminalRun, waitForNotification, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
 } from '../e2e/harness';
-
-/** Screenshots the README shows: test-artifacts/<name>.png → docs/images/<name>.png. */
-function publish(file: string): void {
-  const dir = join(PROJECT_ROOT, 'docs', 'images');
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(file, join(dir, file.split('/').pop()!));
-}
 
 test('demo e2e: every TRY-ME request in a proxied terminal, then the decision log', { skip: e2eSkipReason() ?? false, timeout: 420_000 }, async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'cnp-demo-e2e-'));
@@ -41,7 +34,7 @@ test('demo e2e: every TRY-ME request in a proxied terminal, then the decision lo
 
     await openFile(page, '.codex/config.toml');
     await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
-    publish(await screenshot(page, 'editor'));
+    publishScreenshot(await screenshot(page, 'editor'));
 
     await runCommand(page, 'Codex Network Policy: Open Proxied Terminal');
     await waitUntil(async () => (await page.locator('.terminal-wrapper.active .xterm-rows').first().innerText().catch(() => '')).trim().length > 0, 'proxied shell prompt', 30_000);
@@ -84,14 +77,14 @@ test('demo e2e: every TRY-ME request in a proxied terminal, then the decision lo
     // The DNS failure is told apart from a local-address block.
     await frame.locator('[data-testid="row"][data-host="mirror.company.invalid"]').first().click();
     assert.match(await frame.locator('[data-testid="explanation"]').innerText(), /mirror\.company\.invalid could not be resolved \([A-Z_]+\), and Codex fails closed/);
-    publish(await screenshot(page, 'decision-log'));
+    publishScreenshot(await screenshot(page, 'decision-log'));
 
     // Group by host: one header per host with counts; Enter collapses a group from the keyboard.
     await frame.locator('[data-testid="group-by-host"]').click();
     const groups = frame.locator('[data-testid="group"]');
     await waitUntil(async () => (await groups.count()) >= 5, 'one group per host', 10_000);
     assert.match(await frame.locator('[data-testid="group"][data-host="api.github.com"]').innerText(), /api\.github\.com\s+—\s+\d+ requests?: \d+ allowed, \d+ blocked/);
-    publish(await screenshot(page, 'decision-log-grouped'));
+    publishScreenshot(await screenshot(page, 'decision-log-grouped'));
 
     // Commands answer: Start while running says where it runs (the proxy's own profile), Stop and
     // Start confirm in the status bar.

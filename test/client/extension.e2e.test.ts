@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { loadOrCreateCa } from '../../core/ca';
 import { runCli } from '../helpers/cli';
 import {
-  e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
+  e2eSkipReason, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
 } from '../e2e/harness';
 import { HOOK_POLICY } from './fixtures/hookPolicy';
@@ -30,19 +30,6 @@ function logsMatching(dir: string, needle: string): string[] {
   };
   walk(dir);
   return hits;
-}
-
-function outputLog(dir: string): string {
-  let text = '';
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('Codex Network Policy.log')) text += readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return text;
 }
 
 const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
@@ -73,8 +60,8 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
     wb = await openWorkbench(server);
     const { page } = wb;
     await server.waitForActivation('codex-netpolicy.codex-network-policy');
-    await waitUntil(() => /Activated in [\d.]+ ms/.test(outputLog(server!.userDataDir)), 'activation line in the output channel', 30_000);
-    t.diagnostic(/Activated in [\d.]+ ms/.exec(outputLog(server.userDataDir))![0]);
+    await waitUntil(() => /Activated in [\d.]+ ms/.test(outputChannelLog(server!, 'Codex Network Policy')), 'activation line in the output channel', 30_000);
+    t.diagnostic(/Activated in [\d.]+ ms/.exec(outputChannelLog(server, 'Codex Network Policy'))![0]);
 
     const status = page.locator('.statusbar-item', { hasText: 'Codex proxy' }).first();
     assert.match(await status.innerText(), /Codex proxy: off/);
@@ -137,7 +124,7 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
     assert.deepEqual(logsMatching(server.userDataDir, CANARY), [], 'the secret is in no log file');
   } catch (e) {
     if (wb) await screenshot(wb.page, 'client-e2e-failure').catch(() => undefined);
-    if (server) t.diagnostic(outputLog(server.userDataDir).slice(-4000));
+    if (server) t.diagnostic(outputChannelLog(server, 'Codex Network Policy').slice(-4000));
     throw e;
   } finally {
     await wb?.close();
@@ -206,7 +193,7 @@ test('extension e2e: invalid policy → error with actions, retried after an out
     t.diagnostic('invalid-policy notification, outside fix, all-terminals toggle on/off verified');
   } catch (e) {
     if (wb) await screenshot(wb.page, 'client-e2e-invalid-failure').catch(() => undefined);
-    if (server) t.diagnostic(outputLog(server.userDataDir).slice(-4000));
+    if (server) t.diagnostic(outputChannelLog(server, 'Codex Network Policy').slice(-4000));
     throw e;
   } finally {
     await wb?.close();

@@ -2,32 +2,19 @@
 // tooling): the `telemetry.otlpEndpoint` setting reaches the proxy child, and decisions from a
 // proxied terminal arrive at a real OTLP receiver with their attributes — no secret among them.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadOrCreateCa } from '../../core/ca';
-import { e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil, type CodeServer, type Workbench } from '../e2e/harness';
+import { e2eSkipReason, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil, type CodeServer, type Workbench } from '../e2e/harness';
 import { HOOK_POLICY } from './fixtures/hookPolicy';
 import { startReceiver, type Receiver } from '../telemetry/receiver';
 
 const CANARY = 'CANARY-otlp-e2e-51be0c2d7a';
 const QUERY_CANARY = 'CANARY-otlp-query-0f9e33';
-
-function outputLog(dir: string): string {
-  let text = '';
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('Codex Network Policy.log')) text += readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return text;
-}
 
 const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
@@ -65,7 +52,7 @@ test('extension e2e: decisions from a proxied terminal arrive at the OTLP receiv
     await status.waitFor({ timeout: 30_000 });
     await runCommand(page, 'Codex Network Policy: Start Proxy');
     await waitUntil(async () => /Codex proxy: 0 ✓ 0 ✗/.test(await status.innerText()), 'status bar: running', 30_000);
-    await waitUntil(() => outputLog(server!.userDataDir).includes(`OTLP export to ${receiver.url}/v1/logs (http/protobuf)`), 'the OTLP start line in the extension log', 20_000);
+    await waitUntil(() => outputChannelLog(server!, 'Codex Network Policy').includes(`OTLP export to ${receiver.url}/v1/logs (http/protobuf)`), 'the OTLP start line in the extension log', 20_000);
 
     await runCommand(page, 'Codex Network Policy: Open Proxied Terminal');
     await waitUntil(async () => (await page.locator('.terminal-wrapper.active .xterm-rows').first().innerText().catch(() => '')).trim().length > 0, 'proxied shell prompt', 30_000);
@@ -96,7 +83,7 @@ test('extension e2e: decisions from a proxied terminal arrive at the OTLP receiv
     await screenshot(page, 'otlp-e2e');
   } catch (e) {
     if (wb) await screenshot(wb.page, 'otlp-e2e-failure').catch(() => undefined);
-    if (server) t.diagnostic(outputLog(server.userDataDir).slice(-4000));
+    if (server) t.diagnostic(outputChannelLog(server, 'Codex Network Policy').slice(-4000));
     throw e;
   } finally {
     await wb?.close();

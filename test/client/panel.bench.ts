@@ -1,26 +1,13 @@
 // Decision log under load in a real VS Code (code-server): N requests through the real proxy
 // (loopback; host names via --resolve), then how fast the webview catches up and responds.
 // Not a test (no timed assertions): node --import tsx test/client/panel.bench.ts [N]
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { e2eSkipReason, openWorkbench, PROJECT_ROOT, runCommand, startCodeServer, waitUntil } from '../e2e/harness';
+import { e2eSkipReason, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, startCodeServer, waitUntil } from '../e2e/harness';
 
 const N = Number(process.argv[2] ?? 10_000);
-
-function outputLog(dir: string): string {
-  let text = '';
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('Codex Network Policy.log')) text += readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return text;
-}
 
 async function main(): Promise<void> {
   const skip = e2eSkipReason();
@@ -44,7 +31,7 @@ async function main(): Promise<void> {
     const { page } = wb;
     await server.waitForActivation('codex-netpolicy.codex-network-policy');
     await runCommand(page, 'Codex Network Policy: Start Proxy');
-    const m = await waitUntil(() => /Proxy listening on 127\.0\.0\.1:(\d+)/.exec(outputLog(server.userDataDir)), 'proxy listening', 30_000);
+    const m = await waitUntil(() => /Proxy listening on 127\.0\.0\.1:(\d+)/.exec(outputChannelLog(server, 'Codex Network Policy')), 'proxy listening', 30_000);
     const proxyPort = Number(m[1]);
     await runCommand(page, 'Codex Network Policy: Show Decision Log');
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');

@@ -4,7 +4,7 @@
 // project dependency); when that folder is missing, loadE2eTooling() returns null and e2e
 // tests skip. Traffic stays on loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -419,6 +419,7 @@ interface Locator {
   nth(index: number): Locator;
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   filter(options: { hasText?: string | RegExp; hasNotText?: string | RegExp }): Locator;
+  hover(options?: { timeout?: number }): Promise<void>;
   waitFor(options?: { state?: WaitState; timeout?: number }): Promise<void>;
   isVisible(): Promise<boolean>;
   count(): Promise<number>;
@@ -722,6 +723,27 @@ export async function waitForProblem(page: Page, text: string | RegExp, timeout 
   return panel.innerText();
 }
 
+
+/** Text of an extension's output channel (its `<name>.log` files under the user data folder). */
+export function outputChannelLog(server: CodeServer, name: string): string {
+  let text = '';
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, n.name);
+      if (n.isDirectory()) walk(p);
+      else if (n.name.endsWith(`${name}.log`)) text += readFileSync(p, 'utf8');
+    }
+  };
+  walk(server.userDataDir);
+  return text;
+}
+
+/** Screenshots the README shows: test-artifacts/<name>.png → docs/images/<name>.png. */
+export function publishScreenshot(file: string): void {
+  const dir = join(PROJECT_ROOT, 'docs', 'images');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(file, join(dir, basename(file)));
+}
 
 /** Saves a PNG to test-artifacts/<name>.png (project root) and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
