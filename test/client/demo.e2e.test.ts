@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TRY_ME } from '../../scripts/demo/tryMe';
+import { cursorAt, lineText } from '../e2e/editor';
 import { prepareDemo, type Demo } from '../../scripts/demo/workspace';
 import {
   e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, publishScreenshot, runCommand, screenshot, startCodeServer, terminalRun, waitForNotification, waitForTerminalText, waitUntil,
@@ -85,6 +86,36 @@ test('demo e2e: every TRY-ME request in a proxied terminal, then the decision lo
     await waitUntil(async () => (await groups.count()) >= 5, 'one group per host', 10_000);
     assert.match(await frame.locator('[data-testid="group"][data-host="api.github.com"]').innerText(), /api\.github\.com\s+—\s+\d+ requests?: \d+ allowed, \d+ blocked/);
     publishScreenshot(await screenshot(page, 'decision-log-grouped'));
+
+    // Keyboard and screen readers: from the filter, ArrowDown enters the list; the active item is
+    // announced through aria-activedescendant; Enter collapses and expands a group; arrows move.
+    const list = frame.locator('[data-testid="list"]');
+    const activeId = async () => (await list.getAttribute('aria-activedescendant')) ?? '';
+    await frame.locator('[data-testid="filter"]').press('ArrowDown');
+    await list.press('Home');
+    const firstId = await waitUntil(async () => { const id = await activeId(); return id === 'item-0' ? id : null; }, 'the first item active', 10_000);
+    const firstGroup = frame.locator(`#${firstId}`);
+    assert.equal(await firstGroup.getAttribute('data-testid'), 'group');
+    assert.equal(await firstGroup.getAttribute('aria-selected'), 'true');
+    const groupOf = frame.locator(`[data-testid="group"][data-host="${(await firstGroup.getAttribute('data-host'))!}"]`);
+    assert.equal(await groupOf.getAttribute('aria-expanded'), 'true');
+    await list.press('Enter');
+    await waitUntil(async () => (await groupOf.getAttribute('aria-expanded')) === 'false', 'Enter collapsed the group', 10_000);
+    assert.match((await groupOf.getAttribute('aria-label')) ?? '', /collapsed$/);
+    await list.press('ArrowDown');
+    await waitUntil(async () => (await activeId()) === 'item-1', 'ArrowDown moved the active item', 10_000);
+    await list.press('ArrowUp');
+    await waitUntil(async () => (await activeId()) === firstId, 'ArrowUp moved back', 10_000);
+    await list.press('Enter');
+    await waitUntil(async () => (await groupOf.getAttribute('aria-expanded')) === 'true', 'Enter expanded the group again', 10_000);
+
+    // The rule in the detail pane is a link: it opens the policy on the rule's line.
+    await frame.locator('[data-testid="row"][data-host="tracker.example.com"]').first().click();
+    const ruleLine = Number(/config\.toml:(\d+)$/.exec(await frame.locator('[data-testid="rule-link"]').innerText())![1]);
+    await frame.locator('[data-testid="rule-link"]').click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'config.toml' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await waitUntil(async () => (await cursorAt(page)).line === ruleLine, `cursor on config.toml:${ruleLine}`, 10_000);
+    assert.match(await lineText(page, ruleLine), /tracker\.example\.com/);
 
     // Commands answer: Start while running says where it runs (the proxy's own profile), Stop and
     // Start confirm in the status bar.

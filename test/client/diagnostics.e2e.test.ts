@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { cursorAt, goTo, lineText, suggestLabels } from '../e2e/editor';
 import {
   e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, screenshot, startCodeServer, waitForProblem, waitUntil,
   type CodeServer, type Page, type Workbench,
@@ -41,28 +42,6 @@ const ACTION_COL = 'action = ['.length + 1; // the diagnostic covers the array e
 const UNDEFINED = 'references undefined action `inject_tokn`';
 
 const SUGGEST_ROW = '.editor-widget.suggest-widget .monaco-list-row';
-const EDITOR = '.editor-group-container.active .monaco-editor';
-
-/** Cursor position from the status bar ("Ln 14, Col 24 (13 selected)"). */
-async function cursorAt(page: Page): Promise<{ line: number; col: number; selected: number }> {
-  const texts = await page.locator('.part.statusbar .statusbar-item').allInnerTexts();
-  const m = texts.map((x) => /Ln (\d+), Col (\d+)(?: \((\d+) selected\))?/.exec(x)).find(Boolean);
-  if (!m) return { line: 0, col: 0, selected: 0 };
-  return { line: Number(m[1]), col: Number(m[2]), selected: Number(m[3] ?? 0) };
-}
-
-/** Rendered text of 1-based editor line `n` (matched to its line number in the gutter by offset). */
-async function lineText(page: Page, n: number): Promise<string> {
-  return String(await page.evaluate(`(() => {
-    const ed = document.querySelector('.editor-group-container.active .monaco-editor');
-    if (!ed) return '';
-    const num = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].find((e) => e.textContent.trim() === '${n}');
-    if (!num) return '';
-    const top = num.parentElement.style.top;
-    const line = [...ed.querySelectorAll('.view-lines .view-line')].find((l) => l.style.top === top);
-    return line ? line.textContent.replace(/\\u00a0/g, ' ') : '';
-  })()`));
-}
 
 /** Text of the line holding the cursor. */
 async function cursorLineText(page: Page): Promise<string> {
@@ -119,19 +98,7 @@ test('language server e2e: undefined action in the Problems view on its line; ac
     lap('diagnostic on its line');
 
     // 2. Completion inside `action = ["|"]` lists the defined actions.
-    // Go to Line (Ctrl+G) opens the quick input in `:` mode; it stays open, so not via runCommand.
-    await page.locator(`${EDITOR} .view-lines`).first().click();
-    const goto = page.locator('.quick-input-widget .quick-input-box input');
-    await waitUntil(async () => {
-      if (!(await goto.isVisible())) await page.keyboard.press('Control+G');
-      await goto.waitFor({ state: 'visible', timeout: 2000 });
-      return (await goto.inputValue()).startsWith(':');
-    }, 'Go to Line input', 10_000, 300);
-    lap('go to line opened');
-    await goto.fill(`:${ACTION_LINE}`);
-    await page.keyboard.press('Enter');
-    await goto.waitFor({ state: 'hidden', timeout: 5000 });
-    await waitUntil(async () => (await cursorLineText(page)).trim() === 'action = ["inject_tokn"]', 'cursor on the action line', 10_000);
+    await goTo(page, ACTION_LINE);
     // End → after `]`; two Left → after `inject_tokn`; select the word and delete it.
     await page.keyboard.press('End');
     await page.keyboard.press('ArrowLeft');
@@ -140,13 +107,7 @@ test('language server e2e: undefined action in the Problems view on its line; ac
     await page.keyboard.press('Backspace');
     await waitUntil(async () => (await cursorLineText(page)).trim() === 'action = [""]', 'the action value emptied', 10_000);
     lap('value emptied');
-    const suggest = page.locator(SUGGEST_ROW);
-    const labelsShown = await waitUntil(async () => {
-      if ((await suggest.count()) === 0) await page.keyboard.press('Control+Space');
-      await suggest.first().waitFor({ state: 'visible', timeout: 3000 });
-      const texts = (await page.locator(`${SUGGEST_ROW} .label-name`).allInnerTexts()).map((s) => s.trim());
-      return texts.includes('strip_auth') && texts.includes('inject_token') ? texts : null;
-    }, 'suggest widget listing strip_auth and inject_token', 20_000, 500);
+    const labelsShown = await suggestLabels(page, (l) => l.includes('strip_auth') && l.includes('inject_token'), 'suggest widget listing strip_auth and inject_token');
     t.diagnostic(`suggestions: ${JSON.stringify(labelsShown)}`);
     assert.ok(!labelsShown.includes('inject_tokn'), 'the undefined name is not offered');
     await screenshot(page, 'completion');

@@ -175,6 +175,8 @@ test('extension e2e: invalid policy → error with actions, retried after an out
     const explained = await dialog.innerText();
     assert.match(explained, /DENY\s+POST https:\/\/elsewhere\.example\/upload/);
     assert.match(explained, /Profile: work \(full mode\)/);
+    // The same sentence as the decision log and the 403 body.
+    assert.match(explained, /Why: elsewhere\.example is not in the allowlist/);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
 

@@ -7,9 +7,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { cursorAt, goTo } from '../e2e/editor';
 import {
   e2eSkipReason, openFile, openWorkbench, PROJECT_ROOT, runCommand, screenshot, startCodeServer, waitForProblem, waitUntil,
-  type CodeServer, type Page, type Workbench,
+  type CodeServer, type Workbench,
 } from '../e2e/harness';
 
 const CONFIG = `default_permissions = "work"
@@ -40,27 +41,6 @@ expect = "allow"
 const FAILED = 'evil is reachable';
 const EXPECT_LINE = TESTS.split('\n').lastIndexOf('expect = "allow"') + 1; // 1-based
 const DENY_LINE = REQUIREMENTS.split('\n').indexOf('"evil.example.com" = "deny"') + 1;
-const EDITOR = '.editor-group-container.active .monaco-editor';
-
-async function cursorLine(page: Page): Promise<number> {
-  const texts = await page.locator('.part.statusbar .statusbar-item').allInnerTexts();
-  const m = texts.map((x) => /Ln (\d+), Col (\d+)/.exec(x)).find(Boolean);
-  return m ? Number(m[1]) : 0;
-}
-
-async function gotoLine(page: Page, line: number): Promise<void> {
-  await page.locator(`${EDITOR} .view-lines`).first().click();
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitUntil(async () => {
-    if (!(await input.isVisible())) await page.keyboard.press('Control+G');
-    await input.waitFor({ state: 'visible', timeout: 2000 });
-    return (await input.inputValue()).startsWith(':');
-  }, 'Go to Line input', 10_000, 300);
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden', timeout: 5000 });
-  await waitUntil(async () => (await cursorLine(page)) === line, `cursor on line ${line}`, 10_000);
-}
 
 test('policy tests + effective policy e2e: failing case in Problems, fixed; managed deny over user allow in the tree', { skip: e2eSkipReason() ?? false, timeout: 420_000 }, async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'cnp-pt-e2e-'));
@@ -99,7 +79,7 @@ test('policy tests + effective policy e2e: failing case in Problems, fixed; mana
     lap('failing case in Problems');
 
     // 2. Fix the expectation in the editor: the diagnostic clears.
-    await gotoLine(page, EXPECT_LINE);
+    await goTo(page, EXPECT_LINE);
     await page.keyboard.press('Home');
     await page.keyboard.press('Shift+End');
     await page.keyboard.type('expect = "deny"');
@@ -128,7 +108,7 @@ test('policy tests + effective policy e2e: failing case in Problems, fixed; mana
     // 4. The deny row links to its line in requirements.toml.
     await denyRow.click();
     await page.locator('.tabs-container .tab.active', { hasText: 'requirements.toml' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await waitUntil(async () => (await cursorLine(page)) === DENY_LINE, `cursor on requirements.toml:${DENY_LINE}`, 10_000);
+    await waitUntil(async () => (await cursorAt(page)).line === DENY_LINE, `cursor on requirements.toml:${DENY_LINE}`, 10_000);
     lap('tree row opened the source line');
   } catch (e) {
     if (wb) await screenshot(wb.page, 'policytest-e2e-failure').catch(() => undefined);

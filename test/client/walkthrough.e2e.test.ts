@@ -6,15 +6,13 @@
 // opens. Restart and Stop confirm in the status bar and the output log.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  e2eSkipReason, openWorkbench, outputChannelLog, PROJECT_ROOT, publishScreenshot, runCommand, screenshot, startCodeServer,
-  terminalRun, waitForTerminalText, waitUntil,
-  type CodeServer, type Page, type Workbench,
+  e2eSkipReason, outputChannelLog, publishScreenshot, runCommand, screenshot, terminalRun, waitForTerminalText, waitUntil, type Page,
 } from '../e2e/harness';
+import { withSession } from '../e2e/session';
 
 const CONFIG = `# walkthrough e2e
 default_permissions = "work"
@@ -73,23 +71,8 @@ async function stepDone(page: Page, id: string): Promise<void> {
 
 const fingerprintsIn = (text: string): string[] => text.match(/\b[0-9A-F]{2}(?::[0-9A-F]{2}){7,}\b/g) ?? [];
 
-test('walkthrough e2e: Welcome page and command, five steps, each step\'s command; tooltip profile and fingerprint; Restart/Stop confirm', { skip: e2eSkipReason() ?? false, timeout: 360_000 }, async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'cnp-walkthrough-e2e-'));
-  const ws = join(scratch, 'ws');
-  const home = join(scratch, 'home');
-  mkdirSync(join(ws, '.codex'), { recursive: true });
-  writeFileSync(join(ws, '.codex', 'config.toml'), CONFIG);
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  const t0 = Date.now();
-  const lap = (what: string) => t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  try {
-    server = await startCodeServer({ extensionDir: PROJECT_ROOT, workspace: ws, env: { CODEX_NETPOLICY_HOME: home } });
-    wb = await openWorkbench(server);
-    const { page } = wb;
-    await server.waitForActivation('codex-netpolicy.codex-network-policy', 90_000);
-    lap('activated');
-
+test('walkthrough e2e: Welcome page and command, five steps, each step\'s command; tooltip profile and fingerprint; Restart/Stop confirm', { skip: e2eSkipReason() ?? false, timeout: 420_000 }, async (t) => {
+  await withSession(t, { name: 'walkthrough-e2e', files: { '.codex/config.toml': CONFIG } }, async ({ page, server, scratch, lap }) => {
     // 1. Listed on the Welcome page; opening it there shows the five steps in order.
     await runCommand(page, 'Help: Welcome');
     const card = page.locator('.getting-started-category', { hasText: TITLE }).first();
@@ -119,7 +102,7 @@ test('walkthrough e2e: Welcome page and command, five steps, each step\'s comman
     await stepDone(page, 'startProxy');
 
     // The tooltip: the profile the proxy announced, the mode, and the CA fingerprint in full.
-    const fingerprint = new X509Certificate(readFileSync(join(home, 'ca', 'ca.pem'))).fingerprint256;
+    const fingerprint = new X509Certificate(readFileSync(join(scratch, 'home', 'ca', 'ca.pem'))).fingerprint256;
     const tooltip = await waitUntil(async () => {
       await status.hover();
       const text = await page.locator('.workbench-hover').first().innerText({ timeout: 3000 }).catch(() => '');
@@ -172,19 +155,11 @@ test('walkthrough e2e: Welcome page and command, five steps, each step\'s comman
     await runCommand(page, 'Codex Network Policy: Restart Proxy');
     const restarted = /Codex policy proxy restarted on 127\.0\.0\.1:\d+, profile work \(limited mode\)/;
     await page.locator('.statusbar-item', { hasText: restarted }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    await waitUntil(() => restarted.test(outputChannelLog(server!, 'Codex Network Policy')), 'restart in the output log', 15_000);
+    await waitUntil(() => restarted.test(outputChannelLog(server, 'Codex Network Policy')), 'restart in the output log', 15_000);
     await runCommand(page, 'Codex Network Policy: Stop Proxy');
     await page.locator('.statusbar-item', { hasText: 'Codex policy proxy stopped' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    await waitUntil(() => /Codex policy proxy stopped/.test(outputChannelLog(server!, 'Codex Network Policy')), 'stop in the output log', 15_000);
+    await waitUntil(() => /Codex policy proxy stopped/.test(outputChannelLog(server, 'Codex Network Policy')), 'stop in the output log', 15_000);
     await waitUntil(async () => /Codex proxy: off/.test(await status.innerText()), 'status bar: off', 15_000);
     lap('restart and stop confirmed');
-  } catch (e) {
-    if (wb) await screenshot(wb.page, 'walkthrough-e2e-failure').catch(() => undefined);
-    if (server) t.diagnostic(outputChannelLog(server, 'Codex Network Policy').slice(-4000));
-    throw e;
-  } finally {
-    await wb?.close();
-    await server?.stop();
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  });
 });

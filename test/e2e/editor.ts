@@ -79,11 +79,16 @@ export async function inspectToken(page: Page, line: number, col: number): Promi
 export async function hoverAt(page: Page, line: number, col: number, until: RegExp): Promise<string> {
   await goTo(page, line, col);
   const read = () => page.evaluate(`[...document.querySelectorAll('${EDITOR} .monaco-hover, .monaco-hover')].filter((e) => e.offsetParent).map((e) => e.innerText).join('\\n')`);
-  return waitUntil(async () => {
-    if (!String(await read()).trim()) await runCommand(page, 'Show or Focus Hover');
-    const text = String(await read());
-    return until.test(text) ? text : null;
-  }, `hover matching ${String(until)}`, 20_000, 500);
+  let last = '';
+  try {
+    return await waitUntil(async () => {
+      if (!String(await read()).trim()) await runCommand(page, 'Show or Focus Hover');
+      last = String(await read());
+      return until.test(last) ? last : null;
+    }, `hover matching ${String(until)}`, 30_000, 500);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- hover shows ---\n${last}`, { cause: e });
+  }
 }
 
 const SUGGEST_ROW = '.editor-widget.suggest-widget .monaco-list-row';
@@ -100,4 +105,22 @@ export async function suggestLabels(page: Page, ready: (labels: string[]) => boo
     const labels = (await page.locator(`${SUGGEST_ROW} .label-name`).allInnerTexts()).map((s) => s.trim());
     return ready(labels) ? labels : null;
   }, what, 20_000, 500);
+}
+
+/**
+ * Opens the quick fix menu (Ctrl+.) at the cursor once it lists at least `min` fixes; returns
+ * their labels in menu order and whether the first is focused (what Enter applies).
+ */
+export async function quickFixes(page: Page, min = 1): Promise<{ labels: string[]; firstFocused: boolean }> {
+  const rows = page.locator('.action-widget .monaco-list-row.action');
+  const labels = await waitUntil(async () => {
+    if ((await rows.count()) === 0) await page.keyboard.press('Control+.');
+    await rows.first().waitFor({ state: 'visible', timeout: 3000 });
+    const out: string[] = [];
+    for (let i = 0, n = await rows.count(); i < n; i++) out.push((await rows.nth(i).getAttribute('aria-label')) ?? '');
+    if (out.length >= min) return out;
+    await page.keyboard.press('Escape'); // opened before the diagnostic arrived: ask again
+    return null;
+  }, `quick fix menu with ${min} fixes`, 30_000, 500);
+  return { labels, firstFocused: /\bfocused\b/.test((await rows.first().getAttribute('class')) ?? '') };
 }
