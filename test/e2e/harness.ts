@@ -142,7 +142,7 @@ export interface CodeServer {
   logs(): string;
   /** Text of the extension host log(s) (`<userDataDir>/logs/.../remoteexthost.log`). */
   extensionHostLog(): string;
-  /** Resolves once the extension host log shows the extension's activation being started. */
+  /** Resolves once the extension host log shows the extension's activation being started (default wait 120 s: a loaded machine is slow). */
   waitForActivation(extensionId: string, timeoutMs?: number): Promise<void>;
   /** Kills code-server's process group (and terminal shells), then removes tempDir unless kept. */
   stop(): Promise<void>;
@@ -396,7 +396,7 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
     extensionsDir,
     logs: () => out,
     extensionHostLog,
-    waitForActivation: async (extensionId, timeoutMs = 30_000) => {
+    waitForActivation: async (extensionId, timeoutMs = 120_000) => {
       await waitUntil(
         () => extensionHostLog().includes(`_doActivateExtension ${extensionId},`),
         `activation of ${extensionId}`,

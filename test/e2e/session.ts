@@ -45,7 +45,7 @@ export async function withSession(t: TestContext, opts: SessionOptions, body: (s
       env: { CODEX_NETPOLICY_HOME: join(scratch, 'home'), ...opts.env },
     });
     wb = await openWorkbench(server);
-    await server.waitForActivation('codex-netpolicy.codex-network-policy', 90_000);
+    await server.waitForActivation('codex-netpolicy.codex-network-policy');
     lap('workbench ready, extension activated');
     await body({ page: wb.page, server, scratch, lap });
   } catch (e) {
