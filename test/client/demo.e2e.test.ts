@@ -1,8 +1,9 @@
 // `npm run demo` in a real VS Code (code-server + chromium; skips without the e2e tooling), offline:
 // the demo's stand-ins answer for its hosts. Every TRY-ME request is typed into a proxied terminal
 // and gives its promised output; the decision log then shows status/duration/size, sorts, groups by
-// host, draws the overview, and its detail pane leads with the explanation and the rule. The
-// screenshots it takes are the README's images (copied to docs/images).
+// host, draws the overview, and its detail pane leads with the explanation and the rule (a link to
+// the rule's line), raw fields folded; the list works from the keyboard (aria-activedescendant).
+// The screenshots it takes are the README's images (copied to docs/images).
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,9 @@ test('demo e2e: every TRY-ME request in a proxied terminal, then the decision lo
     assert.match(why, /tracker\.example\.com is denied by `tracker\.example\.com` \(config\.toml:\d+\), and a deny always wins/);
     assert.match(await frame.locator('[data-testid="rule-link"]').innerText(), /^Rule: config\.toml:\d+$/);
     assert.equal(await frame.locator('[data-testid="allow-host"]').getAttribute('class'), 'primary');
+    // …the raw fields come last, folded.
+    assert.equal(await frame.locator('[data-testid="raw-fields"]').getAttribute('open'), null, 'raw fields folded');
+    assert.match(await frame.locator('[data-testid="detail"]').innerText(), /^[^\n]*denied by[\s\S]*\nRule: config\.toml:\d+[\s\S]*All fields/);
     // The DNS failure is told apart from a local-address block.
     await frame.locator('[data-testid="row"][data-host="mirror.company.invalid"]').first().click();
     assert.match(await frame.locator('[data-testid="explanation"]').innerText(), /mirror\.company\.invalid could not be resolved \([A-Z_]+\), and Codex fails closed/);

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { loadOrCreateCa } from '../../core/ca';
 import { runCli } from '../helpers/cli';
 import {
-  e2eSkipReason, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil,
+  e2eSkipReason, openTerminal, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForNotification, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
 } from '../e2e/harness';
 import { HOOK_POLICY } from './fixtures/hookPolicy';
@@ -182,14 +182,14 @@ test('extension e2e: invalid policy → error with actions, retried after an out
 
     await runCommand(page, 'Codex Network Policy: Proxy All Terminals (Toggle)');
     await waitUntil(async () => (await page.locator('.notifications-toasts .notification-toast', { hasText: 'New terminals now use' }).count()) > 0, 'toggle notification', 15_000);
-    await runCommand(page, 'Terminal: Create New Terminal');
-    await waitUntil(async () => (await page.locator('.terminal-wrapper.active .xterm-rows').first().innerText().catch(() => '')).trim().length > 0, 'shell prompt', 30_000);
+    await openTerminal(page);
     await terminalRun(page, 'echo "marker=$CODEX_NETPOLICY_PROXY proxy=${HTTPS_PROXY%%:*}"');
     const out = await waitForTerminalText(page, /^marker=\S* proxy=\S*\s*$/m, 20_000);
     assert.match(out, /^marker=1 proxy=http\s*$/m);
     await runCommand(page, 'Codex Network Policy: Proxy All Terminals (Toggle)');
-    await runCommand(page, 'Terminal: Create New Terminal');
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitForNotification(page, 'New terminals no longer use', 15_000);
+    // A new terminal with its prompt shown (keys typed before the shell reads them get lost).
+    await openTerminal(page);
     await terminalRun(page, 'clear; echo "after=[$CODEX_NETPOLICY_PROXY]"');
     assert.match(await waitForTerminalText(page, /^after=\[.*\]\s*$/m, 20_000), /^after=\[\]\s*$/m);
     t.diagnostic('invalid-policy notification, outside fix, all-terminals toggle on/off verified');
