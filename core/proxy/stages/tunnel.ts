@@ -61,11 +61,15 @@ export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream:
   replies.handedOff?.();
 }
 
-/** Two-way pipe with backpressure; either side closing or idling closes both. */
+/**
+ * Two-way pipe with backpressure. An error or idling closes both sides at once; one side closing
+ * cleanly ends the other (what is still queued for it is flushed, not dropped), and a peer that
+ * then keeps its half open is closed after LINGER_MS.
+ */
 function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, timedOut: (f: OutcomeFailure) => void): void {
   ctx.track(b);
   const done = ctx.busy();
-  const close = (): void => {
+  const abort = (): void => {
     done();
     a.destroy();
     b.destroy();
@@ -73,13 +77,21 @@ function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, timedOu
   const ms = ctx.limits.responseTimeoutMs;
   guardFirstByte(a, b, ms, () => {
     timedOut({ reason: 'response_timeout', status: null, message: ctx.scrub(`tunnel: ${timeoutMessage(target, ms)}; closing the tunnel`) });
-    close();
+    abort();
   });
-  for (const s of [a, b]) {
-    s.setTimeout(IDLE_TIMEOUT_MS, close);
-    s.on('error', close);
-    s.on('close', close);
+  for (const [s, other] of [[a, b], [b, a]] as const) {
+    s.setTimeout(IDLE_TIMEOUT_MS, abort);
+    s.on('error', abort);
+    s.on('close', () => {
+      done();
+      if (other.destroyed) return;
+      other.end();
+      other.setTimeout(LINGER_MS, () => other.destroy());
+    });
   }
   a.pipe(b);
   b.pipe(a);
 }
+
+/** How long a tunnel's remaining side may stay half open after the other closed. */
+const LINGER_MS = 5_000;

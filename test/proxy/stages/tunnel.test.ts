@@ -81,6 +81,29 @@ describe('tunnel pipeline: judge → dial | intercept', () => {
     p.close();
   });
 
+  test('an upstream that sends a large body and closes at once: the slow client still gets every byte', async () => {
+    // The upstream's FIN arrives while most of the body still waits in the proxy's write buffer to
+    // the client; closing the client side then must flush it, not destroy it.
+    const body = Buffer.alloc((24 << 20) + 1000, 7);
+    const burst = createServer((s) => s.end(body));
+    await new Promise<void>((r) => burst.listen(0, '127.0.0.1', () => r()));
+    const port = (burst.address() as AddressInfo).port;
+    const p = await pair();
+    const replies = recorder();
+    await runTunnel(rig.ctx, () => assert.fail('must not intercept'), p.server, { kind: 'connect', authority: `ok.test:${port}` }, 'ok.test', meta, replies);
+    p.client.pause();
+    await new Promise((r) => setTimeout(r, 400));
+    let got = 0;
+    await new Promise<void>((resolve) => {
+      p.client.on('data', (c: Buffer) => (got += c.length));
+      p.client.once('close', () => resolve());
+      p.client.resume();
+    });
+    assert.equal(got, body.length);
+    p.close();
+    burst.close();
+  });
+
   test('a hooked host is intercepted with the judged tunnel; the early bytes go back onto the stream', async () => {
     const p = await pair();
     const replies = recorder(Buffer.from('hello'));
