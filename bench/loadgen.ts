@@ -3,10 +3,13 @@
 //     GETs back to back for --duration seconds; every response is checked.
 //   first:     one fresh connection + CONNECT + TLS + GET per host in --hosts, sequentially.
 //   tunnel:    one CONNECT tunnel to the raw `bytes` server, downloads --bytes, reports MB/s.
+//   h2:        --conns HTTP/2 sessions (ALPN h2 required) with --streams requests in flight on
+//     each, for --duration seconds; also counts the protocol the origin saw (x-saw-version).
 //   idle:      opens --count tunnels to the `echo` server, reports, waits for a line on stdin,
 //              then checks every tunnel still echoes.
 // Prints one JSON result line on stdout.
 import { readFileSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 
@@ -60,9 +63,9 @@ async function open(target: string, name?: string): Promise<Socket> {
 }
 
 /** TLS over `raw` with SNI `host`, verifying the certificate for `host`. */
-function secure(raw: Socket, host: string): Promise<tls.TLSSocket> {
+function secure(raw: Socket, host: string, alpn = ['http/1.1']): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const t = tls.connect({ socket: raw, host, servername: host, ca, ALPNProtocols: ['http/1.1'] });
+    const t = tls.connect({ socket: raw, host, servername: host, ca, ALPNProtocols: alpn });
     t.once('secureConnect', () => resolve(t));
     t.once('error', reject);
   });
@@ -111,7 +114,7 @@ class Reader {
   }
 }
 
-function verdict(r: Response): string | null {
+function verdict(r: Pick<Response, 'status' | 'headers'>): string | null {
   if (r.status !== 200) return `status ${r.status}`;
   if (!check) return null;
   if (r.headers.get('x-saw-injected') !== 'yes') return 'injected header missing upstream';
@@ -125,31 +128,31 @@ function pct(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 }
 
-async function keepalive(): Promise<object> {
-  const target = args.target!;
-  const name = args.name!;
-  const authority = `${name}:${splitHostPort(target)[1]}`;
-  const conns = num('conns', 8);
+interface Outcome { why: string | null; version?: string }
+
+/**
+ * Runs every worker's requests back to back until the measured window ends (requests started in
+ * the warm-up are not counted); a worker stops at its first transport error.
+ */
+async function drive(workers: ((i: number) => Promise<Outcome>)[]): Promise<object> {
   const duration = num('duration', 3) * 1000;
   const warmup = num('warmup', 0.5) * 1000;
-  const socks = await Promise.all(Array.from({ length: conns }, async () => secure(await open(target, name), name)));
   const lat: number[] = [];
   const failures = new Map<string, number>();
+  const versions: Record<string, number> = {};
   let ok = 0;
   const cpu0 = process.cpuUsage();
+  let i = 0;
   const t0 = performance.now();
   const measureFrom = t0 + warmup;
   const stopAt = measureFrom + duration;
-  let i = 0;
-  await Promise.all(socks.map(async (s) => {
-    const reader = new Reader(s);
+  await Promise.all(workers.map(async (one) => {
     for (;;) {
       const start = performance.now();
       if (start >= stopAt) break;
-      s.write(request(authority, i++));
-      let why: string | null;
+      let r: Outcome;
       try {
-        why = verdict(await reader.next());
+        r = await one(i++);
       } catch (e) {
         const k = String(e).slice(0, 200);
         failures.set(k, (failures.get(k) ?? 0) + 1);
@@ -157,16 +160,64 @@ async function keepalive(): Promise<object> {
       }
       if (start < measureFrom) continue;
       lat.push(performance.now() - start);
-      if (why) failures.set(why, (failures.get(why) ?? 0) + 1);
+      if (r.version) versions[r.version] = (versions[r.version] ?? 0) + 1;
+      if (r.why) failures.set(r.why, (failures.get(r.why) ?? 0) + 1);
       else ok++;
     }
   }));
-  for (const s of socks) s.destroy();
   lat.sort((a, b) => a - b);
   const failed = [...failures.values()].reduce((a, b) => a + b, 0);
-  // The load generator's own CPU per request once connected (TLS to the proxy or origin): its share of the machine.
   const cpu = process.cpuUsage(cpu0);
-  return { requests: lat.length, total: i, ok, failed, failures: Object.fromEntries(failures), rps: lat.length / (duration / 1000), p50: pct(lat, 0.5), p99: pct(lat, 0.99), clientCpuUsPerReq: (cpu.user + cpu.system) / i };
+  return {
+    requests: lat.length, total: i, ok, failed, failures: Object.fromEntries(failures), ...(Object.keys(versions).length ? { upstreamVersions: versions } : {}),
+    rps: lat.length / (duration / 1000), p50: pct(lat, 0.5), p99: pct(lat, 0.99),
+    // The load generator's own CPU per request once connected (TLS to the proxy or origin): its share of the machine.
+    clientCpuUsPerReq: (cpu.user + cpu.system) / i,
+  };
+}
+
+async function keepalive(): Promise<object> {
+  const target = args.target!;
+  const name = args.name!;
+  const authority = `${name}:${splitHostPort(target)[1]}`;
+  const socks = await Promise.all(Array.from({ length: num('conns', 8) }, async () => secure(await open(target, name), name)));
+  const result = await drive(socks.map((s) => {
+    const reader = new Reader(s);
+    return async (i) => {
+      s.write(request(authority, i));
+      return { why: verdict(await reader.next()) };
+    };
+  }));
+  for (const s of socks) s.destroy();
+  return result;
+}
+
+/** One GET on an h2 session; resolves with the verdict and the version the origin saw. */
+function h2Get(session: http2.ClientHttp2Session, i: number): Promise<{ why: string | null; version: string }> {
+  return new Promise((resolve, reject) => {
+    const s = session.request({ ':method': 'GET', ':path': `/repos/o/r/issues?i=${i}`, 'user-agent': 'bench', accept: '*/*', 'x-strip-me': 'must-not-arrive' }, { endStream: true });
+    let head: http2.IncomingHttpHeaders = {};
+    s.on('response', (h) => (head = h));
+    s.on('data', () => undefined);
+    s.on('end', () => {
+      const headers = new Map<string, string>(Object.entries(head).map(([k, v]) => [k, String(v)]));
+      resolve({ why: verdict({ status: Number(head[':status']), headers }), version: String(head['x-saw-version'] ?? '?') });
+    });
+    s.on('error', reject);
+  });
+}
+
+async function h2(): Promise<object> {
+  const target = args.target!;
+  const name = args.name!;
+  const sessions = await Promise.all(Array.from({ length: num('conns', 8) }, async () => {
+    const t = await secure(await open(target, name), name, ['h2']);
+    if (t.alpnProtocol !== 'h2') throw new Error(`ALPN picked ${String(t.alpnProtocol)}, not h2`);
+    return http2.connect(`https://${name}:${splitHostPort(target)[1]}`, { createConnection: () => t });
+  }));
+  const result = await drive(sessions.flatMap((session) => Array.from({ length: num('streams', 8) }, () => (i: number) => h2Get(session, i))));
+  for (const s of sessions) s.destroy();
+  return result;
 }
 
 async function first(): Promise<object> {
@@ -230,7 +281,7 @@ async function idle(): Promise<object> {
   return { opened: socks.length, usable, failed: socks.length - usable };
 }
 
-const modes: Record<string, () => Promise<object>> = { keepalive, first, tunnel, idle };
+const modes: Record<string, () => Promise<object>> = { keepalive, h2, first, tunnel, idle };
 modes[args.mode ?? 'keepalive']!().then(
   (r) => {
     process.stdout.write(JSON.stringify(r) + '\n');

@@ -14,7 +14,7 @@ import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel chain idle check lsp micro mitm1
-// mitm64 activation vsix), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
+// mitm64 mitmh2 activation vsix), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
 // --merge (replace only the re-measured scenarios in the existing latest.json).
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.indexOf('--only');
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const secret = 'bench-secret-value';
   const rounds = quick ? 3 : 5;
   const upstream: Proc = start(process.execPath, [join(out, 'upstream.js'), '--cert', certs.cert, '--key', certs.key, '--new-hosts', '200'], { BENCH_SECRET: secret });
-  const ports = (await upstream.firstJson) as { https: number; bytes: number; echo: number; fresh: string[] };
+  const ports = (await upstream.firstJson) as { https: number; h2: number; bytes: number; echo: number; fresh: string[] };
   const policyFile = join(dir, 'policy.toml');
   writeFileSync(policyFile, proxyPolicy(ports.fresh.length));
   const names = [`${API_NAME}=127.0.0.1`, `${RAW_NAME}=${RAW_HOST}`, ...ports.fresh.map((t, i) => `${freshName(i)}=${t.split(':')[0]}`)];

@@ -13,7 +13,7 @@ export interface Ctx {
   quick: boolean;
   rounds: number;
   peers: Map<string, Peer>;
-  ports: { https: number; bytes: number; echo: number; fresh: string[] };
+  ports: { https: number; h2: number; bytes: number; echo: number; fresh: string[] };
   loadgen: string;
   /** The upstream origin's process, for its CPU per request. */
   upstreamPid?: number;
@@ -95,28 +95,35 @@ function judge(aims: Aim[], result: ScenarioResult): Aim[] {
   return aims;
 }
 
-function keepalive(id: string, conns: number, withAims: boolean) {
+/** `h2Streams`: HTTP/2 to the proxy (and to the h2 origin) with that many streams in flight per session; only the peers that serve h2 inside MITM. */
+function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: number) {
+  const what = h2Streams ? `HTTP/2 GET, hook strips + injects, ${conns} sessions × ${h2Streams} streams` : `keep-alive GET, hook strips + injects, ${conns} connection${conns > 1 ? 's' : ''}`;
   return {
-    id, title: `MITM keep-alive GET, hook strips + injects, ${conns} connection${conns > 1 ? 's' : ''}`,
+    id, title: `MITM ${what}`,
     async run(ctx: Ctx): Promise<ScenarioResult> {
       const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.75) : (conns === 8 ? 5 : 3);
       const warmup = ctx.quick ? 0.3 : 0.5;
       // ours2: our proxy with --workers 2 (not judged by the aims: the default is one process).
-      const peers = present(ctx, ['ours', ...(withAims ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
+      const peers = present(ctx, h2Streams ? ['ours', 'mitmproxy', 'direct'] : ['ours', ...(withAims ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
+      const mode = h2Streams ? ['--mode', 'h2', '--streams', String(h2Streams), '--target', `127.0.0.1:${ctx.ports.h2}`] : ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`];
       // CPU the proxy process spent per request (all requests, warm-up included): a figure the
       // other tenants of a shared machine disturb far less than req/s.
       const runs = await alternate(ctx, peers, async (p) => {
         const cpu0 = p.pid ? cpuSeconds(p.pid) : NaN;
         const up0 = ctx.upstreamPid ? cpuSeconds(ctx.upstreamPid) : NaN;
-        const r = await loadgen(ctx, p, ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', String(warmup)]);
+        const r = await loadgen(ctx, p, [...mode, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', String(warmup)]);
         const upstreamCpuUsPerReq = ctx.upstreamPid ? ((cpuSeconds(ctx.upstreamPid) - up0) * 1e6) / Number(r.total) : NaN;
-        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, upstreamCpuUsPerReq };
+        const versions = (r.upstreamVersions ?? {}) as Record<string, number>;
+        const seen = Object.values(versions).reduce((a, b) => a + b, 0);
+        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, upstreamCpuUsPerReq, upstreamH2: seen ? (versions['2.0'] ?? 0) / seen : NaN };
       });
       const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {} };
       for (const [name, list] of runs) {
         result.peers[name] = {
           value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))),
           cpuUsPerReq: summarize(list.map((r) => num(r, 'cpuUsPerReq'))), clientCpuUsPerReq: summarize(list.map((r) => num(r, 'clientCpuUsPerReq'))), upstreamCpuUsPerReq: summarize(list.map((r) => num(r, 'upstreamCpuUsPerReq'))), ...failuresOf(list),
+          // Share of requests the origin received over h2 (the upstream hop's protocol).
+          ...(h2Streams ? { upstreamH2: summarize(list.map((r) => num(r, 'upstreamH2'))) } : {}),
         };
       }
       for (const peer of ['mitmproxy', 'squid', 'mockttp']) {
@@ -314,5 +321,5 @@ const micro = {
 };
 
 export const SCENARIOS: { id: string; title: string; run(ctx: Ctx): Promise<ScenarioResult> }[] = [
-  keepalive('mitm8', 8, true), firstRequest, tunnel, chain, idle, check, lsp, micro, keepalive('mitm1', 1, false), keepalive('mitm64', 64, false), activation, vsix,
+  keepalive('mitm8', 8, true), firstRequest, tunnel, chain, idle, check, lsp, micro, keepalive('mitm1', 1, false), keepalive('mitm64', 64, false), keepalive('mitmh2', 8, false, 8), activation, vsix,
 ];

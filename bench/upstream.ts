@@ -1,9 +1,11 @@
 // Benchmark upstream, its own process: an HTTPS origin (keep-alive) that reports in its response
-// headers whether the hook's injected header arrived and the stripped one did not, plus two raw
+// headers whether the hook's injected header arrived and the stripped one did not (and, on the
+// second origin `h2` that also speaks HTTP/2 by ALPN, the protocol version it was reached by), plus two raw
 // TCP servers for tunnels: `bytes` (sends N bytes then closes) and `echo` (idle-tunnel checks).
 // Prints one JSON line {https, bytes, echo} with the ports. Loopback only.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
@@ -16,8 +18,9 @@ const expected = process.env.BENCH_SECRET ?? '';
 const body = Buffer.from('ok\n');
 
 const tlsOptions = { cert: readFileSync(arg('cert')), key: readFileSync(arg('key')), keepAliveTimeout: 60_000 };
-const handler = (req: IncomingMessage, res: ServerResponse): void => {
+const handler = (req: IncomingMessage | http2.Http2ServerRequest, res: ServerResponse | http2.Http2ServerResponse): void => {
   res.writeHead(200, {
+    'x-saw-version': req.httpVersion,
     'content-type': 'text/plain',
     'content-length': body.length,
     'x-saw-injected': req.headers['x-injected'] === expected ? 'yes' : 'no',
@@ -63,6 +66,7 @@ void (async () => {
     const host = `127.0.0.${i + 2}`;
     fresh.push(`${host}:${await listen(https.createServer(tlsOptions, handler), host)}`);
   }
-  const ports = { https: await listen(origin), bytes: await listen(bytes, RAW_HOST), echo: await listen(echo, RAW_HOST), fresh };
+  const h2 = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, handler);
+  const ports = { https: await listen(origin), h2: await listen(h2 as unknown as Server), bytes: await listen(bytes, RAW_HOST), echo: await listen(echo, RAW_HOST), fresh };
   process.stdout.write(JSON.stringify(ports) + '\n');
 })();

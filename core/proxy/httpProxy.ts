@@ -7,8 +7,9 @@ import { headerLookup, pairsOf } from './hopByHop';
 import { proxyAuthHeaders, sendText, type Incoming, type Reply } from './responses';
 import { authenticated } from './stages/authenticate';
 import { runRequest } from './stages/request';
+import type { Upgrade } from './websocket';
 
-export async function handlePlainRequest(ctx: ProxyContext, req: Incoming, res: Reply): Promise<void> {
+export async function handlePlainRequest(ctx: ProxyContext, req: Incoming, res: Reply, upgrade?: Upgrade): Promise<void> {
   const startedAt = performance.now();
   const refuse = (status: number, message: string, extra?: Record<string, string>): void => {
     req.resume();
@@ -37,5 +38,6 @@ export async function handlePlainRequest(ctx: ProxyContext, req: Incoming, res: 
     // Decision: absolute-form https:// is judged like http:// (a hooked host gets upstream's
     // `mitm_required`), but we never originate TLS for it: an allowed one must use CONNECT.
     ...(tls ? { refuseAllowed: noTls } : {}),
+    ...(upgrade ? { upgrade } : {}),
   });
 }

@@ -1,8 +1,9 @@
-// MITM transport: terminate TLS with a leaf for the tunnel's host, run an HTTP/1.1 server on the
-// decrypted stream (Decision: ALPN offers http/1.1 only; h2 is not served inside MITM, clients
-// fall back), and send each request through the request pipeline (stages/request.ts).
-// handleInnerRequest takes the tunnel explicitly, so it serves any server object's req/res.
+// MITM transport: terminate TLS with a leaf for the tunnel's host; ALPN offers `h2` and `http/1.1`
+// and the decrypted stream goes to an inner HTTP/2 or HTTP/1.1 server. Every request (an h2 stream,
+// an h1 request, an h1 upgrade) goes through the request pipeline (stages/request.ts);
+// handleInnerRequest takes the tunnel explicitly, so it serves either server object's req/res.
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { decide } from '../policy/decide';
@@ -11,23 +12,39 @@ import { headerLookup, pairsOf } from './hopByHop';
 import { sendText, writeClientError, writeRawDecision, type Incoming, type Reply } from './responses';
 import { record } from './stages/judge';
 import { runRequest } from './stages/request';
+import { upgradeOf, upgradeResponse, type Upgrade } from './websocket';
 
 export class MitmServer {
+  /** Tunnel of each decrypted TLS socket (h1) and h2 session. */
   private readonly tunnels = new WeakMap<object, Tunnel>();
   readonly inner: http.Server;
+  /** HTTP/2 sessions of tunnels whose client picked `h2`; the same pipeline as `inner`. */
+  readonly innerH2: http2.Http2Server;
+  private pendingTunnel: Tunnel | undefined;
 
   constructor(private readonly ctx: ProxyContext) {
-    this.inner = http.createServer({
-      requireHostHeader: false, headersTimeout: ctx.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, ctx.limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
-    }, (req, res) => {
-      const t = this.tunnels.get(req.socket);
-      if (!t) return sendText(res, 500, 'error');
-      handleInnerRequest(ctx, t, req, res).catch((e: unknown) => {
+    const onRequest = (t: Tunnel | undefined, req: Incoming, res: Reply, upgrade?: Upgrade): void => {
+      if (!t) return void (upgrade ? upgrade.socket.destroy() : sendText(res, 500, 'error'));
+      handleInnerRequest(ctx, t, req, res, upgrade).catch((e: unknown) => {
         ctx.events.error(ctx.scrub(`mitm request failed: ${e instanceof Error ? e.message : String(e)}`));
         sendText(res, 500, 'error');
       });
-    });
+    };
+    this.inner = http.createServer({
+      requireHostHeader: false, headersTimeout: ctx.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, ctx.limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
+    }, (req, res) => onRequest(this.tunnels.get(req.socket), req, res));
     this.inner.timeout = IDLE_TIMEOUT_MS;
+    // wss:// inside the tunnel: the upgrade is one more request of the pipeline.
+    this.inner.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      onRequest(this.tunnels.get(socket), req, upgradeResponse(req, socket), upgradeOf(req, socket, head));
+    });
+    // Decision: no extended CONNECT (RFC 8441) inside h2, so WebSockets over h2 are not offered; clients use h1 for them.
+    this.innerH2 = http2.createServer({ settings: { maxHeaderListSize: MAX_HEADER_BYTES } }, (req, res) => onRequest(this.tunnels.get(req.stream.session!), req, res));
+    this.innerH2.setTimeout(IDLE_TIMEOUT_MS);
+    this.innerH2.on('session', (session: http2.ServerHttp2Session) => {
+      if (this.pendingTunnel) this.tunnels.set(session, this.pendingTunnel);
+      session.on('error', () => session.destroy());
+    });
     this.inner.on('connect', (req: http.IncomingMessage, socket: Socket) => {
       const t = this.tunnels.get(socket);
       if (!t) return socket.destroy();
@@ -47,22 +64,30 @@ export class MitmServer {
       stream.destroy();
       return;
     }
-    const tlsSocket = new tls.TLSSocket(stream, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
+    const tlsSocket = new tls.TLSSocket(stream, { isServer: true, secureContext: context, ALPNProtocols: ['h2', 'http/1.1'] });
     this.ctx.track(tlsSocket);
     tlsSocket.on('error', () => tlsSocket.destroy());
     stream.on('close', () => tlsSocket.destroy());
     this.tunnels.set(tlsSocket, tunnel);
-    this.inner.emit('connection', tlsSocket);
+    tlsSocket.once('secure', () => {
+      if (tlsSocket.alpnProtocol !== 'h2') return void this.inner.emit('connection', tlsSocket);
+      // A server-side TLSSocket keeps `secureConnecting` set; an h2 session would wait for a 'secureConnect' that never comes.
+      (tlsSocket as tls.TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      this.pendingTunnel = tunnel;
+      this.innerH2.emit('connection', tlsSocket);
+      this.pendingTunnel = undefined;
+    });
   }
 
   close(): void {
     this.inner.closeAllConnections();
     this.inner.close();
+    this.innerH2.close();
   }
 }
 
 /** One decrypted request of a tunnel: parse its target, then the request pipeline. */
-async function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Reply): Promise<void> {
+async function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Reply, upgrade?: Upgrade): Promise<void> {
   const startedAt = performance.now();
   const method = req.method ?? 'GET';
   let raw = req.url ?? '/';
@@ -81,6 +106,6 @@ async function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, r
     },
     pairs, host: t.host, method, path, url: raw, client: t.client, startedAt,
     authority: (t.host.includes(':') ? `[${t.host}]` : t.host) + (t.port === 443 ? '' : `:${t.port}`),
-    port: t.port, tls: true, label: `${t.host}:${t.port}`,
+    port: t.port, tls: true, label: `${t.host}:${t.port}`, ...(upgrade ? { upgrade } : {}),
   });
 }

@@ -3,9 +3,11 @@
 // upstream proxy (issue #12) implements the same two calls with CONNECT / absolute-form.
 // Decision: the proxy never reads its own HTTP(S)_PROXY, which would loop back to itself.
 import * as http from 'node:http';
+import type { ClientHttp2Session } from 'node:http2';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
+import { H2Pool } from './h2';
 import { CONNECT_TIMEOUT_MS, dialChecked, isIpLiteral, type Upstreams } from './upstream';
 
 /** A judged destination: the name the client asked for and the addresses that passed the check. */
@@ -39,12 +41,23 @@ export interface Route {
    * request error or a response status (a 407), or null when the cause is the origin's.
    */
   proxyError?(dest: Destination, out: Outgoing, cause: Error | { status: number }): Error | null;
+  /**
+   * A verified HTTP/2 session to a TLS destination, or null when it speaks only HTTP/1.1 (h2.ts).
+   * Absent: h2 clients' requests go over `request` (HTTP/1.1).
+   */
+  h2?(dest: Destination): Promise<ClientHttp2Session | null>;
+  /** Drops pooled sessions (shutdown). */
+  close?(): void;
 }
 
 /** Straight to the checked address, through the pooled keep-alive agents. */
 export function directRoute(upstreams: Upstreams): Route {
+  const dial = (dest: Destination): Promise<Socket> => dialChecked(dest.addresses, dest.host, dest.port);
+  const h2 = new H2Pool(upstreams.https.options.secureContext, dial);
   return {
-    dial: (dest) => dialChecked(dest.addresses, dest.host, dest.port),
+    dial,
+    h2: (dest) => h2.session(dest),
+    close: () => h2.close(),
     request: (dest, out) => {
       const host = dest.addresses?.[0] ?? dest.host;
       const req = out.tls

@@ -18,7 +18,7 @@ import { handlePlainRequest } from './httpProxy';
 import { ConnectionGate, DEFAULT_LIMITS, InFlight, refuseHttp, type Limits } from './lifecycle';
 import { MitmServer } from './mitm';
 import { PolicyWatcher, type LoadOutcome } from './reload';
-import { sendText, writeClientError, writeRaw } from './responses';
+import { sendText, writeClientError, type Reply } from './responses';
 import { upstreamRoute } from './upstreamRoute';
 import { createSocksServer } from './socks5';
 import type { Intercept } from './stages/tunnel';
@@ -27,6 +27,7 @@ import { upstreamTrustStore } from '../net/trustStore';
 import { describeProxy, NO_UPSTREAM, type UpstreamProxyConfig } from '../net/upstreamProxy';
 import { ListenError, parseListen, formatAddress } from './listen';
 import { isLocalLiteral } from '../match/address';
+import { upgradeOf, upgradeResponse } from './websocket';
 
 export interface ProxyOptions {
   /** Loads (and re-loads) the policy from its files. */
@@ -148,8 +149,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   });
   server.timeout = IDLE_TIMEOUT_MS;
   server.on('connection', (s: Socket) => ctx.track(s));
-  for (const s of [server, mitm.inner]) {
-    s.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.once('close', inFlight.begin()));
+  for (const s of [server, mitm.inner, mitm.innerH2]) {
+    s.on('request', (_req: unknown, res: Reply) => res.once('close', inFlight.begin()));
   }
   server.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
     handleConnect(ctx, intercept, req, socket, head).catch((e: unknown) => {
@@ -157,9 +158,12 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       socket.destroy();
     });
   });
-  // Decision: protocol upgrades (ws:// via absolute-form) are refused with 501; wss:// via CONNECT works.
-  server.on('upgrade', (_req: http.IncomingMessage, socket: Socket) => {
-    writeRaw(socket, 501, 'protocol upgrades are unsupported', { 'content-type': 'text/plain' });
+  // Protocol upgrades (ws:// in absolute form) are judged like any request, then relayed (websocket.ts).
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    handlePlainRequest(ctx, req, upgradeResponse(req, socket), upgradeOf(req, socket, head)).catch((e: unknown) => {
+      events.error(ctx.scrub(`upgrade failed: ${e instanceof Error ? e.message : String(e)}`));
+      socket.destroy();
+    });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => writeClientError(socket, err));
 
@@ -237,6 +241,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
         mitm.close();
         for (const s of sockets) s.destroy();
         upstreams.close();
+        ctx.route.close?.();
         await done;
         audit?.close();
       })();

@@ -2,12 +2,15 @@
 // response timeout (lifecycle.ts), hop-by-hop stripping on the way back, and the outcome event.
 // Works on node:http and node:http2-compat request/response objects alike (responses.ts).
 import type { IncomingMessage } from 'node:http';
+import { Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { ProxyContext } from '../context';
 import { flatten, pairsOf, stripHopByHop } from '../hopByHop';
 import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
 import type { Destination, Outgoing } from '../route';
 import { proxyFailure } from '../upstreamRoute';
+import { relayUpgrade, type Upgrade } from '../websocket';
+import { forwardH2 } from './forwardH2';
 
 export interface ForwardSpec {
   dest: Destination;
@@ -17,6 +20,8 @@ export interface ForwardSpec {
   /** The decision event this request's outcome belongs to. */
   eventId: number;
   startedAt: number;
+  /** A protocol upgrade (WebSocket): relayed after the origin's 101 (websocket.ts). */
+  upgrade?: Upgrade;
 }
 
 export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSpec): void {
@@ -26,8 +31,24 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
     req.resume();
     return sendText(res, 502, failure);
   }
-  const upstream = ctx.route.request(spec.dest, spec.out);
+  // An h2 client inside MITM gets an h2 upstream when the origin offers one (forwardH2.ts).
+  if (spec.out.tls && req instanceof Http2ServerRequest && ctx.route.h2) {
+    const fallback = (): void => forwardH1(ctx, req, res, spec, failure);
+    forwardH2(ctx, { req, res: res as Http2ServerResponse }, spec, fallback, (e) => upstreamTimedOut(ctx, res, e, spec)).catch((e: unknown) => {
+      ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
+      sendText(res, 502, failure);
+    });
+    return;
+  }
+  forwardH1(ctx, req, res, spec, failure);
+}
+
+function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSpec, failure: string): void {
+  const { upgrade } = spec;
+  const out = upgrade ? { ...spec.out, headers: [...spec.out.headers, 'Connection', 'Upgrade', 'Upgrade', upgrade.protocol] } : spec.out;
+  const upstream = ctx.route.request(spec.dest, out);
   guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
+  if (upgrade) relayUpgrade(ctx, upstream, upgrade, spec.eventId, spec.startedAt, spec.label);
   upstream.on('response', (up) => {
     const refused = ctx.route.proxyError?.(spec.dest, spec.out, { status: up.statusCode ?? 0 });
     if (refused) {
@@ -48,10 +69,11 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
     else res.destroy();
   });
   res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
+    if (!res.writableFinished && !upgrade) upstream.destroy();
   });
-  // An upgrade (WebSocket inside MITM, #12) would be answered here: upstream 'upgrade' → splice.
-  req.pipe(upstream);
+  // An upgrade request has no body: the origin's 101 hands both sockets to relayUpgrade.
+  if (upgrade) upstream.end();
+  else req.pipe(upstream);
 }
 
 /** A response timeout: 504 with the reason, which the request's outcome event carries. */

@@ -5,6 +5,7 @@
 import type { DecisionRequest } from '../../policy/decide';
 import type { ProxyContext } from '../context';
 import { sendDecisionText, sendJsonBlock, sendText, type Incoming, type Reply } from '../responses';
+import type { Upgrade } from '../websocket';
 import { forward } from './forward';
 import { check, record } from './judge';
 import { rewriteHeaders } from './rewrite';
@@ -33,6 +34,8 @@ export interface RequestPlan {
   label: string;
   /** Plain https:// is judged, but an allowed one is refused with this 400 before it is recorded. */
   refuseAllowed?: string;
+  /** A protocol upgrade (WebSocket): judged and rewritten like any request, relayed after the 101. */
+  upgrade?: Upgrade;
 }
 
 export async function runRequest(ctx: ProxyContext, req: Incoming, res: Reply, plan: RequestPlan): Promise<void> {
@@ -53,6 +56,6 @@ export async function runRequest(ctx: ProxyContext, req: Incoming, res: Reply, p
   forward(ctx, req, res, {
     dest: { host: d.host, port: checked.port ?? plan.port, ...(checked.addresses ? { addresses: checked.addresses } : {}) },
     out: { method: plan.method, path: plan.url, headers, tls: plan.tls },
-    label: plan.label, eventId: event.id, startedAt: plan.startedAt,
+    label: plan.label, eventId: event.id, startedAt: plan.startedAt, ...(plan.upgrade ? { upgrade: plan.upgrade } : {}),
   });
 }

@@ -64,9 +64,9 @@ export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream:
 /**
  * Two-way pipe with backpressure. An error or idling closes both sides at once; one side closing
  * cleanly ends the other (what is still queued for it is flushed, not dropped), and a peer that
- * then keeps its half open is closed after LINGER_MS.
+ * then keeps its half open is closed after LINGER_MS. Raw tunnels and upgraded connections.
  */
-function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, timedOut: (f: OutcomeFailure) => void): void {
+export function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, timedOut: (f: OutcomeFailure) => void): void {
   ctx.track(b);
   const done = ctx.busy();
   const abort = (): void => {

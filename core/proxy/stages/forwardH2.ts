@@ -1,0 +1,71 @@
+// The forward stage for an h2 client inside MITM: when the route has an h2 session to the origin
+// (h2.ts), the judged and rewritten request becomes one stream on it: body streamed both ways,
+// trailers relayed both ways (gRPC's status travels in response trailers), the outcome reported,
+// the upstream stream cancelled when the client goes away. Otherwise HTTP/1.1 (`fallback`).
+import * as http2 from 'node:http2';
+import type { ProxyContext } from '../context';
+import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
+import { UpstreamTimeoutError } from '../lifecycle';
+import { sendText } from '../responses';
+import type { ForwardSpec } from './forward';
+
+interface H2Exchange {
+  req: http2.Http2ServerRequest;
+  res: http2.Http2ServerResponse;
+}
+
+export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardSpec, fallback: () => void, timedOut: (e: Error) => boolean): Promise<void> {
+  const { req, res } = x;
+  let session: http2.ClientHttp2Session | null | undefined;
+  try {
+    session = await ctx.route.h2?.(spec.dest);
+  } catch (e) {
+    ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
+    req.resume();
+    return sendText(res, 502, 'mitm upstream error');
+  }
+  if (!session) return fallback();
+  // The client's HEADERS frame ended its stream: no body, no trailers to wait for.
+  const bodyless = req.stream.endAfterHeaders;
+  let upstream: http2.ClientHttp2Stream;
+  try {
+    const teTrailers = /\btrailers\b/i.test(String(req.headers.te ?? ''));
+    upstream = session.request(h2RequestHeaders(spec.out.method, spec.out.path, spec.out.headers, teTrailers), { waitForTrailers: !bodyless, endStream: bodyless });
+  } catch (e) {
+    ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
+    req.resume();
+    return sendText(res, 502, 'mitm upstream error');
+  }
+  // Request trailers (rare, but legal) follow the body; none: Node ends the stream with an empty DATA frame.
+  upstream.on('wantTrailers', () => upstream.sendTrailers(h2ResponseHeaders(req.trailers ?? {})));
+  const ms = ctx.limits.responseTimeoutMs;
+  const timer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError(ms)), ms);
+  upstream.once('response', (headers, flags) => {
+    clearTimeout(timer);
+    const status = Number(headers[':status'] ?? 502);
+    let bytes = 0;
+    upstream.on('data', (b: Buffer) => (bytes += b.length));
+    res.once('close', () => ctx.events.outcome(spec.eventId, status, bytes, spec.startedAt));
+    if (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) {
+      // A trailers-only answer (gRPC errors carry grpc-status here): one HEADERS frame that ends the stream, as sent.
+      res.stream.respond({ ...h2ResponseHeaders(headers), ':status': status }, { endStream: true });
+      return;
+    }
+    res.writeHead(status, h2ResponseHeaders(headers));
+    upstream.pipe(res);
+  });
+  upstream.on('trailers', (trailers) => res.addTrailers(h2ResponseHeaders(trailers)));
+  upstream.on('error', (e) => {
+    clearTimeout(timer);
+    if (timedOut(e)) return;
+    ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
+    if (!res.headersSent) sendText(res, 502, 'mitm upstream error');
+    else res.destroy();
+  });
+  res.on('close', () => {
+    clearTimeout(timer);
+    if (!res.writableFinished && !upstream.destroyed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+  });
+  if (bodyless) req.resume();
+  else req.pipe(upstream);
+}
