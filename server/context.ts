@@ -5,16 +5,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LoadedDocument } from '../core/toml/load';
 import type { PolicyTestRun } from '../core/policytest/run';
 import type { ServedKind } from './files';
+import type { ServerSettings } from './settings';
 import type { DocumentDiagnostic } from '../core/validate/documents';
-
-export interface ServerSettings {
-  /** Unknown keys Codex ignores become errors (Codex's strict-config mode). */
-  strict: boolean;
-  /** Extra globs of files served besides `.codex/`, `~/.codex/`, `/etc/codex/`. */
-  extraGlobs: string[];
-  /** A requirements.toml to apply to config files (else the workspace's or the system one). */
-  requirementsPath?: string;
-}
 
 export interface DocumentAnalysis {
   uri: string;

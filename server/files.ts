@@ -4,7 +4,7 @@
 import { homedir } from 'node:os';
 import { SYSTEM_CODEX_DIR } from '../core/paths';
 import { URI_SCHEMES, uriToPath } from './uri';
-import type { ServerSettings } from './context';
+import type { ServerSettings } from './settings';
 import { documentKindOf, type DocumentKind } from '../core/toml/load';
 import { POLICY_TEST_FILE } from '../core/model/policyTest';
 

@@ -1,8 +1,17 @@
 // Server settings: initializationOptions from the client, then `workspace/configuration` section
 // `codexNetworkPolicy` (pulled again on didChangeConfiguration). Unknown or mistyped values fall
 // back to defaults so a bad settings.json never stops diagnostics.
-import type { ServerSettings } from './context';
 import { table } from '../core/toml/values';
+
+/** The settings every feature module reads (server/context.ts). */
+export interface ServerSettings {
+  /** Unknown keys Codex ignores become errors (Codex's strict-config mode). */
+  strict: boolean;
+  /** Extra globs of files served besides `.codex/`, `~/.codex/`, `/etc/codex/`. */
+  extraGlobs: string[];
+  /** A requirements.toml to apply to config files (else the workspace's or the system one). */
+  requirementsPath?: string;
+}
 
 /** How our TOML syntax errors coexist with Even Better TOML, which reports the same ones. */
 type SyntaxErrorMode = 'auto' | 'always' | 'never';

@@ -2,7 +2,7 @@
 // input byte (linear time, no backtracking blow-up on `*a*a*a*b`-style globs), and many globs can
 // share one automaton, which reports the lowest-numbered glob that matched (like a RegexSet).
 // Semantics follow globset's regex translation run in `(?-u)` byte mode with `s` flag on.
-import type { GlobToken } from './glob';
+import type { GlobToken } from './globToken';
 
 export interface AutomatonOptions {
   /** `/` is a separator: `*`, `?` never match it (globset `literal_separator`). */

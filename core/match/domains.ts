@@ -2,7 +2,8 @@
 // `expand_domain_pattern` and globset semantics, precompiled for O(labels) lookups.
 import { unscopedIpLiteral } from './address';
 import { LazyDfa, Nfa } from './automaton';
-import { type GlobToken, literalOf, parseGlob } from './glob';
+import { literalOf, parseGlob } from './glob';
+import type { GlobToken } from './globToken';
 import { asciiLower, normalizeHost, rustTrim } from './host';
 
 type DomainPatternKind = 'exact' | 'subdomains' | 'apexAndSubdomains' | 'global' | 'glob';

@@ -2,16 +2,7 @@
 // allowed, `**` only recursive as a whole component, classes, backslash escapes (on, as on Unix).
 // Shared by domain patterns and MITM hook matchers.
 import { classByteSet, emitsNothing, LazyDfa, Nfa, utf8Bytes } from './automaton';
-
-export type GlobToken =
-  | { readonly t: 'lit'; readonly cp: number }
-  | { readonly t: 'any' }
-  | { readonly t: 'star' }
-  | { readonly t: 'rprefix' } // `**/` at the start (or the whole glob `**`)
-  | { readonly t: 'rsuffix' } // trailing `/**`
-  | { readonly t: 'rzom' } // `/**/`
-  | { readonly t: 'class'; readonly negated: boolean; readonly ranges: ReadonlyArray<readonly [number, number]> }
-  | { readonly t: 'alt'; readonly branches: ReadonlyArray<readonly GlobToken[]> };
+import type { GlobToken } from './globToken';
 
 export interface GlobOptions {
   /** `/` separates segments: `*`, `?` stay within one (globset `literal_separator(true)`). */

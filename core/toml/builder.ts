@@ -3,10 +3,12 @@
 // Recovery: a bad statement is skipped to its line end; an unterminated array / inline table ends
 // before a line that must start a new statement (a header, or `key =`).
 import * as lexer from './lexer';
-import type { KeySegment } from './lexer';
+import type { KeySegment, Range } from './lexer';
 import type { PathSegment, Statements } from './context';
-import type { SyntaxProblem } from './positions';
 import * as store from './store';
+
+/** `code` marks problems that are reported as diagnostics of their own (the TOML syntax error comes from smol-toml). */
+export interface SyntaxProblem { message: string; range: Range; code?: 'toml-nesting' }
 
 // Bound once: CommonJS transpilation (tsx in tests) turns each cross-module reference into a getter call.
 const {

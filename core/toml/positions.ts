@@ -2,7 +2,7 @@
 // One linear pass (builder.ts) records tables, keys, array elements and inline-table entries;
 // lookups are by interned path id (O(path length)) or binary search by offset, and TomlNode objects
 // are built on first access. Never throws on malformed input: problems are collected instead.
-import { Builder } from './builder';
+import { Builder, type SyntaxProblem } from './builder';
 import type { Position, Range } from './lexer';
 import { computeContext, type CursorContext, type PathSegment } from './context';
 import * as store from './store';
@@ -25,8 +25,6 @@ export interface TomlNode {
   valueKind?: ValueKind;
   stringValue?: string;
 }
-/** `code` marks problems that are reported as diagnostics of their own (the TOML syntax error comes from smol-toml). */
-export interface SyntaxProblem { message: string; range: Range; code?: 'toml-nesting' }
 export interface TomlIndex {
   readonly nodes: readonly TomlNode[];
   /** Nodes that have a key (tables, key/values, inline entries): `nodes` without array items, which may be most of a document. */
