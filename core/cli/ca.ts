@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadOrCreateCa, regenerateCa } from '../ca';
 import { defaultCaDir } from '../proxy/state';
 import { one, parseArgs } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 
 export const CA_HELP = `Usage: codex-netpolicy ca [--ca-dir DIR] [--regenerate] [--json]
 

@@ -3,7 +3,7 @@
 // given together (or via --requirements) are checked against each other.
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import type { Io } from './main';
+import type { Io } from './io';
 import { one, parseArgs, UsageError } from './args';
 import { documentKindOf, loadDocument, rangeOf, type DocumentKind, type LoadedDocument } from '../toml/load';
 import { validateDocuments, type DocumentDiagnostic } from '../validate/documents';

@@ -1,6 +1,6 @@
 // `codex-netpolicy effective`: the policy the proxy would enforce after profiles, `extends` and
 // managed requirements are merged, each entry with its source, and the inert entries with why.
-import type { Io } from './main';
+import type { Io } from './io';
 import { one, parseArgs } from './args';
 import { formatDiagnostic, loadPolicyFiles, shownPath } from './policyFiles';
 import { effectiveReport, type EffectiveEntry, type EffectiveReport, type EntryKind } from '../policy/provenance';

@@ -6,7 +6,7 @@ import { loadOrCreateCa } from '../ca';
 import { buildCaBundle, buildProxyEnv, detectShell, parseShell, renderEnv } from '../env';
 import { defaultCaDir, isAlive, netpolicyHome, readState } from '../proxy/state';
 import { one, parseArgs, UsageError } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 
 export const ENV_HELP = `Usage: codex-netpolicy env [--shell bash|zsh|fish|powershell] [--proxy-url URL] [--ca-dir DIR]
 

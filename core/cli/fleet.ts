@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import type { Io } from './main';
+import type { Io } from './io';
 import { one, parseArgs, UsageError } from './args';
 import { rangeOf } from '../toml/load';
 import { readDocument } from './check';

@@ -1,6 +1,7 @@
 // codex-netpolicy: explain, check, proxy, env, ca. Also the proxy child entry the extension spawns.
 import { UsageError } from './args';
 import { runExplain } from './explain';
+import type { Io } from './io';
 import { version } from '../../package.json';
 
 const HELP = `codex-netpolicy ${version} — Codex network policy tools
@@ -22,13 +23,6 @@ Commands:
 Run 'codex-netpolicy <command> --help' for a command's options.`;
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  env: Record<string, string | undefined>;
-  /** Bytes written to `out` but not yet taken by its reader (the proxy drops events above a bound). */
-  outBacklog?: () => number;
-}
 
 /**
  * A write function that never throws and never crashes the process: after EPIPE (the reader went

@@ -14,7 +14,7 @@ import { OtlpConfigError, otlpConfig, type OtlpConfig } from '../telemetry/confi
 import { describeTelemetry } from '../telemetry/describe';
 import { version } from '../../package.json';
 import { many, one, parseArgs, UsageError, type ParsedArgs } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 import { formatDiagnostic, loadPolicyFiles, policyFiles } from './policyFiles';
 import { parseResolveOverrides, parseStandIns } from './resolveOverrides';
 import { describeProxy, upstreamProxyConfig, UpstreamProxyUrlError, type UpstreamProxyConfig } from '../net/upstreamProxy';

@@ -5,7 +5,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { readPolicySource } from '../engine/load';
 import { suggestPolicy, type SuggestResult } from '../suggest';
 import { one, parseArgs, UsageError } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 import { formatDiagnostic, policyFiles } from './policyFiles';
 
 export const SUGGEST_HELP = `Usage: codex-netpolicy suggest --from EVENTS.jsonl [--config FILE] [--requirements FILE]

@@ -2,7 +2,7 @@
 // Exit 0 all pass, 1 a case fails, 2 a test file or the policy under test is invalid.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Io } from './main';
+import type { Io } from './io';
 import { parseArgs, UsageError } from './args';
 import { POLICY_TEST_FILE } from '../model/policyTest';
 import { rangeOf } from '../toml/load';
