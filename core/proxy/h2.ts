@@ -5,7 +5,7 @@
 import * as http2 from 'node:http2';
 import { isIP, type Socket } from 'node:net';
 import * as tls from 'node:tls';
-import type { Destination } from './route';
+import type { Destination } from './destination';
 
 /** Header names that are connection-specific and never cross into HTTP/2 (RFC 9113 §8.2.2). */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);

@@ -7,19 +7,9 @@ import type { ClientHttp2Session } from 'node:http2';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
+import type { Destination } from './destination';
 import { H2Pool } from './h2';
 import { CONNECT_TIMEOUT_MS, dialChecked, isIpLiteral, type Upstreams } from './upstream';
-
-/** A judged destination: the name the client asked for and the addresses that passed the check. */
-export interface Destination {
-  /** Normalised host name or literal, as judged. */
-  host: string;
-  port: number;
-  /** The only addresses that may be dialled; undefined = dial the name (local binding, no override). */
-  addresses?: readonly string[];
-  /** Never through an upstream proxy (SOCKS5, as upstream §8.1). */
-  direct?: boolean;
-}
 
 /** One upstream HTTP request: method, origin-form path and the headers already rewritten. */
 export interface Outgoing {

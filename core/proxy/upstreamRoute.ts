@@ -11,7 +11,8 @@ import { authorityOf, openTunnel, refusedCredentials, unreachable, UpstreamProxy
 import { describeProxy, hopFor, type Hop, type UpstreamProxy, type UpstreamProxyConfig } from '../net/upstreamProxy';
 import type { ProxyContext } from './context';
 import type { Resolver, ResolveOverrides } from './dns';
-import { directRoute, guardConnect, type Destination, type Route } from './route';
+import type { Destination } from './destination';
+import { directRoute, guardConnect, type Route } from './route';
 import { CONNECT_TIMEOUT_MS, isIpLiteral, type Upstreams } from './upstream';
 
 export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, policy: () => CompiledPolicy, overrides: ResolveOverrides, resolver: Resolver): Route {

@@ -4,14 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { EventLog } from '../proxy/events';
 import type { OtlpConfig } from './config';
+import type { PolicyDigests } from './attributes';
 import type { OtlpSink } from './otlp';
-
-export interface PolicyDigests {
-  /** SHA-256 over config.toml and requirements.toml together: which effective policy decided. */
-  policy: string;
-  /** SHA-256 of requirements.toml alone (`sha256sum` of the managed file), or '' without one. */
-  requirements: string;
-}
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 

@@ -7,7 +7,13 @@ import {
   ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION, ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { DecisionEvent } from '../proxy/protocol';
-import type { PolicyDigests } from './attach';
+
+export interface PolicyDigests {
+  /** SHA-256 over config.toml and requirements.toml together: which effective policy decided. */
+  policy: string;
+  /** SHA-256 of requirements.toml alone (`sha256sum` of the managed file), or '' without one. */
+  requirements: string;
+}
 
 export type Attributes = Record<string, string | number | boolean | string[]>;
 

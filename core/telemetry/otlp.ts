@@ -13,8 +13,7 @@ import { detectResources, envDetector, resourceFromAttributes, type Resource } f
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { DecisionEvent, ProxyEvent, TelemetryEvent } from '../proxy/protocol';
-import { counterAttributes, decisionAttributes, decisionBody, DECISION_COUNTER, DECISION_EVENT_NAME, DROPPED_COUNTER, resourceAttributes } from './attributes';
-import type { PolicyDigests } from './attach';
+import { counterAttributes, decisionAttributes, decisionBody, DECISION_COUNTER, DECISION_EVENT_NAME, DROPPED_COUNTER, resourceAttributes, type PolicyDigests } from './attributes';
 import { logsEndpointOf, redactUrl, type OtlpConfig } from './config';
 
 type TelemetryStatus = Omit<TelemetryEvent, 'event' | 'time'>;

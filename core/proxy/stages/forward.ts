@@ -7,22 +7,10 @@ import type { ProxyContext } from '../context';
 import { flatten, pairsOf, stripHopByHop } from '../hopByHop';
 import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
-import type { Destination, Outgoing } from '../route';
 import { proxyFailure } from '../upstreamRoute';
-import { relayUpgrade, type Upgrade } from '../websocket';
+import { relayUpgrade } from '../websocket';
 import { forwardH2 } from './forwardH2';
-
-export interface ForwardSpec {
-  dest: Destination;
-  out: Outgoing;
-  /** `host:port` (or the request's authority) naming the upstream in 504 bodies and error events. */
-  label: string;
-  /** The decision event this request's outcome belongs to. */
-  eventId: number;
-  startedAt: number;
-  /** A protocol upgrade (WebSocket): relayed after the origin's 101 (websocket.ts). */
-  upgrade?: Upgrade;
-}
+import type { ForwardSpec } from './forwardSpec';
 
 export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSpec): void {
   // Decision: upstream's own wording, kept per transport: MITM failures are logged, plain ones are not.

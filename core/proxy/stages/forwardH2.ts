@@ -7,7 +7,7 @@ import type { ProxyContext } from '../context';
 import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
 import { UpstreamTimeoutError } from '../lifecycle';
 import { sendText } from '../responses';
-import type { ForwardSpec } from './forward';
+import type { ForwardSpec } from './forwardSpec';
 
 interface H2Exchange {
   req: http2.Http2ServerRequest;
