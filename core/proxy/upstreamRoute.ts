@@ -12,6 +12,7 @@ import { describeProxy, hopFor, type Hop, type UpstreamProxy, type UpstreamProxy
 import type { ProxyContext } from './context';
 import type { Resolver, ResolveOverrides } from './dns';
 import type { Destination } from './destination';
+import { H2Pool } from './h2';
 import { directRoute, guardConnect, type Route } from './route';
 import { CONNECT_TIMEOUT_MS, isIpLiteral, type Upstreams } from './upstream';
 
@@ -28,12 +29,21 @@ export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, po
     const o = overrides.get(dest.host);
     return { host: o?.length ? o[0]! : dest.host.replace(/%.*$/, ''), port: dest.port };
   };
+  const dial = (dest: Destination): ReturnType<Route['dial']> => {
+    const h = hop(dest, true);
+    if (h.kind !== 'proxy') return direct.dial(dest);
+    const t = target(dest);
+    return openTunnel(h.proxy, t.host, t.port, { timeoutMs: CONNECT_TIMEOUT_MS, secureContext: upstreams.secureContext });
+  };
+  // h2 sessions through the corporate proxy: TLS (same trust and name check as the direct pool)
+  // over a CONNECT tunnel from `dial`. Direct hops (NO_PROXY, local targets) keep the direct pool.
+  const viaProxy = new H2Pool(upstreams.https.options.secureContext, dial);
   return {
-    dial: (dest) => {
-      const h = hop(dest, true);
-      if (h.kind !== 'proxy') return direct.dial(dest);
-      const t = target(dest);
-      return openTunnel(h.proxy, t.host, t.port, { timeoutMs: CONNECT_TIMEOUT_MS, secureContext: upstreams.secureContext });
+    dial,
+    h2: (dest) => (hop(dest, true).kind === 'proxy' ? viaProxy.session(dest) : direct.h2!(dest)),
+    close: () => {
+      viaProxy.close();
+      direct.close?.();
     },
     request: (dest, out) => {
       const h = hop(dest, out.tls);

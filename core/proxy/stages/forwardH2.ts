@@ -7,6 +7,7 @@ import type { ProxyContext } from '../context';
 import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
 import { UpstreamTimeoutError } from '../lifecycle';
 import { sendText } from '../responses';
+import { proxyFailure } from '../upstreamRoute';
 import type { ForwardSpec } from './forwardSpec';
 
 interface H2Exchange {
@@ -20,8 +21,11 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
   try {
     session = await ctx.route.h2?.(spec.dest);
   } catch (e) {
-    ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
     req.resume();
+    // The corporate proxy's own failure (refused, 407, 5xx) is named in the 502, as on HTTP/1.1.
+    const viaProxy = proxyFailure(ctx, e, spec.label);
+    if (viaProxy) return sendText(res, 502, viaProxy);
+    ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
     return sendText(res, 502, 'mitm upstream error');
   }
   if (!session) return fallback();

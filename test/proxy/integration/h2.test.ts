@@ -7,35 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './clients';
-import { cleanEnv, decisionFor, disposeProxy, fixture, startProxy, tempDir, type RunningProxy, type TempDir } from './harness';
-import { h2Request, h2Session } from './h2Client';
+import { decisionFor, disposeProxy, fixture, startProxy, tempDir, type RunningProxy, type TempDir } from './harness';
+import { curlH2, h2Request, h2Session } from './h2Client';
 import { startH2Upstream, type H2Upstream } from './h2Upstream';
 
 const CANARY = `canary-h2-${randomBytes(12).toString('hex')}`;
 const FILE_CANARY = `canary-h2-file-${randomBytes(12).toString('hex')}`;
-
-interface CurlH2 {
-  code: number;
-  status: number;
-  version: string;
-  headers: string;
-  body: string;
-  stderr: string;
-}
-
-/** curl --http2 through the proxy; `%{http_version}` is the protocol the proxy spoke to curl. */
-async function curlH2(url: string, proxy: string, cacert: string, extra: string[] = []): Promise<CurlH2> {
-  const r = await run('curl', ['-q', '-sS', '--max-time', '20', '--http2', '-x', proxy, '--cacert', cacert, '-D', '-', '-w', '\n%{http_code} %{http_version}', ...extra, url], { env: cleanEnv() });
-  const lines = r.stdout.split('\n');
-  const [status, version] = (lines.pop() ?? '').split(' ');
-  const text = lines.join('\n');
-  // Header blocks (the CONNECT answer first), then the body.
-  const blocks = text.split('\r\n\r\n');
-  let i = 0;
-  while (i + 1 < blocks.length && blocks[i + 1]!.startsWith('HTTP/')) i++;
-  return { code: r.code, status: Number(status), version: version ?? '', headers: blocks[i] ?? '', body: blocks.slice(i + 1).join('\r\n\r\n'), stderr: r.stderr };
-}
 
 describe('HTTP/2 inside MITM', () => {
   let h2: H2Upstream;

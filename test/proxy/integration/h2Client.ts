@@ -4,6 +4,8 @@ import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
+import { run } from './clients';
+import { cleanEnv } from './harness';
 
 export interface H2Reply {
   status: number;
@@ -50,4 +52,26 @@ export function h2Request(session: http2.ClientHttp2Session, headers: http2.Outg
     s.on('error', reject);
     if (body !== undefined) s.end(body);
   });
+}
+
+export interface CurlH2 {
+  code: number;
+  status: number;
+  version: string;
+  headers: string;
+  body: string;
+  stderr: string;
+}
+
+/** curl --http2 through the proxy; `%{http_version}` is the protocol the proxy spoke to curl. */
+export async function curlH2(url: string, proxy: string, cacert: string, extra: string[] = []): Promise<CurlH2> {
+  const r = await run('curl', ['-q', '-sS', '--max-time', '20', '--http2', '-x', proxy, '--cacert', cacert, '-D', '-', '-w', '\n%{http_code} %{http_version}', ...extra, url], { env: cleanEnv() });
+  const lines = r.stdout.split('\n');
+  const [status, version] = (lines.pop() ?? '').split(' ');
+  const text = lines.join('\n');
+  // Header blocks (the CONNECT answer first), then the body.
+  const blocks = text.split('\r\n\r\n');
+  let i = 0;
+  while (i + 1 < blocks.length && blocks[i + 1]!.startsWith('HTTP/')) i++;
+  return { code: r.code, status: Number(status), version: version ?? '', headers: blocks[i] ?? '', body: blocks.slice(i + 1).join('\r\n\r\n'), stderr: r.stderr };
 }
