@@ -1,7 +1,7 @@
 // HTTP/2 inside MITM while chained to a corporate proxy (a real tinyproxy started by the test):
 // curl --http2 speaks h2 to our proxy, and our proxy speaks h2 to the origin over TLS inside a
 // CONNECT tunnel through tinyproxy — verified like a direct h2 session, hooks applied per stream.
-// NO_PROXY names keep the direct h2 pool; a dead corporate proxy is a 502 naming it.
+// NO_PROXY names keep the direct h2 pool; a dead corporate proxy is a 502 naming it; BasicAuth credentials go to it alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasCommand } from './clients';
@@ -116,6 +116,25 @@ describe('HTTP/2 through a corporate upstream proxy (tinyproxy)', { skip: !HAS_T
       assert.equal(origin.seen.length, seen, 'nothing reached the origin directly');
     } finally {
       await disposeProxy(dead);
+    }
+  });
+
+  test('with BasicAuth: h2 through the authenticated proxy; the credential reaches only the proxy, never output', async () => {
+    const canary = 'h2-corp-pass-CANARY-3b7d';
+    const authed = await startTinyproxy({ user: 'bob', pass: canary });
+    const chained = await startProxy({ config: CONFIG, upstreamCa: [origin.caCertPath], env: { IT_SECRET: SECRET }, args: ['--upstream-proxy', authed.url(`bob:${canary}`)] });
+    try {
+      const seen = origin.seen.length;
+      const r = await curlH2(`https://internal-api.company.test:${origin.port}/authed`, chained.proxyUrl, chained.listening.caCert);
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.version, '2');
+      assert.equal(origin.seen[seen]?.httpVersion, '2.0');
+      assert.equal(origin.seen[seen]?.headers['proxy-authorization'], undefined);
+      assert.deepEqual(authed.requests(), [`CONNECT 127.0.0.1:${origin.port} HTTP/1.1`]);
+      for (const text of [r.headers, r.body, r.stderr, chained.stdout(), chained.stderr()]) assert.ok(!text.includes(canary), 'credential leaked');
+    } finally {
+      await disposeProxy(chained);
+      await authed.close();
     }
   });
 });
