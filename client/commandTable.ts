@@ -33,6 +33,13 @@ const COMMANDS: Record<string, Command> = {
     const s = ctx.supervisor.state;
     ctx.confirm(s.kind === 'running' ? `Codex policy proxy restarted on ${ctx.where()}` : `Codex policy proxy restart: ${s.kind}`);
   },
+  // The policy in force (configPath or the discovered .codex/config.toml); without one, Quick Open
+  // prefilled with the usual place, so a user can pick or see that none exists.
+  openPolicy: async () => {
+    const config = policyPaths().config;
+    if (config && existsSync(config)) return vscode.window.showTextDocument(vscode.Uri.file(config));
+    return vscode.commands.executeCommand('workbench.action.quickOpen', '.codex/config.toml');
+  },
   storeBrokeredCredential: (ctx) => ctx.broker.storeCommand(),
   openProxiedTerminal: async (ctx) => {
     if (ctx.supervisor.state.kind !== 'running' && !(await ctx.startProxy())) return undefined;

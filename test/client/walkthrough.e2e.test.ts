@@ -142,12 +142,8 @@ test('walkthrough e2e: Welcome page and command, five steps, each step\'s comman
     await frame.locator('[data-testid="filter"]').waitFor({ state: 'visible', timeout: 30_000 });
     await stepDone(page, 'log'); // the panel covered the walkthrough: back to its tab
 
-    // 7. Open your policy: Quick Open prefilled with the policy's path.
-    await runStep(page, 'Open your policy', 'Open .codex/config.toml');
-    const quick = page.locator('.quick-input-widget .quick-input-box input');
-    await waitUntil(async () => (await quick.inputValue()) === '.codex/config.toml', 'Quick Open prefilled', 15_000);
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'config.toml' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.press('Enter');
+    // 7. Open your policy: the policy in force opens in an editor (no file search involved).
+    await runStep(page, 'Open your policy', 'Open your policy');
     await page.locator('.tabs-container .tab.active', { hasText: 'config.toml' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     lap('every step ran its command');
 
