@@ -4,18 +4,15 @@
 // edit → hot reload; the injected secret (canary) never shows in the log, the webview or exports.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createHttp, type Server } from 'node:http';
-import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { loadOrCreateCa } from '../../core/ca';
 import { runCli } from '../helpers/cli';
 import {
   e2eSkipReason, openTerminal, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForNotification, waitForTerminalText, waitUntil,
   type CodeServer, type Workbench,
 } from '../e2e/harness';
-import { HOOK_POLICY } from './fixtures/hookPolicy';
+import { hookScene } from './fixtures/hookPolicy';
 
 const CANARY = 'CANARY-e2e-7c1d9a55b0';
 
@@ -32,21 +29,13 @@ function logsMatching(dir: string, needle: string): string[] {
   return hits;
 }
 
-const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no secret leaks', { skip: e2eSkipReason() ?? false, timeout: 300_000 }, async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'cnp-client-e2e-'));
-  const ws = join(scratch, 'ws');
-  mkdirSync(join(ws, '.codex'), { recursive: true });
   // Upstreams: plain HTTP, and HTTPS with a certificate from a separate test CA the proxy trusts.
-  const plain = createHttp((_q, r) => r.end('upstream-ok'));
-  const upstreamCa = await loadOrCreateCa(join(scratch, 'upstream-ca'));
-  const leaf = upstreamCa.leafFor('secure.test');
-  const secure = createHttps({ cert: leaf.certPem, key: leaf.keyPem }, (q, r) => r.end(q.headers.authorization === `Bearer ${CANARY}` ? 'secret-injected' : 'no-secret'));
-  const [pp, sp] = [await listen(plain), await listen(secure)];
-  t.after(() => { plain.close(); secure.close(); });
+  const scene = await hookScene('cnp-client-e2e-', CANARY);
+  t.after(() => scene.close());
+  const { scratch, ws, plainPort: pp, securePort: sp } = scene;
   const config = join(ws, '.codex', 'config.toml');
-  writeFileSync(config, HOOK_POLICY);
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   try {
@@ -54,7 +43,7 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
       extensionDir: PROJECT_ROOT, workspace: ws,
       env: { CODEX_NETPOLICY_HOME: join(scratch, 'home'), E2E_TOKEN: CANARY },
       settings: {
-        'codexNetworkPolicy.proxy.extraArgs': ['--resolve', 'allowed.test=127.0.0.1', '--resolve', 'blocked.test=127.0.0.1', '--resolve', 'secure.test=127.0.0.1', '--upstream-ca', upstreamCa.certPath],
+        'codexNetworkPolicy.proxy.extraArgs': scene.proxyArgs,
       },
     });
     wb = await openWorkbench(server);

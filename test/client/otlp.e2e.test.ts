@@ -2,38 +2,25 @@
 // tooling): the `telemetry.otlpEndpoint` setting reaches the proxy child, and decisions from a
 // proxied terminal arrive at a real OTLP receiver with their attributes — no secret among them.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttp, type Server } from 'node:http';
-import { createServer as createHttps } from 'node:https';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadOrCreateCa } from '../../core/ca';
 import { e2eSkipReason, openWorkbench, outputChannelLog, PROJECT_ROOT, runCommand, screenshot, startCodeServer, terminalRun, waitForTerminalText, waitUntil, type CodeServer, type Workbench } from '../e2e/harness';
-import { HOOK_POLICY } from './fixtures/hookPolicy';
+import { hookScene } from './fixtures/hookPolicy';
 import { startReceiver, type Receiver } from '../telemetry/receiver';
 
 const CANARY = 'CANARY-otlp-e2e-51be0c2d7a';
 const QUERY_CANARY = 'CANARY-otlp-query-0f9e33';
 
-const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as { port: number }).port)));
 
 test('extension e2e: decisions from a proxied terminal arrive at the OTLP receiver', { skip: e2eSkipReason() ?? false, timeout: 300_000 }, async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'cnp-otlp-e2e-'));
-  const ws = join(scratch, 'ws');
-  mkdirSync(join(ws, '.codex'), { recursive: true });
-  const plain = createHttp((_q, r) => r.end('upstream-ok'));
-  const upstreamCa = await loadOrCreateCa(join(scratch, 'upstream-ca'));
-  const leaf = upstreamCa.leafFor('secure.test');
-  const secure = createHttps({ cert: leaf.certPem, key: leaf.keyPem }, (q, r) => r.end(q.headers.authorization === `Bearer ${CANARY}` ? 'secret-injected' : 'no-secret'));
-  const [pp, sp] = [await listen(plain), await listen(secure)];
+  const scene = await hookScene('cnp-otlp-e2e-', CANARY);
+  const { scratch, ws, plainPort: pp, securePort: sp } = scene;
   const receiver: Receiver = await startReceiver();
   t.after(async () => {
-    plain.close();
-    secure.close();
+    scene.close();
     await receiver.close();
   });
-  writeFileSync(join(ws, '.codex', 'config.toml'), HOOK_POLICY);
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
   try {
@@ -42,7 +29,7 @@ test('extension e2e: decisions from a proxied terminal arrive at the OTLP receiv
       env: { CODEX_NETPOLICY_HOME: join(scratch, 'home'), E2E_TOKEN: CANARY, OTEL_BLRP_SCHEDULE_DELAY: '200', OTEL_METRIC_EXPORT_INTERVAL: '500' },
       settings: {
         'codexNetworkPolicy.telemetry.otlpEndpoint': receiver.url,
-        'codexNetworkPolicy.proxy.extraArgs': ['--resolve', 'allowed.test=127.0.0.1', '--resolve', 'blocked.test=127.0.0.1', '--resolve', 'secure.test=127.0.0.1', '--upstream-ca', upstreamCa.certPath],
+        'codexNetworkPolicy.proxy.extraArgs': scene.proxyArgs,
       },
     });
     wb = await openWorkbench(server);
