@@ -27,7 +27,7 @@ const otlpApart = {
 
 const entries = [
   { entryPoints: ['client/extension.ts'], outfile: 'dist/client.js' },
-  { entryPoints: ['server/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/entry.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [otlpApart] },
   { entryPoints: ['core/telemetry/otlp.ts'], outfile: 'dist/otlp.js' },
   // Decision log webview (browser; its CSS import becomes dist/panel.css).

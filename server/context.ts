@@ -1,6 +1,6 @@
 // What every language-server feature module gets: the connection, open documents, and the
 // cached analysis of a document (parse + position index + diagnostics), built on core's model.
-import type { Connection } from 'vscode-languageserver/node';
+import type { ClientCapabilities, Connection } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LoadedDocument } from '../core/toml/load';
 import type { PolicyTestRun } from '../core/policytest/run';
@@ -31,6 +31,8 @@ export interface ServerContext {
   /** Cached analysis for the current version of an open Codex policy document; undefined if not served. */
   analysis(uri: string): DocumentAnalysis | undefined;
   settings(): ServerSettings;
+  /** What the client said it supports at initialize (limits such as folding's `rangeLimit`). */
+  capabilities(): ClientCapabilities;
   /** Environment variable names of the editor (names only; values never leave this function). */
   envNames(): string[];
   /** Whether an environment variable is set (non-empty) in the editor's environment. */

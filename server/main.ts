@@ -10,11 +10,16 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   LSPErrorCodes,
+  PortMessageReader,
+  PortMessageWriter,
+  type ClientCapabilities,
   type InitializeParams,
+  type Message,
   type RequestMessage,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ServerContext } from './context';
 import { Analyzer } from './documents';
 import { DiagnosticPublisher } from './diagnostics';
@@ -26,15 +31,20 @@ export const COMPLETION_TRIGGERS = ['.', '=', '[', '"', ' ', ','];
 
 // `$/cancelRequest` for a request still queued (the client moved on: an edit, a closed file)
 // answers it at once with RequestCancelled instead of running it.
-const connection = createConnection(ProposedFeatures.all, {
-  cancelUndispatched: (message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it ran' } }),
-});
+// In a worker thread (server/entry.ts), the relay in the main thread is the editor.
+const options = {
+  cancelUndispatched: (message: Message) => ({ jsonrpc: '2.0', id: (message as RequestMessage).id, error: { code: LSPErrorCodes.RequestCancelled, message: 'cancelled before it ran' } }),
+};
+const connection = isMainThread || !parentPort
+  ? createConnection(ProposedFeatures.all, options)
+  : createConnection(ProposedFeatures.all, new PortMessageReader(parentPort), new PortMessageWriter(parentPort), options);
 const documents = new TextDocuments(TextDocument);
 
 let settings: FullSettings = DEFAULT_SETTINGS;
 let initSettings: FullSettings = DEFAULT_SETTINGS;
 let evenBetterToml = false;
 let canPullConfiguration = false;
+let clientCapabilities: ClientCapabilities = {};
 let folders: string[] = [];
 
 function log(message: string): void {
@@ -71,6 +81,7 @@ const ctx: ServerContext = {
     }
   },
   settings: () => settings,
+  capabilities: () => clientCapabilities,
   envNames: () => Object.keys(process.env).filter(envHas),
   envHas,
   log,
@@ -92,6 +103,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   const init = (params.initializationOptions ?? {}) as InitOptions;
   evenBetterToml = init.evenBetterTomlActive === true;
   initSettings = settings = parseSettings(init.settings);
+  clientCapabilities = params.capabilities;
   canPullConfiguration = params.capabilities.workspace?.configuration === true;
   codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));

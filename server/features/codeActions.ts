@@ -10,6 +10,7 @@ import { keyText } from './model';
 import { segmentRange, stringContentRange } from './references';
 import { at, deleteNode, insertLinesAfter, lineCount } from './textEdits';
 import { actionsPath, hookOf, hookPath, profileOf } from '../../core/model/keyPaths';
+import { nodesUnder } from './subtree';
 
 const NOOP_STRIP = 'strip_request_headers = ["proxy-authorization"]';
 
@@ -57,7 +58,7 @@ function missingActionFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix | und
   const header = `[permissions.${keyText(profile)}.network.mitm.actions.${keyText(name)}]`;
   const text = `\n${header}\n${NOOP_STRIP}`;
   // After the profile's last action table, else after the hook's own table, else at the end.
-  const anchors = doc.index.nodes.filter((n) => base.every((s, i) => n.path[i] === s) && n.path.length > base.length);
+  const anchors = nodesUnder(doc.index, [base]).filter((n) => n.path.length > base.length);
   const hook = hookRef ? doc.index.getAll(hookPath(hookRef.profile, hookRef.name)).find((n) => n.kind === 'table') : undefined;
   const line = anchors.length ? Math.max(...anchors.map((n) => n.range.end.line)) : hook ? hook.range.end.line : lineCount(doc) - 1;
   // Not preferred when a close existing name is offered first (a typo is likelier than a new action).
@@ -72,7 +73,7 @@ function removeMitmEnabledFix(doc: LoadedDocument, d: DocumentDiagnostic): Fix |
   const mitm = doc.index.get(mitmPath);
   if (mitm?.kind === 'table') {
     // The header goes too when `enabled` was its only key and no sub-table lives under it.
-    const others = doc.index.nodes.filter((n) => n !== node && n !== mitm && n.path.length > mitmPath.length && mitmPath.every((s, i) => n.path[i] === s));
+    const others = nodesUnder(doc.index, [mitmPath]).filter((n) => n !== node && n !== mitm && n.path.length > mitmPath.length);
     if (!others.length) edits.unshift(deleteNode(doc, mitm));
   }
   return { title: 'Remove `mitm.enabled` (MITM turns on by itself)', edits, preferred: true };

@@ -4,6 +4,7 @@
 import type { LoadedDocument } from '../../core/toml/load';
 import type { Position, Range, TomlIndex, TomlNode } from '../../core/toml/positions';
 import { actionOf, actionPath, hookActionRef, isProfileSelector } from '../../core/model/keyPaths';
+import { nodesUnder } from './subtree';
 
 export type SymbolKind = 'action' | 'profile';
 
@@ -83,7 +84,8 @@ function findOccurrences(doc: LoadedDocument): Occurrence[] {
       out.push(o);
     }
   };
-  for (const node of index.nodes) {
+  // Profiles, actions and their references all live under these keys.
+  for (const node of nodesUnder(index, [['permissions'], ['default_permissions'], ['allowed_permission_profiles']])) {
     const p = node.path;
     if (p[0] === 'permissions' && typeof p[1] === 'string' && !(doc.kind === 'requirements' && p[1] === 'filesystem')) {
       const r = segmentRange(node, 1);

@@ -6,6 +6,7 @@ import type { Range, SemanticTokens } from 'vscode-languageserver/node';
 import type { TomlNode } from '../../core/toml/positions';
 import type { DocumentAnalysis, FeatureRegistration } from '../context';
 import { segmentRange, stringContentRange } from './references';
+import { nodesUnder } from './subtree';
 import { parseMatcherSpec } from '../../core/match/hooks';
 import { hookActionRef, hookOf, isProfileSelector, mitmPlace, profileOf } from '../../core/model/keyPaths';
 
@@ -42,7 +43,7 @@ function tokensOf(node: TomlNode): Token[] {
 
 /** LSP's relative encoding: line delta, start delta, length, type index, modifiers. */
 function semanticTokens(a: DocumentAnalysis): SemanticTokens {
-  const tokens = a.doc.index.nodes.flatMap(tokensOf).filter((t) => t.range.start.line === t.range.end.line);
+  const tokens = nodesUnder(a.doc.index, [['permissions'], ['default_permissions']]).flatMap(tokensOf).filter((t) => t.range.start.line === t.range.end.line);
   tokens.sort((x, y) => x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character);
   const data: number[] = [];
   let line = 0, char = 0, lastKey = '';

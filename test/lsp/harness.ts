@@ -18,6 +18,10 @@ export interface StartOptions {
   initializationOptions?: unknown;
   env?: Record<string, string | undefined>;
   workspaceFolder?: string;
+  /** Another build of the server (benchmarks compare builds in one run). */
+  server?: string;
+  /** Extra node flags for the server process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export class LspSession {
@@ -26,6 +30,7 @@ export class LspSession {
   private waiters: { uri: string; version?: number; resolve: (d: Diagnostic[]) => void }[] = [];
   private versions = new Map<string, number>();
   exited = false;
+  private profiled = false;
 
   private constructor(readonly proc: ChildProcess, readonly conn: ProtocolConnection) {
     conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
@@ -43,10 +48,11 @@ export class LspSession {
   }
 
   static async start(opts: StartOptions = {}): Promise<LspSession> {
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.server ?? SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
     proc.stderr!.on('data', () => undefined);
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const s = new LspSession(proc, conn);
+    s.profiled = !!opts.nodeArgs?.length;
     conn.listen();
     s.initializeResult = (await conn.sendRequest('initialize', {
       processId: process.pid,
@@ -107,6 +113,8 @@ export class LspSession {
     } catch {
       // already gone
     }
+    // A profiled server needs a moment after `exit` to write its profile.
+    if (this.profiled && !this.exited) await new Promise((r) => { this.proc.once('exit', r); setTimeout(r, 10_000); });
     this.conn.dispose();
     if (!this.exited) this.proc.kill();
   }
