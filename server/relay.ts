@@ -11,7 +11,7 @@ import {
 } from 'vscode-languageserver/node';
 
 /** Time a request may take in the worker before the relay answers it (the goal is 1 s at the editor). */
-export const ANSWER_BUDGET_MS = 600;
+export const ANSWER_BUDGET_MS = 500;
 
 /** What a request answered by the relay gets: the empty result of its type. */
 const FALLBACK: Record<string, () => unknown> = {
@@ -42,14 +42,23 @@ const isRequest = (m: Message): m is RequestMessage => 'method' in m && 'id' in 
 const isResponse = (m: Message): m is ResponseMessage => !('method' in m) && 'id' in m;
 const uriOf = (params: unknown): string | undefined => (params as { textDocument?: { uri?: unknown } } | undefined)?.textDocument?.uri as string | undefined;
 
-export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader, MessageWriter], budgetMs = ANSWER_BUDGET_MS): void {
+export interface RelayOptions {
+  budgetMs?: number;
+  /** Ends the process (tests pass their own): when the editor goes away or the worker ends. */
+  exit?: (code: number) => void;
+}
+
+export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader, MessageWriter], opts: RelayOptions = {}): Worker {
+  const budgetMs = opts.budgetMs ?? ANSWER_BUDGET_MS;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
   // The worker's stdout is piped, never shared: a stray console.log must not corrupt a stdio stream.
   const worker = new Worker(entry, { stdout: true });
   worker.stdout.pipe(process.stderr);
   const fromWorker = new PortMessageReader(worker);
   const toWorker = new PortMessageWriter(worker);
   const pending = new Map<string | number, Pending>();
-  const lastGood = new Map<string, unknown>(); // `${method} ${uri}` → result
+  const lastGood = new Map<string, unknown>(); // `${method} ${uri}` → result, for open documents
+  const open = new Set<string>();
 
   const answer = (id: string | number, result: unknown) => void toEditor.write({ jsonrpc: '2.0', id, result } as ResponseMessage);
 
@@ -66,9 +75,14 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
         void toWorker.write({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } } as NotificationMessage);
       }, budgetMs);
       pending.set(id, p);
-    } else if (!isRequest(m) && 'method' in m && (m as NotificationMessage).method === 'textDocument/didClose') {
-      const uri = uriOf((m as NotificationMessage).params);
-      for (const method of REUSABLE) lastGood.delete(`${method} ${uri}`);
+    } else if (!isRequest(m) && 'method' in m) {
+      const { method, params } = m as NotificationMessage;
+      const uri = uriOf(params);
+      if (uri !== undefined && method === 'textDocument/didOpen') open.add(uri);
+      if (uri !== undefined && method === 'textDocument/didClose') {
+        open.delete(uri);
+        for (const reusable of REUSABLE) lastGood.delete(`${reusable} ${uri}`);
+      }
     }
     void toWorker.write(m);
   });
@@ -77,17 +91,18 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     const p = isResponse(m) && m.id !== null ? pending.get(m.id) : undefined;
     if (p && isResponse(m)) {
       pending.delete(m.id!);
-      if (p.uri !== undefined && REUSABLE.has(p.method) && m.result != null && !m.error) lastGood.set(`${p.method} ${p.uri}`, m.result);
+      if (p.uri !== undefined && open.has(p.uri) && REUSABLE.has(p.method) && m.result != null && !m.error) lastGood.set(`${p.method} ${p.uri}`, m.result);
       if (!p.timer) return;
       clearTimeout(p.timer);
     }
     void toEditor.write(m);
   });
 
-  fromEditor.onClose(() => process.exit(0));
-  worker.on('exit', (code) => process.exit(code));
+  fromEditor.onClose(() => exit(0));
+  worker.on('exit', (code) => exit(code));
   worker.on('error', (e) => {
     process.stderr.write(`language server worker failed: ${e.stack ?? e.message}\n`);
-    process.exit(1);
+    exit(1);
   });
+  return worker;
 }

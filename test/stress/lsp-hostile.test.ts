@@ -69,6 +69,7 @@ const REQUESTS: [string, (uri: string) => unknown][] = [
   ['textDocument/foldingRange', (uri) => ({ textDocument: { uri } })],
   ['textDocument/semanticTokens/full', (uri) => ({ textDocument: { uri } })],
   ['textDocument/codeAction', (uri) => ({ textDocument: { uri }, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 5 } }, context: { diagnostics: [] } })],
+  ['textDocument/codeLens', (uri) => ({ textDocument: { uri } })],
 ];
 
 describe('language server on hostile documents', () => {
@@ -129,30 +130,45 @@ describe('language server on hostile documents', () => {
     await lsp.close(uri);
   });
 
+  // Decision (#11): the 1 s goal is asserted as a p99 in the long profile only (1 MB documents,
+  // run by hand on a quiet machine); the short profile, inside `npm test` on a loaded CI machine,
+  // asserts that every request gets a result and prints the latencies. That requests never wait
+  // for an analysis is asserted without a clock in test/lsp/relay.test.ts.
   it(`hostile documents of ${scale('250 KB', '1 MB')}: every request answered, latency and memory as figures`, { timeout: scale(600_000, 1_800_000) }, async () => {
     let peak = 0;
     const all: number[] = [];
+    const byMethod = new Map<string, number[]>(REQUESTS.map(([m]) => [m, []]));
     for (const [name, text] of hostileShapes(scale(250_000, 1_000_000))) {
-      const uri = `file:///tmp/cnp-hostile/shape-${all.length}/.codex/config.toml`;
+      const uri = `file:///tmp/cnp-hostile/shape-${name.replace(/\W+/g, '-')}/.codex/config.toml`;
       const start = performance.now();
       const ds = await openWait(lsp, uri, text);
       const openMs = performance.now() - start;
-      // An edit, then every request type at once (the edit's analysis is what they wait for).
+      // Each request type once the analysis is there, then all at once right after an edit (the
+      // edit's analysis is running: they are answered without waiting for it).
+      const warm: number[] = [];
+      for (const [method, params] of REQUESTS) {
+        const [, ms] = await timed(lsp.request(method, params(uri)));
+        warm.push(ms);
+        byMethod.get(method)!.push(ms);
+      }
       await lsp.change(uri, text + '\n# edited\n', false);
-      const latencies = await Promise.all(REQUESTS.map(async ([method, params]) => {
-        const t = performance.now();
-        await lsp.request(method, params(uri));
-        return performance.now() - t;
+      const edited = await Promise.all(REQUESTS.map(async ([method, params]) => {
+        const [, ms] = await timed(lsp.request(method, params(uri)));
+        byMethod.get(method)!.push(ms);
+        return ms;
       }));
-      all.push(...latencies);
+      all.push(...warm, ...edited);
       const rss = rssMb(lsp.proc.pid!);
       peak = Math.max(peak, rss);
-      figure(`lsp hostile ${name}`, { kb: text.length / 1000, diagnostics: ds.length, openToDiagnosticsMs: openMs, maxRequestMs: Math.max(...latencies), rssMb: rss });
+      figure(`lsp hostile ${name}`, { kb: text.length / 1000, diagnostics: ds.length, openToDiagnosticsMs: openMs, maxWarmMs: Math.max(...warm), maxAfterEditMs: Math.max(...edited), rssMb: rss });
       assert.ok(ds.length <= 1001, 'at most 1,000 diagnostics (+1 saying how many more) are published');
       await lsp.close(uri);
     }
+    for (const [method, ms] of byMethod) figure(`lsp hostile ${method.replace('textDocument/', '')}`, { requests: ms.length, p50ms: percentile(ms, 50), p99ms: percentile(ms, 99), maxMs: percentile(ms, 100) });
     figure('lsp hostile all', { requests: all.length, p50ms: percentile(all, 50), p99ms: percentile(all, 99), maxMs: percentile(all, 100), over1s: all.filter((l) => l > 1000).length, peakRssMb: peak });
     assert.equal(lsp.exited, false);
+    assert.equal(all.length, hostileShapes(1).length * REQUESTS.length * 2, 'every request answered');
+    if (scale(false, true)) assert.ok(percentile(all, 99) <= 1000, `p99 ${percentile(all, 99)} ms`);
     // The 500 MB goal is asserted in the long profile (1 MB documents); the short one keeps a generous bound.
     assert.ok(peak <= scale(1500, 500), `server RSS ${peak} MB`);
   });
