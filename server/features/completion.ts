@@ -31,6 +31,12 @@ interface Spot { a: DocumentAnalysis; c: CursorContext; text: string; offset: nu
 
 /** Child names already written at `path`. */
 function present(a: DocumentAnalysis, path: readonly PathSegment[]): Set<string> {
+  // A document that parses has them as its value's keys: no node built per key (a 1 MB document
+  // may have 100,000 at its root).
+  let value: unknown = a.doc.value;
+  for (const s of path) value = table(value)?.[s] ?? (Array.isArray(value) && typeof s === 'number' ? value[s] : undefined);
+  const written = table(value);
+  if (written) return new Set(Object.keys(written));
   const out = new Set<string>();
   for (const n of a.doc.index.childrenOf(path)) {
     const seg = n.path[path.length];
