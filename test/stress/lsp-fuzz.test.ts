@@ -89,7 +89,7 @@ async function fuzzDocument(lsp: LspSession, uri: string, doc: number, tally: Ta
     tally.latencies.push(performance.now() - start);
   }));
   await lsp.close(uri);
-  tally.done++;
+  if (++tally.done % 10_000 === 0) figure('lsp fuzz progress', { documents: tally.done, p99ms: percentile(tally.latencies, 99), peakRssMb: tally.peak });
 }
 
 describe(`LSP fuzz (${DOCS} documents, ${SERVERS} server${SERVERS > 1 ? 's' : ''})`, () => {
