@@ -99,6 +99,7 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
   });
 
   fromEditor.onClose(() => exit(0));
+  if (fromEditor instanceof IPCMessageReader) process.once('disconnect', () => exit(0)); // the editor's IPC channel is gone
   worker.on('exit', (code) => exit(code));
   worker.on('error', (e) => {
     process.stderr.write(`language server worker failed: ${e.stack ?? e.message}\n`);
