@@ -1,10 +1,12 @@
 // dist/server.js: in the main thread, the relay that guarantees every request an answer in time
 // (server/relay.ts), with the language server (server/main.ts) in a worker thread of the same
 // process. CODEX_NETPOLICY_LSP_INLINE=1, or a transport the relay does not speak (socket, pipe),
-// runs the server in the main thread as before.
+// runs the server in the main thread as before; CODEX_NETPOLICY_LSP_ANSWER_MS sets the relay's
+// answer budget (default 500 ms).
 import { isMainThread } from 'node:worker_threads';
 import { editorTransport, startRelay } from './relay';
 
 const transport = isMainThread && process.env.CODEX_NETPOLICY_LSP_INLINE !== '1' ? editorTransport(process.argv) : undefined;
-if (transport) startRelay(__filename, transport);
+const budgetMs = Number(process.env.CODEX_NETPOLICY_LSP_ANSWER_MS);
+if (transport) startRelay(__filename, transport, budgetMs > 0 ? { budgetMs } : {});
 else void import('./main');
