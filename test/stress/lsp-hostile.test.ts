@@ -75,7 +75,7 @@ const REQUESTS: [string, (uri: string) => unknown][] = [
 describe('language server on hostile documents', () => {
   let lsp: LspSession;
   before(async () => {
-    lsp = await LspSession.start();
+    lsp = await LspSession.start({ env: { CODEX_NETPOLICY_LSP_ANSWER_MS: undefined } });
   });
   after(async () => lsp.stop());
 
