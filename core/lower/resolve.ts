@@ -55,8 +55,10 @@ const MAX_EXTENDS_DEPTH = 32;
 const isBuiltin = (n: string): n is BuiltinProfile => (BUILTIN_PROFILES as readonly string[]).includes(n);
 
 
+/** `line` is looked up when read: validation asks for thousands of origins and reads few lines. */
 export function originAt(doc: LoadedDocument, path: PathSegment[]): Origin {
-  return { file: doc.file, kind: doc.kind, path, line: lineOf(doc.index, path) };
+  let line: number | undefined;
+  return { file: doc.file, kind: doc.kind, path, get line() { return (line ??= lineOf(doc.index, path)); } };
 }
 
 // Validation resolves every profile against the same documents: the profile table is built once per
@@ -280,21 +282,24 @@ function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknow
 }
 
 function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, at: OriginNode, layer: ProfileLayer, top: boolean): void {
-  const entries = !top && at.domains ? normalisedDomainEntries(src) : Object.entries(src).map(([k, v]): Entry => [k, k, v]);
-  for (const [key, rawKey, v] of entries) {
-    const children = (at.children ??= new Map());
-    let node = children.get(key);
-    if (!node) children.set(key, (node = top && key === 'domains' ? { domains: true } : {}));
-    node.layer = layer;
-    node.rawKey = rawKey;
-    const sub = table(v);
-    if (sub) {
-      const next = table(target[key]) ?? {};
-      target[key] = next;
-      mergeInto(next, sub, node, layer, false);
-    } else {
-      target[key] = v;
-    }
+  const children = (at.children ??= new Map());
+  if (!top && at.domains) {
+    for (const [key, rawKey, v] of normalisedDomainEntries(src)) mergeKey(target, key, rawKey, v, children, layer, false);
+  } else for (const key in src) mergeKey(target, key, key, src[key], children, layer, top);
+}
+
+function mergeKey(target: Record<string, unknown>, key: string, rawKey: string, v: unknown, children: Map<PathSegment, OriginNode>, layer: ProfileLayer, top: boolean): void {
+  let node = children.get(key);
+  if (!node) children.set(key, (node = top && key === 'domains' ? { domains: true } : {}));
+  node.layer = layer;
+  node.rawKey = rawKey;
+  const sub = table(v);
+  if (sub) {
+    const next = table(target[key]) ?? {};
+    target[key] = next;
+    mergeInto(next, sub, node, layer, false);
+  } else {
+    target[key] = v;
   }
 }
 

@@ -47,11 +47,17 @@ export interface FieldMeta {
 }
 
 const registry = new WeakMap<z.ZodType, FieldMeta>();
+// Schemas never change after the model is built, so their metadata and shapes are computed once
+// (the schema walk asks for them at every key of every analysis).
+let metaCache = new WeakMap<z.ZodType, FieldMeta>();
+let shapeCache = new WeakMap<z.ZodType, SchemaShape>();
 
 /** Attach metadata (and zod's own description, so `.description` works too). */
 export function withMeta<T extends z.ZodType>(schema: T, meta: FieldMeta): T {
   const described = meta.description ? schema.describe(meta.description) : schema;
   registry.set(described, { ...(registry.get(schema) ?? {}), ...meta });
+  metaCache = new WeakMap(); // models are built before they are read; this keeps a late one right
+  shapeCache = new WeakMap();
   return described;
 }
 
@@ -75,8 +81,14 @@ export function looseTable<S extends z.ZodRawShape>(shape: S, description: strin
   return withMeta(z.strictObject(shape), { description, unknownKeys: 'warn', ...extra });
 }
 
-/** Metadata of a schema, merged through optional/default/nullable wrappers (outer wins). */
+/** Metadata of a schema, merged through optional/default/nullable wrappers (outer wins). Shared: do not mutate. */
 export function metaOf(schema: z.ZodType): FieldMeta {
+  let meta = metaCache.get(schema);
+  if (!meta) metaCache.set(schema, (meta = computeMeta(schema)));
+  return meta;
+}
+
+function computeMeta(schema: z.ZodType): FieldMeta {
   const chain: z.ZodType[] = [];
   let s: z.ZodType | undefined = schema;
   while (s) {
@@ -123,8 +135,14 @@ export type SchemaShape =
 
 const ANY: SchemaShape = { kind: 'scalar', type: 'any' };
 
-/** A structural view of a schema, for walkers (completion, hover, unknown keys), through zod's public API. */
+/** A structural view of a schema, for walkers (completion, hover, unknown keys), through zod's public API. Shared: do not mutate. */
 export function shapeOf(schema: z.ZodType): SchemaShape {
+  let shape = shapeCache.get(schema);
+  if (!shape) shapeCache.set(schema, (shape = computeShape(schema)));
+  return shape;
+}
+
+function computeShape(schema: z.ZodType): SchemaShape {
   const s = unwrap(schema);
   if (s instanceof z.ZodObject) {
     // A catchall schema (other than strict's `never`) types every key the shape does not name.

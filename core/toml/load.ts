@@ -38,16 +38,24 @@ export function loadDocument(text: string, file: string, kind: DocumentKind = do
   }
 }
 
-/** smol-toml returns null-prototype objects and TomlDate: give zod plain data. */
+/**
+ * smol-toml returns null-prototype objects (slow, dictionary-mode in V8) and TomlDate: give zod and
+ * the rules plain data. No `Object.entries` pairs; a `__proto__` key stays an ordinary key.
+ */
 function toPlain(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (v instanceof Date) return v.toISOString();
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toPlain(x);
+  if (!v || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = toPlain(v[i]);
     return out;
   }
-  return v;
+  if (v instanceof Date) return v.toISOString();
+  const src = v as Record<string, unknown>, out: Record<string, unknown> = {};
+  for (const k in src) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: toPlain(src[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = toPlain(src[k]);
+  }
+  return out;
 }
 
 /** The range a diagnostic or rule points at: the key, else the value, else the nearest parent. */

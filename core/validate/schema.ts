@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import type { PolicyDiagnostic } from '../diagnostics';
 import { pathText } from '../diagnostics';
 import { metaOf, shapeOf, type SchemaShape } from '../model/meta';
+
+type ObjectShape = Extract<SchemaShape, { kind: 'object' }>;
 import type { PathSegment } from '../toml/positions';
 import { closest } from '../lower/closest';
 import { keyAlias } from './semanticAliases';
@@ -31,6 +33,7 @@ function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** `path` is a shared stack (pushed and popped around each child): copied only into a finding. */
 function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: PolicyDiagnostic[], opts: SchemaCheckOptions): void {
   const sh = shapeOf(schema);
   if (sh.kind === 'union') {
@@ -40,52 +43,59 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
     if (fit) walkKeys(fit, value, path, out, opts);
     return;
   }
-  if (sh.kind === 'array' && Array.isArray(value)) {
-    value.forEach((v, i) => walkKeys(sh.element, v, [...path, i], out, opts));
+  if (!value || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    if (sh.kind !== 'array') return;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (!v || typeof v !== 'object') continue; // scalars have no keys
+      path.push(i);
+      walkKeys(sh.element, v, path, out, opts);
+      path.pop();
+    }
     return;
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return;
+  if (sh.kind !== 'record' && sh.kind !== 'object') return;
   const obj = value as Record<string, unknown>;
-  if (sh.kind === 'record') {
-    for (const [k, v] of Object.entries(obj)) walkKeys(sh.value, v, [...path, k], out, opts);
+  for (const k in obj) {
+    const v = obj[k];
+    path.push(k);
+    if (sh.kind === 'record') walkKeys(sh.value, v, path, out, opts);
+    else walkKey(sh, k, v, path, out, opts);
+    path.pop();
+  }
+}
+
+/** One key of an object table; `path` ends with it. */
+function walkKey(sh: ObjectShape, k: string, v: unknown, path: PathSegment[], out: PolicyDiagnostic[], opts: SchemaCheckOptions): void {
+  const child = Object.hasOwn(sh.shape, k) ? sh.shape[k] : undefined;
+  if (!child && sh.rest) return walkKeys(sh.rest, v, path, out, opts);
+  if (!child) {
+    if (sh.unknownKeys === 'ignore') return;
+    const known = Object.keys(sh.shape).filter((n) => !metaOf(sh.shape[n]!).removed);
+    const suggestion = keyAlias(k, known) ?? closest(k, known);
+    const hard = sh.unknownKeys === 'error';
+    const severity = hard || opts.strict ? 'error' : 'warning';
+    const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : '';
+    const keyPath = path.slice();
+    out.push({
+      path: keyPath, target: 'key', severity, code: 'unknown-key',
+      message: hard
+        ? `unknown field \`${k}\`, expected one of ${list(known)}.${hint}`
+        : `unknown configuration field \`${pathText(keyPath)}\`: Codex ignores it.${hint}`,
+      data: { key: k, ...(suggestion ? { suggestion } : {}) },
+    });
     return;
   }
-  if (sh.kind !== 'object') return;
-  const known = Object.keys(sh.shape);
-  let candidates: string[] | undefined; // computed once per table, only if a key is unknown
-  for (const [k, v] of Object.entries(obj)) {
-    const child = sh.shape[k];
-    const keyPath = [...path, k];
-    if (!child && sh.rest) {
-      walkKeys(sh.rest, v, keyPath, out, opts);
-      continue;
-    }
-    if (!child) {
-      if (sh.unknownKeys === 'ignore') continue;
-      candidates ??= known.filter((n) => !metaOf(sh.shape[n]!).removed);
-      const suggestion = keyAlias(k, candidates) ?? closest(k, candidates);
-      const hard = sh.unknownKeys === 'error';
-      const severity = hard || opts.strict ? 'error' : 'warning';
-      const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : '';
-      out.push({
-        path: keyPath, target: 'key', severity, code: 'unknown-key',
-        message: hard
-          ? `unknown field \`${k}\`, expected one of ${list(known.filter((n) => !metaOf(sh.shape[n]!).removed))}.${hint}`
-          : `unknown configuration field \`${pathText(keyPath)}\`: Codex ignores it.${hint}`,
-        data: { key: k, ...(suggestion ? { suggestion } : {}) },
-      });
-      continue;
-    }
-    const meta = metaOf(child);
-    if (meta.removed) {
-      out.push({ path: keyPath, target: 'key', severity: 'error', code: meta.code ?? 'removed-key', message: meta.removed, data: { key: k } });
-      continue;
-    }
-    if (meta.deprecated) {
-      out.push({ path: keyPath, target: 'key', severity: opts.strict ? 'error' : 'warning', code: meta.code ?? 'deprecated-key', message: `\`${k}\`: ${meta.deprecated}`, data: { key: k } });
-    }
-    walkKeys(child, v, keyPath, out, opts);
+  const meta = metaOf(child);
+  if (meta.removed) {
+    out.push({ path: path.slice(), target: 'key', severity: 'error', code: meta.code ?? 'removed-key', message: meta.removed, data: { key: k } });
+    return;
   }
+  if (meta.deprecated) {
+    out.push({ path: path.slice(), target: 'key', severity: opts.strict ? 'error' : 'warning', code: meta.code ?? 'deprecated-key', message: `\`${k}\`: ${meta.deprecated}`, data: { key: k } });
+  }
+  walkKeys(child, v, path, out, opts);
 }
 
 function bestFit(options: readonly z.ZodType[], value: unknown): z.ZodType | undefined {
