@@ -89,6 +89,9 @@ export class Builder implements Statements {
       if (i <= start) i = start + 1; // guarantee progress
     }
     this.finishTable();
+    // Kept as long as the document is open: without the spare capacity of the growable lists.
+    for (const l of [this.rows, this.segs, this.spanStart, this.spanEnd, this.spanRow, this.stStart, this.stEnd, this.stTable, this.stHeader]) l.trim();
+    this.paths.trim();
   }
 
   private problem(message: string, start: number, end: number, code?: SyntaxProblem['code']): void {

@@ -40,13 +40,18 @@ export function loadDocument(text: string, file: string, kind: DocumentKind = do
 
 /**
  * smol-toml returns null-prototype objects (slow, dictionary-mode in V8) and TomlDate: give zod and
- * the rules plain data. No `Object.entries` pairs; a `__proto__` key stays an ordinary key.
+ * the rules plain data. A `__proto__` key stays an own key.
  */
 function toPlain(v: unknown): unknown {
   if (!v || typeof v !== 'object') return v;
   if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = toPlain(v[i]);
+    // Copied: smol-toml's arrays grew by push (a one-element array holds room for 17), and the
+    // value lives as long as the document is open; slice() allocates exactly.
+    const out = v.slice();
+    for (let i = 0; i < out.length; i++) {
+      const x: unknown = out[i];
+      if (x && typeof x === 'object') out[i] = toPlain(x);
+    }
     return out;
   }
   if (v instanceof Date) return v.toISOString();

@@ -17,6 +17,10 @@ export class IntList {
     this.a[this.n] = v;
     return this.n++;
   }
+  /** Drops the spare capacity (up to half the list) once the list is complete. */
+  trim(): void {
+    if (this.a.length > this.n) this.a = this.a.slice(0, this.n);
+  }
 }
 
 // Node row layout: text offsets (-1 = absent) and codes.
@@ -30,43 +34,77 @@ export const K_TABLE = 0, K_ARRAY_TABLE = 1, K_KEY_VALUE = 2, K_ITEM = 3, K_INLI
  * Interned paths (id 0 = root; ids record parent and last segment, children in first-seen order)
  * and, per path, the node rows defining it: `explicit` = first node whose own path it is,
  * `first`/`more` = all nodes, including those creating it implicitly (header/dotted-key prefixes).
+ *
+ * All in typed arrays, no object per path: a hostile 1 MB document has ~500,000 paths, and a Map
+ * of children per path cost ~150 bytes each. (parent, segment) -> id is one open-addressing hash
+ * table; children are a linked list (first/next sibling) in first-seen order.
  */
 export class Paths {
-  private readonly kids: (Map<PathSegment, number> | undefined)[] = [undefined];
   private readonly parent = new IntList();
   private readonly seg: PathSegment[] = [''];
+  private readonly firstKid = new IntList();
+  private readonly lastKid = new IntList();
+  private readonly nextSib = new IntList();
+  private slots = new Int32Array(1024).fill(-1); // path ids by hash of (parent, segment)
   readonly first = new IntList();
   readonly explicit = new IntList();
   readonly dotted = new IntList(); // 1 if a dotted key created this table
   private readonly more = new Map<number, number[]>();
 
   constructor() {
-    this.parent.push(-1);
+    this.push(-1);
+  }
+  private push(parent: number): void {
+    this.parent.push(parent);
+    this.firstKid.push(-1);
+    this.lastKid.push(-1);
+    this.nextSib.push(-1);
     this.first.push(-1);
     this.explicit.push(-1);
     this.dotted.push(0);
   }
-  child(parent: number, seg: PathSegment): number {
-    let m = this.kids[parent];
-    if (!m) this.kids[parent] = m = new Map();
-    let id = m.get(seg);
-    if (id === undefined) {
-      m.set(seg, (id = this.seg.length));
-      this.kids.push(undefined);
-      this.seg.push(seg);
-      this.parent.push(parent);
-      this.first.push(-1);
-      this.explicit.push(-1);
-      this.dotted.push(0);
+  /** Slot of (parent, seg) in `slots`: the id there, or an empty slot (-1) where it would go. */
+  private slot(parent: number, seg: PathSegment): number {
+    const slots = this.slots, mask = slots.length - 1;
+    let i = hash(parent, seg) & mask;
+    for (let id = slots[i]!; id >= 0; id = slots[i]!) {
+      if (this.parent.a[id] === parent && this.seg[id] === seg) return i;
+      i = (i + 1) & mask;
     }
+    return i;
+  }
+  child(parent: number, seg: PathSegment): number {
+    const i = this.slot(parent, seg);
+    const found = this.slots[i]!;
+    if (found >= 0) return found;
+    const id = this.seg.length;
+    this.seg.push(seg);
+    this.push(parent);
+    const last = this.lastKid.a[parent]!;
+    if (last < 0) this.firstKid.a[parent] = id; else this.nextSib.a[last] = id;
+    this.lastKid.a[parent] = id;
+    if (id * 2 >= this.slots.length) this.grow(); // load factor <= 1/2
+    else this.slots[i] = id;
     return id;
+  }
+  /** The document is indexed: drop spare capacity. */
+  trim(): void {
+    for (const l of [this.parent, this.firstKid, this.lastKid, this.nextSib, this.first, this.explicit, this.dotted]) l.trim();
+  }
+  private grow(): void {
+    const n = this.seg.length;
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let id = 1; id < n; id++) this.slots[this.slot(this.parent.a[id]!, this.seg[id]!)] = id;
   }
   find(path: readonly PathSegment[], len = path.length): number {
     let id = 0;
-    for (let k = 0; k < len && id >= 0; k++) id = this.kids[id]?.get(path[k]!) ?? -1;
+    for (let k = 0; k < len && id >= 0; k++) id = this.slots[this.slot(id, path[k]!)]!;
     return id;
   }
-  childIds(id: number): Iterable<number> { return this.kids[id]?.values() ?? []; }
+  *childIds(id: number): Iterable<number> {
+    if (id < 0 || id >= this.seg.length) return;
+    for (let k = this.firstKid.a[id]!; k >= 0; k = this.nextSib.a[k]!) yield k;
+  }
   pathOf(id: number): PathSegment[] {
     const out: PathSegment[] = [];
     for (; id > 0; id = this.parent.a[id]!) out.push(this.seg[id]!);
@@ -96,4 +134,13 @@ export class Paths {
     if (id < 0 || this.first.a[id]! < 0) return [];
     return [this.first.a[id]!, ...(this.more.get(id) ?? [])];
   }
+}
+
+/** Hash of (parent id, segment): numbers (array indices) and strings (keys) hash apart. */
+function hash(parent: number, seg: PathSegment): number {
+  let h = Math.imul(parent, 0x9e3779b1);
+  if (typeof seg === 'number') return (h ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 0;
+  h ^= 0x27d4eb2f;
+  for (let i = 0; i < seg.length; i++) h = Math.imul(h ^ seg.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 15)) >>> 0;
 }

@@ -66,13 +66,22 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
   }
 }
 
+const knownCache = new WeakMap<ObjectShape, string[]>();
+
+/** The keys a table accepts (not removed ones): one array per table schema, so did-you-mean caches work. */
+function knownKeys(sh: ObjectShape): string[] {
+  let known = knownCache.get(sh);
+  if (!known) knownCache.set(sh, (known = Object.keys(sh.shape).filter((n) => !metaOf(sh.shape[n]!).removed)));
+  return known;
+}
+
 /** One key of an object table; `path` ends with it. */
 function walkKey(sh: ObjectShape, k: string, v: unknown, path: PathSegment[], out: PolicyDiagnostic[], opts: SchemaCheckOptions): void {
   const child = Object.hasOwn(sh.shape, k) ? sh.shape[k] : undefined;
   if (!child && sh.rest) return walkKeys(sh.rest, v, path, out, opts);
   if (!child) {
     if (sh.unknownKeys === 'ignore') return;
-    const known = Object.keys(sh.shape).filter((n) => !metaOf(sh.shape[n]!).removed);
+    const known = knownKeys(sh);
     const suggestion = keyAlias(k, known) ?? closest(k, known);
     const hard = sh.unknownKeys === 'error';
     const severity = hard || opts.strict ? 'error' : 'warning';
