@@ -316,19 +316,25 @@ export abstract class EntryReader {
 
   /** The element being read ended at `end`: the array's end, or CONTINUE with the next element. */
   private itemDone(f: Frame, end: number): number {
-    const t = this.t;
     f.lastEnd = end;
     this.set(f.item, F_RS, f.itemStart);
     this.set(f.item, F_RE, end);
     this.define(f.itemId, f.item, f.itemStart, f.itemStart + 1);
+    return this.separator(f, end);
+  }
+
+  /** After an element ending at `end`: `,` (CONTINUE), the closing bracket (the container's end), or a problem. */
+  private separator(f: Frame, end: number): number {
+    const t = this.t, array = f.kind === V_ARRAY;
     if (this.stop) return this.unterminated(f);
-    const i = this.fill(end, true);
+    const i = this.fill(end, array);
     if (this.stop || i >= t.length) return this.unterminated(f);
     const c = t.charCodeAt(i);
     f.at = i;
+    // A trailing comma before `}` is allowed (TOML 1.1, as smol-toml); after a missing comma, read on as if it was there.
     if (c === COMMA) f.lastEnd = f.at = i + 1;
-    else if (c === RBRACK) return i + 1;
-    else this.problem('expected `,` or `]` in array', i, i + 1); // then read on as if a comma was there
+    else if (c === (array ? RBRACK : RBRACE)) return i + 1;
+    else this.problem(array ? 'expected `,` or `]` in array' : 'expected `,` or `}` in inline table', i, i + 1);
     return CONTINUE;
   }
 
@@ -356,20 +362,11 @@ export abstract class EntryReader {
 
   /** The entry being read ended at `end`: the table's end, or CONTINUE with the next entry. */
   private entryDone(f: Frame, end: number): number {
-    const t = this.t;
     if (f.key) {
       end = this.keyDone(f.key, end);
       f.key = undefined;
     }
     f.lastEnd = f.at = Math.max(end, f.before + 1);
-    if (this.stop) return this.unterminated(f);
-    const i = this.fill(f.at, false);
-    if (this.stop || i >= t.length) return this.unterminated(f);
-    const c = t.charCodeAt(i);
-    f.at = i;
-    if (c === COMMA) f.lastEnd = f.at = i + 1; // a trailing comma before `}` is allowed (TOML 1.1, as smol-toml)
-    else if (c === RBRACE) return i + 1;
-    else this.problem('expected `,` or `}` in inline table', i, i + 1); // then read on as if a comma was there
-    return CONTINUE;
+    return this.separator(f, f.at);
   }
 }
