@@ -65,10 +65,21 @@ export interface CheckedDecision {
 }
 
 /**
- * decide() with the DNS step: when the policy needs an answer, resolve and decide again.
+ * decide() with the DNS step, for a request decideWithoutDns returned null for: resolve, then
+ * decide again with the answer (fails closed on error/timeout).
+ */
+export async function decideAfterDns(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver): Promise<CheckedDecision> {
+  const resolution = await resolver.resolve(normalizeHost(host));
+  const second = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, { ...req, resolution } as DecisionRequest)));
+  return { decision: second, ...('addresses' in resolution ? { addresses: resolution.addresses } : {}) };
+}
+
+/**
+ * The checked decision when no DNS answer is needed (a pure function of the policy, the request
+ * and the fixed --resolve / --stand-in maps, so the proxy may cache it), or null when it is.
  * Overrides are always used for dialing, so test names never reach real DNS.
  */
-export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver, overrides: ResolveOverrides): Promise<CheckedDecision> {
+export function decideWithoutDns(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver, overrides: ResolveOverrides): CheckedDecision | null {
   const first = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, req)));
   const h = normalizeHost(host);
   const standIn = resolver.standIn(h);
@@ -78,15 +89,11 @@ export async function decideChecked(policy: CompiledPolicy, req: DecisionRequest
     const decision = first.needsResolution ? decide(policy, { ...req, resolution: { assumedPublic: true } } as DecisionRequest) : first;
     return { decision, addresses: [standIn.address], port: standIn.port };
   }
-  if (!first.needsResolution) {
-    // Literals (every spelling) are dialled as the address that was judged.
-    const literal = literalAddress(h);
-    if (literal === 'invalid') return { decision: first, addresses: [] };
-    if (literal !== null) return { decision: first, addresses: [literal] };
-    const o = overrides.get(h);
-    return o !== undefined ? { decision: first, addresses: [...o] } : { decision: first };
-  }
-  const resolution = await resolver.resolve(h);
-  const second = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, { ...req, resolution } as DecisionRequest)));
-  return { decision: second, ...('addresses' in resolution ? { addresses: resolution.addresses } : {}) };
+  if (first.needsResolution) return null;
+  // Literals (every spelling) are dialled as the address that was judged.
+  const literal = literalAddress(h);
+  if (literal === 'invalid') return { decision: first, addresses: [] };
+  if (literal !== null) return { decision: first, addresses: [literal] };
+  const o = overrides.get(h);
+  return o !== undefined ? { decision: first, addresses: [...o] } : { decision: first };
 }

@@ -25,10 +25,15 @@ export class MitmServer {
   constructor(private readonly ctx: ProxyContext) {
     const onRequest = (t: Tunnel | undefined, req: Incoming, res: Reply, upgrade?: Upgrade): void => {
       if (!t) return void (upgrade ? upgrade.socket.destroy() : sendText(res, 500, 'error'));
-      handleInnerRequest(ctx, t, req, res, upgrade).catch((e: unknown) => {
+      const failed = (e: unknown): void => {
         ctx.events.error(ctx.scrub(`mitm request failed: ${e instanceof Error ? e.message : String(e)}`));
         sendText(res, 500, 'error');
-      });
+      };
+      try {
+        handleInnerRequest(ctx, t, req, res, upgrade)?.catch(failed);
+      } catch (e) {
+        failed(e);
+      }
     };
     this.inner = http.createServer({
       requireHostHeader: false, headersTimeout: ctx.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, ctx.limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
@@ -86,20 +91,20 @@ export class MitmServer {
   }
 }
 
-/** One decrypted request of a tunnel: parse its target, then the request pipeline. */
-async function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Reply, upgrade?: Upgrade): Promise<void> {
+/** One decrypted request of a tunnel: parse its target, then the request pipeline (a promise only while it waits for DNS). */
+function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Reply, upgrade?: Upgrade): void | Promise<void> {
   const startedAt = performance.now();
   const method = req.method ?? 'GET';
   let raw = req.url ?? '/';
   // Some clients send absolute-form inside the tunnel; judge the path part.
-  const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(raw);
+  const abs = raw.startsWith('/') ? null : /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(raw);
   if (abs) raw = raw.slice(abs[0].length) || '/';
   const q = raw.indexOf('?');
   const path = q >= 0 ? raw.slice(0, q) : raw;
   const query = q >= 0 ? raw.slice(q + 1) : '';
   const pairs = pairsOf(req.rawHeaders);
   const hostHeader = req.headers.host ?? req.headers[':authority'];
-  await runRequest(ctx, req, res, {
+  return runRequest(ctx, req, res, {
     decision: {
       kind: 'inner', tunnelHost: t.host, port: t.port, method, path, query,
       ...(typeof hostHeader === 'string' ? { hostHeader } : {}), headers: headerLookup(pairs),

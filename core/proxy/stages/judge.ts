@@ -2,7 +2,8 @@
 // the decision event that records it. Every judged request or tunnel passes through here once.
 import type { Decision, DecisionRequest } from '../../policy/decide';
 import type { ProxyContext } from '../context';
-import { decideChecked, type CheckedDecision } from '../dns';
+import { cachedInnerDecision } from '../decisionCache';
+import { decideAfterDns, decideWithoutDns, type CheckedDecision } from '../dns';
 import type { DecisionContext, DecisionEvent } from '../events';
 
 /** Who asked and for what, as the event shows it (names only: the path loses its query in events.ts). */
@@ -12,9 +13,17 @@ export interface Judged extends CheckedDecision {
   event: DecisionEvent;
 }
 
-/** The verdict, not yet recorded (a transport may refuse before recording, see httpProxy.ts). */
-export function check(ctx: ProxyContext, req: DecisionRequest, host: string): Promise<CheckedDecision> {
-  return decideChecked(ctx.policy(), req, host, ctx.resolver, ctx.overrides);
+/**
+ * The verdict, not yet recorded (a transport may refuse before recording, see httpProxy.ts):
+ * at once when no DNS answer is needed (requests inside MITM from a per-policy cache,
+ * decisionCache.ts), else a promise.
+ */
+export function check(ctx: ProxyContext, req: DecisionRequest, host: string): CheckedDecision | Promise<CheckedDecision> {
+  const policy = ctx.policy();
+  const known = req.kind === 'inner'
+    ? cachedInnerDecision(policy, req, host, () => decideWithoutDns(policy, req, host, ctx.resolver, ctx.overrides))
+    : decideWithoutDns(policy, req, host, ctx.resolver, ctx.overrides);
+  return known ?? decideAfterDns(policy, req, host, ctx.resolver);
 }
 
 /** Logs the decision with the profile and mode in force; the event's explanation goes into block bodies. */

@@ -4,6 +4,7 @@
 // depends on which server object (HTTP/1 or HTTP/2 compat) produced the request.
 import type { DecisionRequest } from '../../policy/decide';
 import type { ProxyContext } from '../context';
+import type { CheckedDecision } from '../dns';
 import { sendDecisionText, sendJsonBlock, sendText, type Incoming, type Reply } from '../responses';
 import type { Upgrade } from '../websocket';
 import { forward } from './forward';
@@ -38,8 +39,14 @@ export interface RequestPlan {
   upgrade?: Upgrade;
 }
 
-export async function runRequest(ctx: ProxyContext, req: Incoming, res: Reply, plan: RequestPlan): Promise<void> {
-  const checked = await check(ctx, plan.decision, plan.host);
+/** Synchronous unless the verdict waits for DNS (then the returned promise settles after forwarding). */
+export function runRequest(ctx: ProxyContext, req: Incoming, res: Reply, plan: RequestPlan): void | Promise<void> {
+  const checked = check(ctx, plan.decision, plan.host);
+  if (checked instanceof Promise) return checked.then((c) => judged(ctx, req, res, plan, c));
+  judged(ctx, req, res, plan, checked);
+}
+
+function judged(ctx: ProxyContext, req: Incoming, res: Reply, plan: RequestPlan, checked: CheckedDecision): void {
   const d = checked.decision;
   if (plan.refuseAllowed && d.decision === 'allow') {
     req.resume();
