@@ -16,8 +16,17 @@ export interface DecisionContext {
   startedAt?: number;
 }
 
+let lastMs = 0;
+let lastIso = '';
+
+/** The current time in RFC 3339; formatted once per millisecond (every event carries it). */
 function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 /** Strips anything after `?` or `#`, so a query never reaches an event. */
@@ -27,9 +36,21 @@ function pathOnly(path: string | null): string | null {
   return cut >= 0 ? path.slice(0, cut) : path;
 }
 
+/** Explanations of allowed decisions (they do not depend on the request line), per decision object. */
+const allowExplanations = new WeakMap<Decision, string>();
+
+function explain(d: Decision, method: string | null, path: string | null): string {
+  if (d.decision !== 'allow') return explanationOf(d, { method, path });
+  let text = allowExplanations.get(d);
+  if (text === undefined) allowExplanations.set(d, (text = explanationOf(d, { method, path })));
+  return text;
+}
+
 export class EventLog {
   private nextId = 1;
+  /** Ring buffer of the last `capacity` decision events; `head` is the oldest once it is full. */
   private readonly ring: DecisionEvent[] = [];
+  private head = 0;
   private readonly listeners = new Set<(e: ProxyEvent) => void>();
 
   constructor(private readonly capacity = 1000) {}
@@ -41,11 +62,14 @@ export class EventLog {
 
   /** The last N decision events, oldest first (a copy). */
   recent(): DecisionEvent[] {
-    return [...this.ring];
+    return [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
   }
 
   decision(d: Decision, ctx: DecisionContext): DecisionEvent {
-    const e: DecisionEvent = {
+    const path = pathOnly(ctx.path);
+    // Built in one fixed order (the JSON line's key order), optional keys added in place, so every
+    // event shares a few hidden classes instead of spreading a new one per request.
+    const e = {
       event: 'decision',
       id: this.nextId++,
       time: nowIso(),
@@ -58,7 +82,7 @@ export class EventLog {
       method: ctx.method,
       host: d.host,
       port: d.port,
-      path: pathOnly(ctx.path),
+      path,
       client: ctx.client,
       mitm: d.mitm,
       hook: d.hook,
@@ -66,12 +90,12 @@ export class EventLog {
       headers: { strip: [...d.headers.strip], inject: [...d.headers.inject] },
       rule: d.rule ? { file: d.rule.file, line: d.rule.line } : null,
       profile: ctx.profile,
-      ...(d.wouldDeny ? { flag: 'would_deny' as const } : {}),
-      mode: ctx.mode,
-      explanation: explanationOf(d, { method: ctx.method, path: pathOnly(ctx.path) }),
-      ...(d.dns ? { dns: { ...d.dns } } : {}),
-      ...(ctx.startedAt !== undefined ? { durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100 } : {}),
-    };
+    } as DecisionEvent;
+    if (d.wouldDeny) e.flag = 'would_deny';
+    e.mode = ctx.mode;
+    e.explanation = explain(d, ctx.method, path);
+    if (d.dns) e.dns = { ...d.dns };
+    if (ctx.startedAt !== undefined) e.durationMs = Math.round((performance.now() - ctx.startedAt) * 100) / 100;
     this.keep(e);
     this.emit(e);
     return e;
@@ -91,8 +115,13 @@ export class EventLog {
   }
 
   private keep(e: DecisionEvent): void {
-    this.ring.push(e);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    if (this.capacity <= 0) return;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(e);
+      return;
+    }
+    this.ring[this.head] = e;
+    this.head = (this.head + 1) % this.capacity;
   }
 
   /** How an allowed request ended (status, bytes, duration since `startedAt`, and why it failed if it did). */
