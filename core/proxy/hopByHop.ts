@@ -9,27 +9,53 @@ export function pairsOf(raw: readonly string[]): [string, string][] {
   return out;
 }
 
-/** Drops hop-by-hop headers, every header `Connection` names, and HTTP/2 pseudo-headers (`:path`, …). */
-export function stripHopByHop(pairs: readonly [string, string][]): [string, string][] {
-  const named = new Set<string>();
-  for (const [k, v] of pairs) {
-    const lk = k.toLowerCase();
-    if (lk === 'connection' || lk === 'proxy-connection') {
-      for (const token of v.split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t) named.add(t);
-      }
+/** Header names a `Connection` / `Proxy-Connection` header lists (lower case), or null when there is none. */
+function connectionNamed(names: readonly string[], value: (i: number) => string): Set<string> | null {
+  let named: Set<string> | null = null;
+  for (let i = 0; i < names.length; i++) {
+    const lk = names[i]!;
+    if (lk !== 'connection' && lk !== 'proxy-connection') continue;
+    for (const token of value(i).split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t) (named ??= new Set()).add(t);
     }
   }
-  return pairs.filter(([k]) => {
-    const lk = k.toLowerCase();
-    return !ALWAYS.has(lk) && !named.has(lk) && lk[0] !== ':';
-  });
+  return named;
+}
+
+const isHopByHop = (lk: string, named: Set<string> | null): boolean => ALWAYS.has(lk) || lk[0] === ':' || (named !== null && named.has(lk));
+
+/** Drops hop-by-hop headers, every header `Connection` names, and HTTP/2 pseudo-headers (`:path`, …). */
+export function stripHopByHop(pairs: readonly [string, string][]): [string, string][] {
+  const lower = pairs.map(([k]) => k.toLowerCase());
+  const named = connectionNamed(lower, (i) => pairs[i]![1]);
+  return pairs.filter((_, i) => !isHopByHop(lower[i]!, named));
+}
+
+/** stripHopByHop on a flat rawHeaders list ([name, value, …]), flat out: the response path. */
+export function stripHopByHopFlat(raw: readonly string[]): string[] {
+  const lower: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) lower.push(raw[i]!.toLowerCase());
+  const named = connectionNamed(lower, (i) => raw[2 * i + 1]!);
+  const out: string[] = [];
+  for (let i = 0; i < lower.length; i++) if (!isHopByHop(lower[i]!, named)) out.push(raw[2 * i]!, raw[2 * i + 1]!);
+  return out;
+}
+
+/** Lower-cased names a hook's actions remove, per action lists (a compiled hook's are fixed). */
+const dropSets = new WeakMap<readonly string[], WeakMap<readonly { name: string }[], Set<string>>>();
+
+function dropSetOf(strip: readonly string[], inject: readonly { name: string; value: string }[]): Set<string> {
+  let byInject = dropSets.get(strip);
+  if (!byInject) dropSets.set(strip, (byInject = new WeakMap()));
+  let drop = byInject.get(inject);
+  if (!drop) byInject.set(inject, (drop = new Set([...strip, ...inject.map((i) => i.name)].map((n) => n.toLowerCase()))));
+  return drop;
 }
 
 /** Hook actions: strip listed headers (all values), then inject (replacing existing values). */
 export function applyActions(pairs: [string, string][], strip: readonly string[], inject: readonly { name: string; value: string }[]): [string, string][] {
-  const drop = new Set([...strip, ...inject.map((i) => i.name)].map((n) => n.toLowerCase()));
+  const drop = dropSetOf(strip, inject);
   const out = pairs.filter(([k]) => !drop.has(k.toLowerCase()));
   for (const i of inject) out.push([i.name, i.value]);
   return out;

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { ProxyContext } from '../context';
-import { flatten, pairsOf, stripHopByHop } from '../hopByHop';
+import { stripHopByHopFlat } from '../hopByHop';
 import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
 import { proxyFailure } from '../upstreamRoute';
@@ -44,7 +44,7 @@ function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSp
       return void upstream.destroy(refused);
     }
     reportOutcome(ctx, spec.eventId, spec.startedAt, res, up);
-    writeUpstreamHead(res, up.statusCode ?? 502, up.statusMessage, flatten(stripHopByHop(pairsOf(up.rawHeaders))));
+    writeUpstreamHead(res, up.statusCode ?? 502, up.statusMessage, stripHopByHopFlat(up.rawHeaders));
     up.pipe(res);
     up.on('error', () => res.destroy());
   });
