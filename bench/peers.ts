@@ -32,6 +32,8 @@ export interface BenchEnv {
   names: string[];
   /** The build our proxy and CLI run from (default dist/; --ours-dist measures another build). */
   dist: string;
+  /** Node options for our proxy's process (bench/ab.ts: --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 const direct = (env: BenchEnv): Peer => ({ name: 'direct', ca: env.upstreamCa, rewrites: false, stop: async () => undefined });
@@ -39,7 +41,7 @@ const direct = (env: BenchEnv): Peer => ({ name: 'direct', ca: env.upstreamCa, r
 /** Our proxy (the built CLI); `extra` adds arguments: `--upstream-proxy` for the chained run, `--workers 2` for `ours2`. */
 export async function ours(env: BenchEnv, name = 'ours', extra: string[] = []): Promise<Peer> {
   const home = join(env.dir, `${name}-home`);
-  const p = start(process.execPath, [join(env.dist, 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(env.dir, 'ours-home', 'ca'), '--upstream-ca', env.upstreamCa,
+  const p = start(process.execPath, [...(env.nodeArgs ?? []), join(env.dist, 'cli.js'), 'proxy', '--json', '--config', env.policy, '--ca-dir', join(env.dir, 'ours-home', 'ca'), '--upstream-ca', env.upstreamCa,
     ...env.names.flatMap((n) => ['--resolve', n]), ...extra],
     { CODEX_NETPOLICY_HOME: home, BENCH_SECRET: env.secret });
   const listening = await p.firstJson;

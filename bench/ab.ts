@@ -1,0 +1,85 @@
+// A/B of two builds of our proxy on the 8-connection MITM keep-alive scenario, alternated in one
+// run (A B A B …), each proxy, the origin and the load generator its own process:
+//   node --import tsx bench/ab.ts --a DIST_A --b DIST_B [--rounds 6] [--duration 3] [--conns 8]
+//        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…]
+// (a DIST is a build's dist/ directory, e.g. one built from a base commit). Round r runs A then B,
+// the next round B then A. Prints each round and the medians (min–max) of req/s, p50 and the
+// proxy's CPU µs per request, the within-round ratios b/a, and load1. --profile writes a
+// --cpu-prof of each proxy to DIR/a and DIR/b.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { API_NAME, proxyPolicy, upstreamCerts } from './fixtures';
+import { cpuSeconds, runJson, start, summarize, type Summary } from './lib';
+import { ours, type BenchEnv, type Peer } from './peers';
+
+const opt = (k: string, d?: string): string => {
+  const i = process.argv.indexOf(`--${k}`);
+  if (i > 0) return process.argv[i + 1]!;
+  if (d === undefined) throw new Error(`missing --${k}`);
+  return d;
+};
+const builds = { a: resolve(opt('a')), b: resolve(opt('b')) };
+const rounds = Number(opt('rounds', '6'));
+const duration = opt('duration', '3');
+const conns = opt('conns', '8');
+const profile = process.argv.includes('--profile') ? resolve(opt('profile')) : null;
+const extra = process.argv.includes('--workers') ? ['--workers', opt('workers')] : [];
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cnp-ab-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  await build({ entryPoints: { loadgen: join(import.meta.dirname, 'loadgen.ts'), upstream: join(import.meta.dirname, 'upstream.ts') }, outdir: bin, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  const certs = upstreamCerts(dir);
+  const secret = 'bench-secret-value';
+  const upstream = start(process.execPath, [join(bin, 'upstream.js'), '--cert', certs.cert, '--key', certs.key], { BENCH_SECRET: secret });
+  const ports = (await upstream.firstJson) as { https: number };
+  const policy = join(dir, 'policy.toml');
+  writeFileSync(policy, proxyPolicy(0));
+  const peers: Peer[] = [];
+  for (const [name, dist] of Object.entries(builds)) {
+    const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : [];
+    const env: BenchEnv = { root: join(import.meta.dirname, '..'), dir, secret, upstreamCa: certs.ca, policy, names: [`${API_NAME}=127.0.0.1`], dist, nodeArgs };
+    // --env-a / --env-b K=V,K=V: environment for that build's process only (feature experiments).
+    const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => kv.split('=') as [string, string]) : [];
+    for (const [k, v] of vars) process.env[k] = v;
+    peers.push(await ours(env, name, extra));
+    for (const [k] of vars) delete process.env[k];
+  }
+  const runs: Record<string, Record<string, number>[]> = { a: [], b: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const p of r % 2 ? [...peers].reverse() : peers) {
+        const cpu0 = cpuSeconds(p.pid!);
+        const res = await runJson(process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
+          '--conns', conns, '--duration', duration, '--warmup', '0.5', '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
+        const cpuUs = ((cpuSeconds(p.pid!) - cpu0) * 1e6) / Number(res.total);
+        const row = { rps: Number(res.rps), p50: Number(res.p50), cpuUs, failed: Number(res.failed), load1: loadavg()[0]! };
+        runs[p.name]!.push(row);
+        console.error(`round ${r + 1} ${p.name}: ${JSON.stringify(row)}`);
+      }
+    }
+  } finally {
+    for (const p of peers) await p.stop();
+    await upstream.stop();
+  }
+  const fmt = (s: Summary): string => `${s.median.toFixed(s.median >= 100 ? 0 : 2)} (${s.min.toFixed(s.min >= 100 ? 0 : 2)}–${s.max.toFixed(s.max >= 100 ? 0 : 2)})`;
+  const col = (n: string, k: string): Summary => summarize(runs[n]!.map((x) => x[k]!));
+  const ratio = (k: string): Summary => summarize(runs.b!.map((x, i) => x[k]! / runs.a![i]![k]!));
+  const out = {
+    a: builds.a, b: builds.b, rounds, duration, conns,
+    rps: { a: fmt(col('a', 'rps')), b: fmt(col('b', 'rps')), 'b/a': fmt(ratio('rps')) },
+    cpuUsPerReq: { a: fmt(col('a', 'cpuUs')), b: fmt(col('b', 'cpuUs')), 'b/a': fmt(ratio('cpuUs')) },
+    p50: { a: fmt(col('a', 'p50')), b: fmt(col('b', 'p50')) },
+    failed: { a: col('a', 'failed').samples.reduce((x, y) => x + y, 0), b: col('b', 'failed').samples.reduce((x, y) => x + y, 0) },
+    load1: fmt(summarize([...runs.a!, ...runs.b!].map((x) => x.load1!))),
+  };
+  console.log(JSON.stringify(out, null, 1));
+}
+
+main().then(() => process.exit(0), (e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
