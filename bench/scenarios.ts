@@ -37,6 +37,8 @@ export interface ScenarioResult {
   aims?: Aim[];
   note?: string;
   error?: string;
+  /** Concurrent connections of a closed-loop load (keep-alive scenarios): Little's law in report.ts. */
+  conns?: number;
 }
 
 /** Raw tunnels go to this address: allowed by our policy but without a hook, so not MITM'd. */
@@ -117,7 +119,7 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
         const seen = Object.values(versions).reduce((a, b) => a + b, 0);
         return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, upstreamCpuUsPerReq, upstreamH2: seen ? (versions['2.0'] ?? 0) / seen : NaN };
       });
-      const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {} };
+      const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {}, conns: h2Streams ? conns * h2Streams : conns };
       for (const [name, list] of runs) {
         result.peers[name] = {
           value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))),
