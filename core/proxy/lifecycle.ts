@@ -35,19 +35,19 @@ export function timeoutMessage(target: string, ms: number): string {
  * progress, an upstream that connects (or handshakes) and then stays silent is not.
  */
 export function guardResponse(req: ClientRequest, ms: number, body?: NodeJS.EventEmitter): void {
+  // One timer per request, restarted with refresh() on progress (cheaper than a new one each time).
   let timer: NodeJS.Timeout | undefined;
-  let done = false;
-  const arm = (): void => {
-    if (done) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => req.destroy(new UpstreamTimeoutError(ms)), ms);
-  };
+  const arm = (): void => void timer?.refresh();
   const stop = (): void => {
-    done = true;
+    if (!timer) return;
     clearTimeout(timer);
+    timer = undefined;
     body?.off('data', arm);
   };
-  arm();
+  timer = setTimeout(() => {
+    stop();
+    req.destroy(new UpstreamTimeoutError(ms));
+  }, ms);
   body?.on('data', arm);
   req.once('finish', arm);
   req.once('response', stop);
