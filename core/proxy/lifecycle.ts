@@ -74,6 +74,8 @@ export function guardFirstByte(client: Socket, upstream: Socket, ms: number, onT
 export class InFlight {
   private n = 0;
   private waiters: (() => void)[] = [];
+  /** Units of work begun so far (a counter that stands still while the proxy is idle). */
+  started = 0;
 
   get count(): number {
     return this.n;
@@ -82,6 +84,7 @@ export class InFlight {
   /** Marks one unit of work; call the returned function (once) when it ends. */
   begin(): () => void {
     this.n++;
+    this.started++;
     let ended = false;
     return () => {
       if (ended) return;

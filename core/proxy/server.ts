@@ -16,6 +16,7 @@ import { DNS_TIMEOUT_MS, Resolver, type ResolveOverrides, type StandIns } from '
 import { EventLog } from './events';
 import { handlePlainRequest } from './httpProxy';
 import { ConnectionGate, DEFAULT_LIMITS, InFlight, refuseHttp, type Limits } from './lifecycle';
+import { collectWhenIdle } from './memory';
 import { MitmServer } from './mitm';
 import { PolicyWatcher, type LoadOutcome } from './reload';
 import { sendText, writeClientError, type Reply } from './responses';
@@ -81,6 +82,14 @@ export interface ProxyHandle {
   close(drainMs?: number): Promise<void>;
 }
 
+/**
+ * Pending connections the kernel queues until the proxy accepts them (capped by net.core.somaxconn).
+ * Node's default of 511 overflowed when a thousand clients connected at once while the event loop
+ * was busy: the kernel then drops the handshake's last ACK, and the client's first request waits
+ * for retransmissions (seconds, sometimes past a 20 s client timeout) although it looks connected.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export class PolicyInvalidError extends Error {
   constructor(readonly outcome: LoadOutcome) {
     super('the policy is invalid');
@@ -114,6 +123,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const gate = new ConnectionGate(limits.maxConnections);
   const inFlight = new InFlight();
+  const stopCollector = collectWhenIdle({ activity: () => inFlight.started });
 
   const resolver = new Resolver(overrides, DNS_TIMEOUT_MS, opts.standIns);
   const ctx: ProxyContext = {
@@ -183,7 +193,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const listen = (s: Server, a: { host: string; port: number }): Promise<AddressInfo> =>
     new Promise((resolve, reject) => {
       s.once('error', reject);
-      s.listen(a.port, a.host, () => resolve(s.address() as AddressInfo));
+      s.listen({ port: a.port, host: a.host, backlog: LISTEN_BACKLOG }, () => resolve(s.address() as AddressInfo));
     });
   const httpInfo = opts.worker ? await listenOn(front, opts.worker.listener) : await listen(front, httpAddr);
   // The HTTP servers never listen themselves: 'listening' starts their header-timeout checks.
@@ -227,6 +237,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     close: (drainMs = limits.drainTimeoutMs) => {
       closed ??= (async () => {
         watcher.close();
+        stopCollector();
         const done = Promise.all([
           new Promise<void>((r) => front.close(() => r())),
           socksServer ? new Promise<void>((r) => socksServer.close(() => r())) : Promise.resolve(),

@@ -20,7 +20,7 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function spawnProxy(config: string, extra: string[] = [], opts: { hosts?: string[]; readStdout?: boolean } = {}): Promise<Spawned> {
+export async function spawnProxy(config: string, extra: string[] = [], opts: { hosts?: string[]; events?: boolean } = {}): Promise<Spawned> {
   const dir = mkdtempSync(join(tmpdir(), 'cnp-stress-'));
   const configPath = join(dir, 'config.toml');
   writeFileSync(configPath, config);
@@ -34,6 +34,7 @@ export async function spawnProxy(config: string, extra: string[] = [], opts: { h
     env: { PATH: process.env.PATH ?? '', HOME: dir, CODEX_NETPOLICY_HOME: join(dir, 'home'), STRESS_TOKEN: CANARY },
   });
   let out = '', err = '', pending = '';
+  let listening = false;
   const events: Record<string, unknown>[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -47,8 +48,11 @@ export async function spawnProxy(config: string, extra: string[] = [], opts: { h
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
+        // Under load, parsing every event line here would tax the suite's own process: only on request.
+        if (listening && opts.events === false) continue;
         const e = JSON.parse(line) as Record<string, unknown>;
         if (e.event === 'listening') {
+          listening = true;
           clearTimeout(t);
           res(Number(String(e.http).split(':').pop()));
         } else events.push(e);
@@ -92,4 +96,23 @@ function getOnce(port: number, url: string, agent: http.Agent | undefined, timeo
     req.on('error', (e) => rej(Object.assign(e, { reused: req.reusedSocket })));
     req.end();
   });
+}
+
+/**
+ * A TypeScript helper of the stress suites in its own process (`node --import tsx FILE ARGS`),
+ * resolving with its first stdout line (its answer); stdin stays open so it can watch for the end.
+ */
+export function spawnHelper(file: string, args: string[]): { child: ChildProcess; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, file), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const firstLine = new Promise<string>((res, rej) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) res(out.slice(0, nl));
+    });
+    child.once('exit', (code, signal) => rej(new Error(`${file} exited (${code ?? signal}) without an answer: ${err.slice(-2000)}`)));
+  });
+  return { child, firstLine };
 }
