@@ -3,7 +3,8 @@
 // Mixed traffic, every reply checked: allowed plain (ok.test), allowed MITM (api.test, whose hook
 // strips `x-strip-me` and injects the canary token), CONNECT tunnels (tun.test, TLS end to end
 // with the origin), denied (no.test, plain and CONNECT: 403 with x-proxy-error). A 503 from the
-// connection cap is a refusal: the client closes, waits Retry-After (jittered) and reconnects.
+// connection cap is a refusal: the client closes, waits Retry-After (jittered, doubled on each
+// refusal in a row) and reconnects.
 import { readFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -136,6 +137,7 @@ async function runClient(kind: Kind, spec: LoadSpec, cas: { proxy: string; upstr
     out.errors[key] = (out.errors[key] ?? 0) + 1;
     if (out.samples.length < 20) out.samples.push(`${key} at ${((performance.now() - begin) / 1000).toFixed(1)} s: ${detail}`);
   };
+  let refusedInRow = 0;
   for (let n = 0; performance.now() < until; n++) {
     const start = performance.now();
     let pause = spec.paceMs * (0.5 + Math.random());
@@ -154,6 +156,7 @@ async function runClient(kind: Kind, spec: LoadSpec, cas: { proxy: string; upstr
       out.requests++;
       const v = verdict(kind, n, reply);
       if (v === 'refused') throw new Refused(reply.headers.get('retry-after') ?? '1');
+      refusedInRow = 0;
       out.latencies.push(Math.round(ms * 10) / 10);
       if (v === 'ok') out.ok++;
       else if (v === 'denied') out.denied++;
@@ -163,7 +166,8 @@ async function runClient(kind: Kind, spec: LoadSpec, cas: { proxy: string; upstr
       if (e instanceof Refused) {
         out.refused++;
         out.refusalLatencies.push(Math.round((performance.now() - start) * 10) / 10);
-        pause = Number(e.message) * 1000 * (0.5 + Math.random());
+        // Retry-After honoured, doubled on each refusal in a row (up to 8x), as a polite client backs off.
+        pause = Number(e.message) * 1000 * 2 ** Math.min(refusedInRow++, 3) * (0.5 + Math.random());
       } else {
         out.requests++;
         fail(e instanceof WireError ? e.kind : 'exception', (e as Error).message);
