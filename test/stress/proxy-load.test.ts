@@ -80,8 +80,9 @@ async function load(p: Spawned, peers: Peers, clients: number, seconds: number, 
     return spawnHelper('proxy-loadgen.ts', [JSON.stringify(spec)]).firstLine.then((l) => JSON.parse(l) as LoadResult);
   });
   const all = await Promise.all(runs);
-  const merged: LoadResult = { requests: 0, ok: 0, denied: 0, refused: 0, retries: 0, errors: {}, samples: [], latencies: [], refusalLatencies: [], cpuS: 0, loopDelayP99Ms: 0 };
+  const merged: LoadResult = { requests: 0, ok: 0, denied: 0, refused: 0, retries: 0, errors: {}, samples: [], latencies: [], refusalLatencies: [], cpuS: 0, loopDelayP99Ms: 0, wallS: 0 };
   for (const r of all) {
+    merged.wallS = Math.max(merged.wallS, r.wallS);
     merged.cpuS += r.cpuS;
     merged.loopDelayP99Ms = Math.max(merged.loopDelayP99Ms, r.loopDelayP99Ms);
     for (const k of ['requests', 'ok', 'denied', 'refused', 'retries'] as const) merged[k] += r[k];
@@ -127,7 +128,7 @@ async function measure(p: Spawned, peers: Peers, paceMs: number): Promise<Measur
   await sleep(num('STRESS_HOLD_MS', 0)); // keeps the proxy up for a look (smaps, heap snapshot)
   const errors = Object.entries(result.errors).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/ /g, '_')}:${v}`).join(',') || 'none';
   const figures = {
-    clients: CLIENTS, seconds: SECONDS, paceMs, requests: result.requests, reqPerS: result.requests / wall, ok: result.ok, denied: result.denied,
+    clients: CLIENTS, seconds: SECONDS, paceMs, requests: result.requests, reqPerS: result.requests / result.wallS, ok: result.ok, denied: result.denied,
     refused: result.refused, retries: result.retries, errors, p50ms: percentile(result.latencies, 50), p99ms: percentile(result.latencies, 99), maxMs: percentile(result.latencies, 100),
     refusalP50ms: percentile(result.refusalLatencies, 50), refusalP99ms: percentile(result.refusalLatencies, 99),
     rssBeforeMb: before.rss, rssWarmMb: warm.rss, rssPeakMb: peak, rssAfterMb: afterLoad.rss, settledS, fdsBefore: before.fds, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,

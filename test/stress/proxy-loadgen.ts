@@ -44,6 +44,8 @@ export interface LoadResult {
   /** This generator's own CPU seconds and event-loop delay p99 (ms): is the generator the limit? */
   cpuS: number;
   loopDelayP99Ms: number;
+  /** Seconds from the first client's start to the last one's end. */
+  wallS: number;
 }
 
 type Kind = 'plain' | 'mitm' | 'tunnel' | 'denied';
@@ -181,11 +183,12 @@ async function runClient(kind: Kind, spec: LoadSpec, cas: { proxy: string; upstr
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]!) as LoadSpec;
   const cas = { proxy: readFileSync(spec.proxyCa, 'utf8'), upstream: readFileSync(spec.upstreamCa, 'utf8') };
-  const out: LoadResult = { requests: 0, ok: 0, denied: 0, refused: 0, retries: 0, errors: {}, samples: [], latencies: [], refusalLatencies: [], cpuS: 0, loopDelayP99Ms: 0 };
+  const out: LoadResult = { requests: 0, ok: 0, denied: 0, refused: 0, retries: 0, errors: {}, samples: [], latencies: [], refusalLatencies: [], cpuS: 0, loopDelayP99Ms: 0, wallS: 0 };
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const cpu0 = process.cpuUsage();
-  const until = performance.now() + spec.seconds * 1000;
+  const begin = performance.now();
+  const until = begin + spec.seconds * 1000;
   const all: Promise<void>[] = [];
   for (let c = 0; c < spec.clients; c++) {
     const index = spec.firstClient + c;
@@ -196,6 +199,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   out.cpuS = (cpu.user + cpu.system) / 1e6;
   out.loopDelayP99Ms = delay.percentile(99) / 1e6;
+  out.wallS = (performance.now() - begin) / 1000;
   process.stdout.write(`${JSON.stringify(out)}\n`, () => process.exit(0));
 }
 
