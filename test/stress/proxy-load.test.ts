@@ -125,13 +125,16 @@ async function measure(p: Spawned, peers: Peers, paceMs: number): Promise<Measur
     settledS++;
   } while ((rssMb(pid) > warm.rss * 1.5 || fdCount(pid) > warm.fds + FD_ALLOWANCE) && settledS * 1000 < SETTLE_MS);
   const afterLoad = { rss: rssMb(pid), fds: fdCount(pid) };
+  // Long profile: one more RSS figure 20 s after the load, when the proxy's idle collector has run.
+  await sleep(Math.max(0, scale(0, 20_000) - settledS * 1000));
+  const rssLate = rssMb(pid);
   await sleep(num('STRESS_HOLD_MS', 0)); // keeps the proxy up for a look (smaps, heap snapshot)
   const errors = Object.entries(result.errors).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k.replace(/ /g, '_')}:${v}`).join(',') || 'none';
   const figures = {
     clients: CLIENTS, seconds: SECONDS, paceMs, requests: result.requests, reqPerS: result.requests / result.wallS, ok: result.ok, denied: result.denied,
     refused: result.refused, retries: result.retries, errors, p50ms: percentile(result.latencies, 50), p99ms: percentile(result.latencies, 99), maxMs: percentile(result.latencies, 100),
     refusalP50ms: percentile(result.refusalLatencies, 50), refusalP99ms: percentile(result.refusalLatencies, 99),
-    rssBeforeMb: before.rss, rssWarmMb: warm.rss, rssPeakMb: peak, rssAfterMb: afterLoad.rss, settledS, fdsBefore: before.fds, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,
+    rssBeforeMb: before.rss, rssWarmMb: warm.rss, rssPeakMb: peak, rssAfterMb: afterLoad.rss, settledS, rssAfter20sMb: scale<number | string>('-', rssLate), fdsBefore: before.fds, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,
     proxyCpu: cpuShare, peersCpu, generatorsCpu: result.cpuS / wall, generatorLoopDelayP99ms: result.loopDelayP99Ms, load1End: loadEnd,
   };
   return { result, figures, rss: { warm: warm.rss, after: afterLoad.rss }, fds: { warm: warm.fds, after: afterLoad.fds } };
