@@ -23,10 +23,10 @@ const SECONDS = num('STRESS_SECONDS', scale(5, 60));
 // Paced: each client waits PACE_MS x (0.5…1.5) between requests (offered ≈ CLIENTS / PACE_MS per s).
 const PACE_MS = num('STRESS_PACE_MS', scale(100, 2000));
 /**
- * Saturated: clients send back to back against a cap of a fifth of their number. Node 20's libuv
- * accepts one connection per event-loop turn, and a turn serves every busy admitted connection, so
- * the more connections are admitted the slower the rest are accepted (and refused): with a cap of
- * 600 of 1,000 on this 2-core machine, connections waited in the kernel's queue past 20 s.
+ * Saturated: clients send back to back against a cap of a fifth of their number. Under saturation
+ * the proxy accepts slowly (Node 20's libuv takes one connection per loop turn; see docs/semantics.md,
+ * #11 load): with a cap of 600 of 1,000 on a 2-core machine, connections waited in the kernel's
+ * accept queue past the clients' 20 s timeout and none was refused.
  */
 const SATURATED_CAP = num('STRESS_SATURATED_CAP', Math.round(CLIENTS / 5));
 const GENERATORS = num('STRESS_GENERATORS', scale(1, 2));
