@@ -4,11 +4,13 @@
 // seconds and cannot be interrupted) is answered here — with the last result the worker gave for
 // that document, or an empty one — and cancelled in the worker, so it is skipped if still queued.
 // No request is dropped, none waits for a stale analysis. Same process: memory figures stay honest.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
-  IPCMessageReader, IPCMessageWriter, PortMessageReader, PortMessageWriter, StreamMessageReader, StreamMessageWriter,
-  type Message, type MessageReader, type MessageWriter, type NotificationMessage, type RequestMessage, type ResponseMessage,
+  IPCMessageReader, IPCMessageWriter, LSPErrorCodes, StreamMessageReader, StreamMessageWriter,
+  type InitializeParams, type Message, type MessageReader, type MessageWriter, type NotificationMessage, type RequestMessage, type ResponseMessage,
 } from 'vscode-languageserver/node';
+import { SessionShadow, skipDiagnostics } from './relayState';
+import { DEFAULT_LIMITS, endReason, MAX_RESTARTS, RestartBudget, spawnWorker, type WorkerLink, type WorkerLimits } from './relayWorker';
 
 /** Time a request may take in the worker before the relay answers it (the goal is 1 s at the editor). */
 export const ANSWER_BUDGET_MS = 500;
@@ -29,7 +31,7 @@ const FALLBACK: Record<string, () => unknown> = {
 /** Whole-document results that stay useful a few edits old (the editor maps them onto the new text). */
 const REUSABLE = new Set(['textDocument/documentSymbol', 'textDocument/foldingRange', 'textDocument/codeLens']);
 
-interface Pending { method: string; uri?: string; timer?: NodeJS.Timeout }
+interface Pending { method: string; uri?: string; timer?: NodeJS.Timeout; answered?: boolean }
 
 /** Reader and writer of the editor's transport, when it is one the relay speaks (stdio or node IPC). */
 export function editorTransport(argv: readonly string[]): [MessageReader, MessageWriter] | undefined {
@@ -44,66 +46,150 @@ const uriOf = (params: unknown): string | undefined => (params as { textDocument
 
 export interface RelayOptions {
   budgetMs?: number;
-  /** Ends the process (tests pass their own): when the editor goes away or the worker ends. */
+  /** Ends the process (tests pass their own): when the editor goes away or the worker ends after `exit`. */
   exit?: (code: number) => void;
+  limits?: Partial<WorkerLimits>;
 }
 
-export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader, MessageWriter], opts: RelayOptions = {}): Worker {
+export interface Relay {
+  /** The current worker (undefined after too many crashes). */
+  readonly worker: Worker | undefined;
+  /** Ends the worker without restarting it (tests). */
+  stop(): Promise<void>;
+}
+
+type Id = string | number;
+const INIT_ID = 'relay-initialize-';
+const RESTARTED = 'the language server restarted before answering';
+
+export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader, MessageWriter], opts: RelayOptions = {}): Relay {
   const budgetMs = opts.budgetMs ?? ANSWER_BUDGET_MS;
+  const limits: WorkerLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const exit = opts.exit ?? ((code: number) => process.exit(code));
-  // The worker's stdout is piped, never shared: a stray console.log must not corrupt a stdio stream.
-  const worker = new Worker(entry, { stdout: true });
-  worker.stdout.pipe(process.stderr);
-  const fromWorker = new PortMessageReader(worker);
-  const toWorker = new PortMessageWriter(worker);
-  const pending = new Map<string | number, Pending>();
+  const shadow = new SessionShadow();
+  const restarts = new RestartBudget();
+  const pending = new Map<Id, Pending>(); // editor requests the worker has not answered
+  const outgoing = new Map<number, { generation: number; id: Id }>(); // worker requests to the editor, by relay id
   const lastGood = new Map<string, unknown>(); // `${method} ${uri}` → result, for open documents
   const open = new Set<string>();
+  let link: WorkerLink | undefined;
+  let generation = 0;
+  let nextOutgoing = 1;
+  let ending = false; // the editor asked for shutdown or exit: the worker's end is the process's
 
-  const answer = (id: string | number, result: unknown) => void toEditor.write({ jsonrpc: '2.0', id, result } as ResponseMessage);
+  const send = (m: Message) => void toEditor.write(m);
+  const answer = (id: Id, result: unknown) => send({ jsonrpc: '2.0', id, result } as ResponseMessage);
+  const fail = (id: Id, message: string) => send({ jsonrpc: '2.0', id, error: { code: LSPErrorCodes.RequestFailed, message } } as ResponseMessage);
+  const notify = (method: string, params: unknown) => send({ jsonrpc: '2.0', method, params } as NotificationMessage);
+  const fallback = (p: Pending) => (REUSABLE.has(p.method) && p.uri !== undefined ? lastGood.get(`${p.method} ${p.uri}`) : undefined) ?? FALLBACK[p.method]!();
+
+  const start = () => {
+    const mine = ++generation;
+    link = spawnWorker(entry, limits, (m) => mine === generation && fromWorker(m), (code, error) => mine === generation && ended(code, error));
+  };
+
+  const request = (m: RequestMessage) => {
+    const id = m.id!;
+    if (m.method === 'initialize') shadow.initialize = m.params as InitializeParams;
+    if (m.method === 'shutdown') ending = true;
+    const uri = uriOf(m.params);
+    const p: Pending = { method: m.method, ...(uri ? { uri } : {}) };
+    if (m.method in FALLBACK && (!link || shadow.isSkipped(uri))) return answer(id, fallback(p)); // nothing to wait for
+    if (!link) return fail(id, 'the language server is stopped (it crashed repeatedly); reload the window to start it again');
+    if (m.method in FALLBACK) {
+      p.timer = setTimeout(() => {
+        p.answered = true; // the worker's late answer is dropped
+        answer(id, fallback(p));
+        // Still queued in the worker: skipped there (cancelUndispatched); running: finishes, unseen.
+        link?.write({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } } as NotificationMessage);
+      }, budgetMs);
+    }
+    pending.set(id, p);
+    link.write(m);
+  };
+
+  const notification = (m: NotificationMessage) => {
+    if (m.method === 'exit') ending = true;
+    if (m.method === 'exit' && !link) return exit(0);
+    const uri = uriOf(m.params);
+    if (uri !== undefined && m.method === 'textDocument/didOpen') open.add(uri);
+    if (uri !== undefined && m.method === 'textDocument/didClose') {
+      open.delete(uri);
+      for (const reusable of REUSABLE) lastGood.delete(`${reusable} ${uri}`);
+    }
+    const route = shadow.observe(m);
+    if (route.kind === 'forward') link?.write(m);
+    else if (route.kind === 'retry') link?.write(route.open);
+    else if (route.kind === 'skip') notify('textDocument/publishDiagnostics', skipDiagnostics(route.uri, limits.heapMb));
+    else if (route.kind === 'closeSkipped') notify('textDocument/publishDiagnostics', { uri: route.uri, diagnostics: [] });
+  };
 
   fromEditor.listen((m) => {
-    if (isRequest(m) && m.method in FALLBACK) {
-      const id = m.id!;
-      const uri = uriOf(m.params);
-      const p: Pending = { method: m.method, ...(uri ? { uri } : {}) };
-      p.timer = setTimeout(() => {
-        p.timer = undefined; // answered here; the worker's late answer is dropped
-        const reused = REUSABLE.has(p.method) && p.uri !== undefined ? lastGood.get(`${p.method} ${p.uri}`) : undefined;
-        answer(id, reused ?? FALLBACK[p.method]!());
-        // Still queued in the worker: skipped there (cancelUndispatched); running: finishes, unseen.
-        void toWorker.write({ jsonrpc: '2.0', method: '$/cancelRequest', params: { id } } as NotificationMessage);
-      }, budgetMs);
-      pending.set(id, p);
-    } else if (!isRequest(m) && 'method' in m) {
-      const { method, params } = m as NotificationMessage;
-      const uri = uriOf(params);
-      if (uri !== undefined && method === 'textDocument/didOpen') open.add(uri);
-      if (uri !== undefined && method === 'textDocument/didClose') {
-        open.delete(uri);
-        for (const reusable of REUSABLE) lastGood.delete(`${reusable} ${uri}`);
-      }
-    }
-    void toWorker.write(m);
+    if (isRequest(m)) return request(m);
+    if (!isResponse(m)) return notification(m as NotificationMessage);
+    // The editor's answer to a worker's request: to the worker that asked, under its own id.
+    const o = typeof m.id === 'number' ? outgoing.get(m.id) : undefined;
+    if (!o) return;
+    outgoing.delete(m.id as number);
+    if (o.generation === generation) link?.write({ ...m, id: o.id } as ResponseMessage);
   });
 
-  fromWorker.listen((m) => {
-    const p = isResponse(m) && m.id !== null ? pending.get(m.id) : undefined;
-    if (p && isResponse(m)) {
+  const fromWorker = (m: Message) => {
+    if (isRequest(m)) {
+      if (m.method === 'client/registerCapability' && shadow.alreadyRegistered(m)) return link?.write({ jsonrpc: '2.0', id: m.id, result: null } as ResponseMessage);
+      const id = nextOutgoing++;
+      outgoing.set(id, { generation, id: m.id! });
+      return send({ ...m, id } as RequestMessage);
+    }
+    if (!isResponse(m)) return send(m);
+    if (typeof m.id === 'string' && m.id.startsWith(INIT_ID)) return; // the replayed initialize
+    const p = m.id !== null ? pending.get(m.id) : undefined;
+    if (p) {
       pending.delete(m.id!);
       if (p.uri !== undefined && open.has(p.uri) && REUSABLE.has(p.method) && m.result != null && !m.error) lastGood.set(`${p.method} ${p.uri}`, m.result);
-      if (!p.timer) return;
       clearTimeout(p.timer);
+      if (p.answered) return;
     }
-    void toEditor.write(m);
-  });
+    send(m);
+  };
+
+  /** The worker ended: the process ends with it after `exit`; otherwise the session goes on with a new worker. */
+  const ended = (code: number, error?: Error) => {
+    link = undefined;
+    if (ending) return exit(code);
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      if (p.answered) continue;
+      if (p.method in FALLBACK) answer(id, fallback(p));
+      else fail(id, RESTARTED);
+    }
+    pending.clear();
+    const why = endReason(code, error, limits);
+    const culprit = shadow.blameCrash();
+    if (culprit) notify('textDocument/publishDiagnostics', skipDiagnostics(culprit, limits.heapMb));
+    const skipped = culprit ? `; ${culprit} is skipped until it is smaller` : '';
+    if (!restarts.allow(Date.now())) {
+      const message = `Codex Network Policy language server stopped: its worker ended ${MAX_RESTARTS + 1} times within a minute (last: ${why}). Reload the window to start it again.`;
+      notify('window/logMessage', { type: 1, message });
+      return notify('window/showMessage', { type: 1, message });
+    }
+    notify('window/logMessage', { type: 2, message: `language server worker ended (${why}); restarted it${skipped}` });
+    start();
+    if (!shadow.initialize) return;
+    link!.write({ jsonrpc: '2.0', id: `${INIT_ID}${generation}`, method: 'initialize', params: shadow.initialize } as RequestMessage);
+    for (const m of shadow.replay()) link!.write(m);
+  };
 
   fromEditor.onClose(() => exit(0));
   if (fromEditor instanceof IPCMessageReader) process.once('disconnect', () => exit(0)); // the editor's IPC channel is gone
-  worker.on('exit', (code) => exit(code));
-  worker.on('error', (e) => {
-    process.stderr.write(`language server worker failed: ${e.stack ?? e.message}\n`);
-    exit(1);
-  });
-  return worker;
+  start();
+  return {
+    get worker() {
+      return link?.worker;
+    },
+    async stop() {
+      ending = true;
+      await link?.worker.terminate();
+    },
+  };
 }

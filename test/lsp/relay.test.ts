@@ -8,9 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Worker } from 'node:worker_threads';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from 'vscode-languageserver/node';
-import { startRelay } from '../../server/relay';
+import { startRelay, type Relay } from '../../server/relay';
 
 const BUDGET_MS = 300;
 const SLOW_MS = 3000;
@@ -37,7 +36,7 @@ parentPort.on('message', (m) => {
 
 describe('language-server relay', () => {
   let editor: ProtocolConnection;
-  let worker: Worker;
+  let worker: Relay;
   const cancelled: unknown[] = [];
   const logs: string[] = [];
   const exits: number[] = [];
@@ -57,7 +56,7 @@ describe('language-server relay', () => {
   });
   after(async () => {
     editor.dispose();
-    await worker.terminate();
+    await worker.stop();
   });
 
   const doc = { textDocument: { uri: 'file:///w/.codex/config.toml' } };
