@@ -95,6 +95,7 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     const uri = uriOf(m.params);
     const p: Pending = { method: m.method, ...(uri ? { uri } : {}) };
     if (m.method in FALLBACK && (!link || shadow.isSkipped(uri))) return answer(id, fallback(p)); // nothing to wait for
+    if (!link && m.method === 'shutdown') return answer(id, null);
     if (!link) return fail(id, 'the language server is stopped (it crashed repeatedly); reload the window to start it again');
     if (m.method in FALLBACK) {
       p.timer = setTimeout(() => {
@@ -166,7 +167,10 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     pending.clear();
     const why = endReason(code, error, limits);
     const culprit = shadow.blameCrash();
-    if (culprit) notify('textDocument/publishDiagnostics', skipDiagnostics(culprit, limits.heapMb));
+    if (culprit) {
+      notify('textDocument/publishDiagnostics', skipDiagnostics(culprit, limits.heapMb));
+      for (const reusable of REUSABLE) lastGood.delete(`${reusable} ${culprit}`); // its outline no longer follows the text
+    }
     const skipped = culprit ? `; ${culprit} is skipped until it is smaller` : '';
     if (!restarts.allow(Date.now())) {
       const message = `Codex Network Policy language server stopped: its worker ended ${MAX_RESTARTS + 1} times within a minute (last: ${why}). Reload the window to start it again.`;

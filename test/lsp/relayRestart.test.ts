@@ -110,4 +110,11 @@ describe('language-server relay: worker crashes', () => {
     await assert.rejects(editor.sendRequest('test/thread'), /the language server is stopped/);
     assert.deepEqual(exits, [], 'the process stays up for the editor');
   });
+
+  it('relay-only: shutdown is answered and exit ends the process', async () => {
+    assert.equal(await editor.sendRequest('shutdown'), null);
+    await editor.sendNotification('exit');
+    await until('the exit', () => exits.length === 1);
+    assert.deepEqual(exits, [0]);
+  });
 });
