@@ -109,7 +109,18 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     link.write(m);
   };
 
+  // The editor gave up on a request: answered at once, whatever the worker is busy with (it is told
+  // too, and skips the request if still queued; its answer is dropped).
+  const cancelled = (id: Id) => {
+    const p = pending.get(id);
+    if (!p || p.answered) return;
+    clearTimeout(p.timer);
+    p.answered = true;
+    send({ jsonrpc: '2.0', id, error: { code: LSPErrorCodes.RequestCancelled, message: 'request cancelled' } } as ResponseMessage);
+  };
+
   const notification = (m: NotificationMessage) => {
+    if (m.method === '$/cancelRequest') cancelled((m.params as { id: Id }).id);
     if (m.method === 'exit') ending = true;
     if (m.method === 'exit' && !link) return exit(0);
     const uri = uriOf(m.params);
@@ -121,7 +132,11 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     const route = shadow.observe(m);
     if (route.kind === 'forward') link?.write(m);
     else if (route.kind === 'retry') link?.write(route.open);
-    else if (route.kind === 'skip') notify('textDocument/publishDiagnostics', skipDiagnostics(route.uri, limits.heapMb));
+    else if (route.kind === 'skip') notify('textDocument/publishDiagnostics', skipDiagnostics(route.uri, limits.heapMb, route.oversize));
+    else if (route.kind === 'evict') {
+      link?.write(route.close);
+      notify('textDocument/publishDiagnostics', skipDiagnostics(route.uri, limits.heapMb, true));
+    }
     else if (route.kind === 'closeSkipped') notify('textDocument/publishDiagnostics', { uri: route.uri, diagnostics: [] });
   };
 

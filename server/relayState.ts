@@ -12,8 +12,19 @@ import type {
 /** A skipped document is tried again once its text is at most this share of the size that blew the cap. */
 export const RETRY_SHARE = 0.75;
 
+/**
+ * Larger documents are never sent to the worker: the heap cap does not cover what a document costs
+ * outside the worker's heap (the relay's copies, typed-array backing stores of the index).
+ */
+export const MAX_DOCUMENT_CHARS = 4_000_000;
+
 /** The diagnostic a skipped document gets (code `memory-limit`), at line 0. */
-export function skipDiagnostics(uri: string, capMb: number): PublishDiagnosticsParams {
+export function skipDiagnostics(uri: string, capMb: number, oversize = false): PublishDiagnosticsParams {
+  const message = oversize
+    ? `This document is too large for the language server (over ${MAX_DOCUMENT_CHARS.toLocaleString('en')} characters); `
+      + 'diagnostics and other features are paused for it until it is smaller.'
+    : `This document is too large to analyse within the language server's memory limit (${capMb} MB); `
+      + 'diagnostics and other features are paused for it until it is at least a quarter smaller.';
   return {
     uri,
     diagnostics: [{
@@ -21,8 +32,7 @@ export function skipDiagnostics(uri: string, capMb: number): PublishDiagnosticsP
       severity: 2, // Warning
       source: 'codex',
       code: 'memory-limit',
-      message: `This document is too large to analyse within the language server's memory limit (${capMb} MB); `
-        + `diagnostics and other features are paused for it until it is at least a quarter smaller.`,
+      message,
     }],
   };
 }
@@ -32,7 +42,8 @@ export type DocumentRoute =
   | { kind: 'forward' } // pass it to the worker as is
   | { kind: 'drop' } // the worker does not know the document (skipped)
   | { kind: 'retry'; open: NotificationMessage } // a skipped document got small enough: open it in the worker
-  | { kind: 'skip'; uri: string } // (re)opened while still too large: publish the skip diagnostic
+  | { kind: 'skip'; uri: string; oversize: boolean } // (re)opened while too large: publish the skip diagnostic
+  | { kind: 'evict'; uri: string; close: NotificationMessage } // an edit made it oversize: close it in the worker, skip it
   | { kind: 'closeSkipped'; uri: string }; // a skipped document closed: clear its diagnostic
 
 export class SessionShadow {
@@ -63,13 +74,18 @@ export class SessionShadow {
       case 'textDocument/didOpen': {
         const { textDocument: t } = m.params as DidOpenTextDocumentParams;
         this.touch(t.uri, TextDocument.create(t.uri, t.languageId, t.version, t.text));
-        return this.tooLarge(t.uri) ? { kind: 'skip', uri: t.uri } : this.unskipped(t.uri, m);
+        if (this.oversize(t.uri)) this.skipped.set(t.uri, this.skipped.get(t.uri) ?? Infinity);
+        return this.tooLarge(t.uri) ? { kind: 'skip', uri: t.uri, oversize: this.oversize(t.uri) } : this.unskipped(t.uri, m);
       }
       case 'textDocument/didChange': {
         const { textDocument: t, contentChanges } = m.params as DidChangeTextDocumentParams;
         const doc = this.docs.get(t.uri);
         if (!doc) return { kind: 'forward' };
         this.touch(t.uri, TextDocument.update(doc, contentChanges, t.version));
+        if (!this.skipped.has(t.uri) && this.oversize(t.uri)) {
+          this.skipped.set(t.uri, Infinity);
+          return { kind: 'evict', uri: t.uri, close: { jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri: t.uri } } } };
+        }
         if (!this.skipped.has(t.uri)) {
           this.lastTouched = t.uri;
           return { kind: 'forward' };
@@ -127,7 +143,11 @@ export class SessionShadow {
   private tooLarge(uri: string): boolean {
     const blewAt = this.skipped.get(uri);
     const doc = this.docs.get(uri);
-    return blewAt !== undefined && doc !== undefined && doc.getText().length > blewAt * RETRY_SHARE;
+    return this.oversize(uri) || (blewAt !== undefined && doc !== undefined && doc.getText().length > blewAt * RETRY_SHARE);
+  }
+
+  private oversize(uri: string): boolean {
+    return (this.docs.get(uri)?.getText().length ?? 0) > MAX_DOCUMENT_CHARS;
   }
 
   private unskipped(uri: string, open: NotificationMessage): { kind: 'forward' } | { kind: 'retry'; open: NotificationMessage } {

@@ -8,9 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createProtocolConnection, LSPErrorCodes, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams } from 'vscode-languageserver/node';
+import { CancellationTokenSource, createProtocolConnection, LSPErrorCodes, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams } from 'vscode-languageserver/node';
 import { startRelay, type Relay } from '../../server/relay';
 import { MAX_RESTARTS } from '../../server/relayWorker';
+import { MAX_DOCUMENT_CHARS } from '../../server/relayState';
 
 // Reports what it receives (with its thread id, so the test sees which worker got it); never
 // answers hover or rename (they are in flight when it crashes); registers a capability once started.
@@ -23,6 +24,7 @@ parentPort.on('message', (m) => {
   if (m.method === 'initialize') return report('initialize', { params: m.params }), send({ id: m.id, result: { capabilities: {} } });
   if (m.method === 'initialized') return send({ id: 'reg-' + threadId, method: 'client/registerCapability', params: { registrations: [{ id: 'c', method: 'workspace/didChangeConfiguration' }] } });
   if (m.method === 'textDocument/didOpen') return report('opened', { uri: m.params.textDocument.uri, text: m.params.textDocument.text }), crashOn(m.params.textDocument.text);
+  if (m.method === 'textDocument/didClose') return report('closed', { uri: m.params.textDocument.uri });
   if (m.method === 'textDocument/didChange') return report('changed', { uri: m.params.textDocument.uri }), crashOn(m.params.contentChanges[0].text);
   if (m.method === 'textDocument/hover' || m.method === 'textDocument/rename' || m.id === undefined) return;
   send({ id: m.id, result: { thread: threadId } });
@@ -47,7 +49,7 @@ describe('language-server relay: worker crashes', () => {
     // A budget far beyond the test: every fallback seen here comes from the crash, not the clock.
     relay = startRelay(join(dir, 'worker.js'), [new StreamMessageReader(toRelay), new StreamMessageWriter(fromRelay)], { budgetMs: 600_000, exit: (c) => exits.push(c) });
     editor = createProtocolConnection(new StreamMessageReader(fromRelay), new StreamMessageWriter(toRelay));
-    for (const method of ['test/initialize', 'test/opened', 'test/changed', 'window/logMessage', 'window/showMessage']) editor.onNotification(method, (params: Seen['params']) => void seen.push({ method, params }));
+    for (const method of ['test/initialize', 'test/opened', 'test/changed', 'test/closed', 'window/logMessage', 'window/showMessage']) editor.onNotification(method, (params: Seen['params']) => void seen.push({ method, params }));
     editor.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => void diagnostics.push(p));
     editor.onRequest('client/registerCapability', () => void registrations++);
     editor.listen();
@@ -96,6 +98,28 @@ describe('language-server relay: worker crashes', () => {
     await until('b to be opened again', () => of('test/opened').some((s) => s.params.uri === b.uri && s.params.text === 'b = 2'));
     assert.equal(of('test/changed').filter((s) => s.params.uri === b.uri).length, 0, 'no edit of b reached a worker');
     assert.equal(of('test/opened').filter((s) => s.params.uri === b.uri).length, 2, 'the large edit was not sent');
+  });
+
+  it('a document over the size limit is never sent to the worker; an edit over it closes it there', async () => {
+    const big = 'x'.repeat(MAX_DOCUMENT_CHARS + 1);
+    await open('file:///w/big.toml', big);
+    await open('file:///w/c.toml', 'c = 1');
+    await until('c to be opened', () => of('test/opened').some((s) => s.params.uri === 'file:///w/c.toml'));
+    assert.equal(of('test/opened').some((s) => s.params.uri === 'file:///w/big.toml'), false);
+    await editor.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///w/c.toml', version: 2 }, contentChanges: [{ text: big }] });
+    await until('c to be closed in the worker', () => of('test/closed').some((s) => s.params.uri === 'file:///w/c.toml'));
+    const skips = diagnostics.filter((d) => d.uri === 'file:///w/big.toml' || d.uri === 'file:///w/c.toml').map((d) => [d.uri, d.diagnostics[0]?.code, /over 4,000,000 characters/.test(String(d.diagnostics[0]?.message))]);
+    assert.deepEqual(skips, [['file:///w/big.toml', 'memory-limit', true], ['file:///w/c.toml', 'memory-limit', true]]);
+    await editor.sendNotification('textDocument/didChange', { textDocument: { uri: 'file:///w/big.toml', version: 2 }, contentChanges: [{ text: 'big = 1' }] });
+    await until('big to be opened once small', () => of('test/opened').some((s) => s.params.uri === 'file:///w/big.toml' && s.params.text === 'big = 1'));
+    assert.equal(of('window/logMessage').length, 1, 'no crash, no restart');
+  });
+
+  it('a request the editor cancels is answered with RequestCancelled at once, while the worker never answers it', async () => {
+    const source = new CancellationTokenSource();
+    const hover = editor.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///w/a.toml' }, position: { line: 0, character: 0 } }, source.token);
+    source.cancel();
+    await assert.rejects(hover, (e: { code?: number }) => e.code === LSPErrorCodes.RequestCancelled);
   });
 
   it(`after ${MAX_RESTARTS} restarts within a minute, one more crash leaves the relay answering alone`, async () => {
