@@ -16,7 +16,7 @@ export const RETRY_SHARE = 0.75;
  * Larger documents are never sent to the worker: the heap cap does not cover what a document costs
  * outside the worker's heap (the relay's copies, typed-array backing stores of the index).
  */
-export const MAX_DOCUMENT_CHARS = 4_000_000;
+export const MAX_DOCUMENT_CHARS = 2_000_000;
 
 /** The diagnostic a skipped document gets (code `memory-limit`), at line 0. */
 export function skipDiagnostics(uri: string, capMb: number, oversize = false): PublishDiagnosticsParams {
