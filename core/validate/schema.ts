@@ -17,6 +17,7 @@ export interface SchemaCheckOptions {
 
 export function checkSchema(root: z.ZodType, value: unknown, opts: SchemaCheckOptions = {}): PolicyDiagnostic[] {
   const out: PolicyDiagnostic[] = [];
+  suggestionsLeft = MAX_SUGGESTIONS;
   walkKeys(root, value, [], out, opts);
   const res = root.safeParse(value);
   if (!res.success) {
@@ -32,6 +33,14 @@ export function checkSchema(root: z.ZodType, value: unknown, opts: SchemaCheckOp
 function samePath(a: readonly PathSegment[], b: readonly PathSegment[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
+
+/**
+ * Decision (#11): edit-distance "did you mean" for the first 1,000 unknown keys of a document
+ * only (aliases always). A file with more is not a typo, and 67,000 unknown keys cost ~1.3 s of
+ * distance computations per analysis. Reset per checkSchema call (synchronous).
+ */
+const MAX_SUGGESTIONS = 1000;
+let suggestionsLeft = MAX_SUGGESTIONS;
 
 /** `path` is a shared stack (pushed and popped around each child): copied only into a finding. */
 function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: PolicyDiagnostic[], opts: SchemaCheckOptions): void {
@@ -82,7 +91,7 @@ function walkKey(sh: ObjectShape, k: string, v: unknown, path: PathSegment[], ou
   if (!child) {
     if (sh.unknownKeys === 'ignore') return;
     const known = knownKeys(sh);
-    const suggestion = keyAlias(k, known) ?? closest(k, known);
+    const suggestion = keyAlias(k, known) ?? (suggestionsLeft-- > 0 ? closest(k, known) : undefined);
     const hard = sh.unknownKeys === 'error';
     const severity = hard || opts.strict ? 'error' : 'warning';
     const hint = suggestion ? ` Did you mean \`${suggestion}\`?` : '';

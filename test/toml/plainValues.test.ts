@@ -27,3 +27,21 @@ describe('loaded values', () => {
     assert.deepEqual(doc.value, { a: ['1979-05-27T07:32:00.000Z', [1, 2], { b: 3 }] });
   });
 });
+
+describe('did you mean, bounded', () => {
+  it('edit-distance suggestions for the first 1,000 unknown keys of a document, none after', () => {
+    const name = 'allow_local_binding';
+    const keys: string[] = []; // distinct keys two letters (none of its own) away from `allow_local_binding`
+    for (let i = 0; i < name.length && keys.length < 1200; i++) {
+      for (let j = i + 1; j < name.length && keys.length < 1200; j++) {
+        for (const [x, y] of ['qx', 'zj', 'kv', 'yp', 'fh', 'mr', 'st', 'ue']) keys.push(`${name.slice(0, i)}${x}${name.slice(i + 1, j)}${y}${name.slice(j + 1)}`);
+      }
+    }
+    const text = `[permissions.w.network]\nenabled = true\n${keys.slice(0, 1200).map((k) => `${k} = true`).join('\n')}\n`;
+    const ds = validateDocuments(loadDocument(text, FILE), undefined, {}).filter((d) => d.code === 'unknown-key');
+    assert.equal(ds.length, 1200);
+    const suggested = ds.filter((d) => (d.data as { suggestion?: string }).suggestion === name);
+    assert.equal(suggested.length, 1000);
+    assert.ok(ds.slice(0, 1000).every((d) => (d.data as { suggestion?: string }).suggestion === name), 'the first 1,000 in document order');
+  });
+});
