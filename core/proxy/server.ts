@@ -1,6 +1,7 @@
 // The proxy process: HTTP/1.1 proxy listener (absolute-form + CONNECT), optional SOCKS5,
 // MITM engine, hot reload, events. Plain node:net/http/tls objects created here, so nothing
 // inherits an embedding host's patched agents.
+import { addAcceptors, EXTRA_ACCEPTORS } from './acceptors';
 import { attachBroker, brokerSecrets } from './broker';
 import type { BrokeredCredential } from '../broker/credentials';
 import { markLearning } from './learn';
@@ -182,9 +183,10 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const refuse = refuseHttp(limits.maxConnections);
   // TCP_NODELAY as http.Server would set it: without it a response written right after the TLS
   // session tickets waits for the client's delayed ACK (~40 ms on every new MITM host).
-  const front = createNetServer({ noDelay: true }, (socket) => {
+  const accept = (socket: Socket): void => {
     if (gate.admit(socket, refuse)) server.emit('connection', socket);
-  });
+  };
+  const front = createNetServer({ noDelay: true }, accept);
   const socksServer = socksAddr ? createSocksServer(ctx, intercept) : null;
   if (socksServer) {
     // SOCKS has no way to say "overloaded" before its handshake: over the cap, the connection is closed.
@@ -196,6 +198,8 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       s.listen({ port: a.port, host: a.host, backlog: LISTEN_BACKLOG }, () => resolve(s.address() as AddressInfo));
     });
   const httpInfo = opts.worker ? await listenOn(front, opts.worker.listener) : await listen(front, httpAddr);
+  // One accept per handle per loop turn (acceptors.ts): more handles, so refusals stay quick when saturated.
+  const acceptors = addAcceptors(front, LISTEN_BACKLOG, EXTRA_ACCEPTORS, accept, (m) => events.error(m));
   // The HTTP servers never listen themselves: 'listening' starts their header-timeout checks.
   server.emit('listening');
   mitm.inner.emit('listening');
@@ -238,6 +242,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       closed ??= (async () => {
         watcher.close();
         stopCollector();
+        acceptors.close();
         const done = Promise.all([
           new Promise<void>((r) => front.close(() => r())),
           socksServer ? new Promise<void>((r) => socksServer.close(() => r())) : Promise.resolve(),

@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, testCa } from '../proxy/unit/helpers';
-import { cpuSeconds, fdCount, figure, percentile, rssMb, scale } from './profile';
+import { acceptQueue, cpuSeconds, fdCount, figure, percentile, rssMb, scale } from './profile';
 import type { LoadResult, LoadSpec } from './proxy-loadgen';
 import { CANARY, proxiedGet, spawnHelper, spawnProxy, type Spawned } from './spawned';
 
@@ -109,7 +109,11 @@ async function measure(p: Spawned, peers: Peers, paceMs: number): Promise<Measur
   await sleep(1000);
   const warm = { rss: rssMb(pid), fds: fdCount(pid) };
   let peak = warm.rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 1000);
+  const queue: number[] = [];
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+    queue.push(acceptQueue(p.port));
+  }, 1000);
   const cpu0 = cpuSeconds(pid);
   const peersCpu0 = cpuSeconds(peers.child.pid!);
   const t0 = performance.now();
@@ -134,6 +138,7 @@ async function measure(p: Spawned, peers: Peers, paceMs: number): Promise<Measur
     clients: CLIENTS, seconds: SECONDS, paceMs, requests: result.requests, reqPerS: result.requests / result.wallS, ok: result.ok, denied: result.denied,
     refused: result.refused, retries: result.retries, errors, p50ms: percentile(result.latencies, 50), p99ms: percentile(result.latencies, 99), maxMs: percentile(result.latencies, 100),
     refusalP50ms: percentile(result.refusalLatencies, 50), refusalP99ms: percentile(result.refusalLatencies, 99),
+    acceptQueueP50: percentile(queue, 50), acceptQueueMax: percentile(queue, 100),
     rssBeforeMb: before.rss, rssWarmMb: warm.rss, rssPeakMb: peak, rssAfterMb: afterLoad.rss, settledS, rssAfter20sMb: scale<number | string>('-', rssLate), fdsBefore: before.fds, fdsWarm: warm.fds, fdsAfter: afterLoad.fds,
     proxyCpu: cpuShare, peersCpu, generatorsCpu: result.cpuS / wall, generatorLoopDelayP99ms: result.loopDelayP99Ms, load1End: loadEnd,
   };
