@@ -3,8 +3,9 @@
 // admitted connection (~75 ms with 200 busy clients on a loaded 2-core machine), so connections
 // over the cap waited seconds in the kernel's accept queue before the proxy could even refuse
 // them. Each extra handle is another descriptor of the same listening socket in the same loop:
-// one more accept per turn. Node has no dup(), so a short-lived child echoes the listener back
-// over IPC (SCM_RIGHTS hands us a new descriptor each time), then exits.
+// one more accept per turn. Node has no dup(), so a short-lived child echoes the listener's raw
+// handle back over IPC (SCM_RIGHTS hands us a new descriptor each time), then exits. The raw
+// handle is never listened on in the child, so the child accepts nothing.
 import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 
@@ -12,13 +13,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 export const EXTRA_ACCEPTORS = 15;
 const ECHO_TIMEOUT_MS = 10_000;
 
-// The child: echo every listener back, close its own copy once sent; a connection it happened to
-// accept on its copy meanwhile is handed back too, so none is lost.
-const ECHO = `process.on('message', (m, h) => {
-  if (!h) return;
-  h.on('connection', (c) => process.send('connection', c));
-  process.send('listener', h, () => h.close());
-});
+const ECHO = `process.on('message', (m, h) => { if (h) process.send(m, h, () => h.close()); });
 process.on('disconnect', () => process.exit(0));`;
 
 export interface Acceptors {
@@ -27,30 +22,21 @@ export interface Acceptors {
 }
 
 /**
- * Adds `count` accepting handles on `listener`, each calling `onConnection` like the listener's own.
- * Runs in the background; if the child cannot start, the listener keeps accepting alone (`problem`).
+ * Adds `count` accepting handles on `listener` (listened with `backlog`), each calling
+ * `onConnection` like the listener's own. Runs in the background; if the child cannot start, the
+ * listener keeps accepting alone and `problem` says so.
  */
 export function addAcceptors(listener: Server, backlog: number, count: number, onConnection: (socket: Socket) => void, problem: (message: string) => void): Acceptors {
+  // The raw handle (not the Server): sent as a Server, Node would listen on it on arrival, in the
+  // child too, with its default backlog of 511 (which the kernel applies to the shared socket).
+  const raw = (listener as unknown as { _handle?: object })._handle;
+  if (count <= 0 || !raw) return { close: () => undefined };
   const extra: Server[] = [];
-  // The listener sets TCP_NODELAY on what it accepts (server.ts); servers rebuilt from a handle do not.
-  const accepted = (socket: Socket): void => {
-    socket.setNoDelay(true);
-    onConnection(socket);
-  };
   let closed = false;
   const child = spawn(process.execPath, ['-e', ECHO], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
   const finish = (): void => {
     clearTimeout(timer);
     if (child.connected) child.disconnect();
-  };
-  /**
-   * Every received listener was listened again with Node's default backlog (511), which the kernel
-   * applies to the shared socket: the last one is listened once more, on our backlog.
-   */
-  const restoreBacklog = (last: Server): void => {
-    const relisten = createServer({ noDelay: true }, onConnection);
-    relisten.listen(last, backlog);
-    extra[extra.length - 1] = relisten;
   };
   const timer = setTimeout(() => {
     problem(`extra accept handles: ${extra.length} of ${count} within ${ECHO_TIMEOUT_MS / 1000} s`);
@@ -58,27 +44,24 @@ export function addAcceptors(listener: Server, backlog: number, count: number, o
     child.kill();
   }, ECHO_TIMEOUT_MS);
   timer.unref();
-  child.on('error', (e) => {
-    problem(`extra accept handles unavailable: ${e.message}`);
-    finish();
-  });
-  child.on('message', (m: unknown, handle: Server | Socket | undefined) => {
-    if (m === 'connection' && handle) return accepted(handle as Socket);
-    if (m !== 'listener' || !handle) return;
-    const server = handle as Server;
-    if (closed) return void server.close();
-    server.on('connection', accepted);
-    extra.push(server);
-    if (extra.length === count) {
-      restoreBacklog(server);
-      finish();
-    }
-  });
-  try {
-    for (let i = 0; i < count; i++) child.send('listener', listener);
-  } catch (e) {
+  const unavailable = (e: unknown): void => {
     problem(`extra accept handles unavailable: ${e instanceof Error ? e.message : String(e)}`);
     finish();
+  };
+  child.on('error', unavailable);
+  child.on('message', (m: unknown, handle: { close(): void } | undefined) => {
+    if (m !== 'listener' || !handle) return;
+    if (closed) return handle.close();
+    const server = createServer({ noDelay: true }, onConnection);
+    server.on('error', (e) => problem(`extra accept handle: ${e.message}`));
+    server.listen(handle, backlog);
+    extra.push(server);
+    if (extra.length === count) finish();
+  });
+  try {
+    for (let i = 0; i < count; i++) child.send('listener', raw as Parameters<typeof child.send>[1]);
+  } catch (e) {
+    unavailable(e);
   }
   return {
     close: () => {
