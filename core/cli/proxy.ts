@@ -1,5 +1,6 @@
 // `codex-netpolicy proxy`: runs the MITM policy proxy until SIGINT/SIGTERM.
 // With --json the first stdout line is the `listening` event, then one event per line.
+import { EXTRA_ACCEPTORS } from '../proxy/acceptors';
 import { brokerCredentials, BROKER_ENV_KEY, defaultBindings, dummyEnv, parseBrokerSpec, type BrokeredCredential } from '../broker/credentials';
 import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
@@ -142,6 +143,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     allowNonLoopback: args.flags.has('dangerously-allow-non-loopback'),
     ...(one(args, 'audit') ? { auditFile: resolve(one(args, 'audit')!) } : {}),
     limits,
+    acceptors: EXTRA_ACCEPTORS,
     env: io.env,
     ...(learn ? { learn: true } : {}),
     ...(broker.length ? { broker } : {}),

@@ -49,6 +49,18 @@ export function addAcceptors(listener: Server, backlog: number, count: number, o
     finish();
   };
   child.on('error', unavailable);
+  // One handle at a time, the next when the last came back: a handle queued for sending when the
+  // listener closes trips an internal assertion in Node; the one on the wire is already a descriptor.
+  let sent = 0;
+  function sendNext(): void {
+    if (closed || sent >= count || !listener.listening || !child.connected) return;
+    try {
+      child.send('listener', raw as Parameters<typeof child.send>[1]);
+      sent++;
+    } catch (e) {
+      unavailable(e);
+    }
+  }
   child.on('message', (m: unknown, handle: { close(): void } | undefined) => {
     if (m !== 'listener' || !handle) return;
     if (closed) return handle.close();
@@ -57,12 +69,9 @@ export function addAcceptors(listener: Server, backlog: number, count: number, o
     server.listen(handle, backlog);
     extra.push(server);
     if (extra.length === count) finish();
+    else sendNext();
   });
-  try {
-    for (let i = 0; i < count; i++) child.send('listener', raw as Parameters<typeof child.send>[1]);
-  } catch (e) {
-    unavailable(e);
-  }
+  sendNext();
   return {
     close: () => {
       closed = true;

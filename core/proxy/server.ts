@@ -1,7 +1,7 @@
 // The proxy process: HTTP/1.1 proxy listener (absolute-form + CONNECT), optional SOCKS5,
 // MITM engine, hot reload, events. Plain node:net/http/tls objects created here, so nothing
 // inherits an embedding host's patched agents.
-import { addAcceptors, EXTRA_ACCEPTORS } from './acceptors';
+import { addAcceptors } from './acceptors';
 import { attachBroker, brokerSecrets } from './broker';
 import type { BrokeredCredential } from '../broker/credentials';
 import { markLearning } from './learn';
@@ -51,6 +51,8 @@ export interface ProxyOptions {
   allowNonLoopback?: boolean;
   ringSize?: number;
   auditFile?: string;
+  /** Extra accepting handles on the HTTP listener (acceptors.ts; the CLI process uses them); default none. */
+  acceptors?: number;
   /** Overload and shutdown limits (lifecycle.ts); defaults in DEFAULT_LIMITS. */
   limits?: Partial<Limits>;
   env: Record<string, string | undefined>;
@@ -199,7 +201,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     });
   const httpInfo = opts.worker ? await listenOn(front, opts.worker.listener) : await listen(front, httpAddr);
   // One accept per handle per loop turn (acceptors.ts): more handles, so refusals stay quick when saturated.
-  const acceptors = addAcceptors(front, LISTEN_BACKLOG, EXTRA_ACCEPTORS, accept, (m) => events.error(m));
+  const acceptors = addAcceptors(front, LISTEN_BACKLOG, opts.acceptors ?? 0, accept, (m) => events.error(m));
   // The HTTP servers never listen themselves: 'listening' starts their header-timeout checks.
   server.emit('listening');
   mitm.inner.emit('listening');
