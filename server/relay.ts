@@ -71,7 +71,6 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
   const pending = new Map<Id, Pending>(); // editor requests the worker has not answered
   const outgoing = new Map<number, { generation: number; id: Id }>(); // worker requests to the editor, by relay id
   const lastGood = new Map<string, unknown>(); // `${method} ${uri}` → result, for open documents
-  const open = new Set<string>();
   let link: WorkerLink | undefined;
   let generation = 0;
   let nextOutgoing = 1;
@@ -124,11 +123,7 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     if (m.method === 'exit') ending = true;
     if (m.method === 'exit' && !link) return exit(0);
     const uri = uriOf(m.params);
-    if (uri !== undefined && m.method === 'textDocument/didOpen') open.add(uri);
-    if (uri !== undefined && m.method === 'textDocument/didClose') {
-      open.delete(uri);
-      for (const reusable of REUSABLE) lastGood.delete(`${reusable} ${uri}`);
-    }
+    if (uri !== undefined && m.method === 'textDocument/didClose') for (const reusable of REUSABLE) lastGood.delete(`${reusable} ${uri}`);
     const route = shadow.observe(m);
     if (route.kind === 'forward') link?.write(m);
     else if (route.kind === 'retry') link?.write(route.open);
@@ -162,7 +157,7 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
     const p = m.id !== null ? pending.get(m.id) : undefined;
     if (p) {
       pending.delete(m.id!);
-      if (p.uri !== undefined && open.has(p.uri) && REUSABLE.has(p.method) && m.result != null && !m.error) lastGood.set(`${p.method} ${p.uri}`, m.result);
+      if (p.uri !== undefined && shadow.isOpen(p.uri) && REUSABLE.has(p.method) && m.result != null && !m.error) lastGood.set(`${p.method} ${p.uri}`, m.result);
       clearTimeout(p.timer);
       if (p.answered) return;
     }

@@ -58,6 +58,10 @@ export class SessionShadow {
   /** The document most recently opened or changed in the worker: the one a crash is blamed on. */
   private lastTouched?: string;
 
+  isOpen(uri: string): boolean {
+    return this.docs.has(uri);
+  }
+
   isSkipped(uri: string | undefined): boolean {
     return uri !== undefined && this.skipped.has(uri);
   }
