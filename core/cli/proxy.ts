@@ -15,6 +15,7 @@ import { OtlpConfigError, otlpConfig, type OtlpConfig } from '../telemetry/confi
 import { describeTelemetry } from '../telemetry/describe';
 import { version } from '../../package.json';
 import { many, one, parseArgs, UsageError, type ParsedArgs } from './args';
+import { batchLines } from './eventLines';
 import type { Io } from './io';
 import { formatDiagnostic, loadPolicyFiles, policyFiles } from './policyFiles';
 import { parseResolveOverrides, parseStandIns } from './resolveOverrides';
@@ -106,7 +107,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
   const limits = limitsOf(args);
   const workers = workersOf(args);
   let dropped = 0;
-  const print = (e: ProxyEvent): void => {
+  const print = (e: ProxyEvent, mayWait: boolean): void => {
     // A reader that does not keep up must not grow the proxy's memory without bound.
     if ((io.outBacklog?.() ?? 0) > MAX_OUT_BACKLOG) {
       dropped++;
@@ -117,8 +118,9 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       dropped = 0;
       lines.push(json ? JSON.stringify(notice) : describe(notice));
     }
-    if (json) lines.push(JSON.stringify(e));
-    else if (e.event !== 'outcome') lines.push(describe(e));
+    const wait = !mayWait ? undefined : e.event === 'decision' ? e.id : true;
+    if (json) lines.push(JSON.stringify(e), wait);
+    else if (e.event !== 'outcome') lines.push(describe(e), wait);
     else if (e.failure) lines.push(`${new Date().toISOString().slice(11, 23)} ${e.failure.reason === 'connect_timeout' ? 'CONNECT TIMEOUT' : 'TIMEOUT'} #${e.id}: ${e.failure.message}`);
   };
   const otlp = otlpFromArgs(args, io.env);
@@ -209,6 +211,9 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     if (learn) io.out('LEARNING MODE: not enforcing the allowlist; would-be denials are let through and flagged would_deny');
   }
   h.events.onEvent(print);
+  h.events.onShown(lines.shown);
+  // Queued lines still go out when the process ends another way (an uncaught error, process.exit).
+  process.on('exit', lines.flush);
   h.events.onEvent((e) => {
     if (e.event === 'policy' && e.status === 'loaded') {
       digests = candidate;
@@ -231,6 +236,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       removeState(home);
       const finish = (): void => {
         lines.flush();
+        process.off('exit', lines.flush);
         done(0);
       };
       Promise.all([h.close(limits.drainTimeoutMs), pool?.close(limits.drainTimeoutMs ?? DEFAULT_LIMITS.drainTimeoutMs)])
@@ -274,27 +280,6 @@ function brokerFromFlags(binds: string[], env: Record<string, string | undefined
   });
   const bindings = [...defaultBindings(env).filter((d) => !extra.some((e) => e.envVar === d.envVar)), ...extra];
   return brokerCredentials(bindings, (k) => env[k]);
-}
-
-/**
- * Event lines written once per event-loop turn: stdout to a pipe is a synchronous write, and one
- * write per request was a measurable share of the proxy's time under load. Order is kept.
- */
-export function batchLines(out: (text: string) => void): { push(line: string): void; flush(): void } {
-  let pending: string[] = [];
-  const flush = (): void => {
-    if (!pending.length) return;
-    const text = pending.join('\n');
-    pending = [];
-    out(text);
-  };
-  return {
-    push: (line) => {
-      if (pending.push(line) === 1) setImmediate(flush);
-      else if (pending.length >= 512) flush();
-    },
-    flush,
-  };
 }
 
 /** A worker process: the primary's listener and credential, no output of its own (workers.ts). */

@@ -14,7 +14,19 @@ export interface DecisionContext {
   profile: string;
   mode: string;
   startedAt?: number;
+  /**
+   * The transport calls `shown(id)` before this request's response head is written (heldLines.ts),
+   * so the line may wait for that instead of going out at the end of this event-loop turn.
+   */
+  held?: boolean;
 }
+
+/**
+ * Receives every event. `mayWait`: nobody can be waiting for this line yet (a held decision, see
+ * DecisionContext.held, or a successful outcome, recorded after its response was sent), so a
+ * writer may batch it with later lines; anything else should be written by the end of this turn.
+ */
+export type EventListener = (e: ProxyEvent, mayWait: boolean) => void;
 
 let lastMs = 0;
 let lastIso = '';
@@ -51,13 +63,24 @@ export class EventLog {
   /** Ring buffer of the last `capacity` decision events; `head` is the oldest once it is full. */
   private readonly ring: DecisionEvent[] = [];
   private head = 0;
-  private readonly listeners = new Set<(e: ProxyEvent) => void>();
+  private readonly listeners = new Set<EventListener>();
+  private readonly showListeners = new Set<(id: number) => void>();
 
   constructor(private readonly capacity = 1000) {}
 
-  onEvent(listener: (e: ProxyEvent) => void): () => void {
+  onEvent(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Told when a held decision's response head is about to be written (its line must be out first). */
+  onShown(listener: (id: number) => void): () => void {
+    this.showListeners.add(listener);
+    return () => this.showListeners.delete(listener);
+  }
+
+  shown(id: number): void {
+    for (const l of this.showListeners) l(id);
   }
 
   /** The last N decision events, oldest first (a copy). */
@@ -97,7 +120,7 @@ export class EventLog {
     if (d.dns) e.dns = { ...d.dns };
     if (ctx.startedAt !== undefined) e.durationMs = Math.round((performance.now() - ctx.startedAt) * 100) / 100;
     this.keep(e);
-    this.emit(e);
+    this.emit(e, ctx.held === true);
     return e;
   }
 
@@ -126,7 +149,7 @@ export class EventLog {
 
   /** How an allowed request ended (status, bytes, duration since `startedAt`, and why it failed if it did). */
   outcome(id: number, upstreamStatus: number | null, bytes: number, startedAt: number, failure?: OutcomeFailure): void {
-    this.emit({ event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100, ...(failure ? { failure } : {}) });
+    this.emit({ event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100, ...(failure ? { failure } : {}) }, !failure);
   }
 
   policy(e: Omit<PolicyEvent, 'event' | 'time'>): void {
@@ -141,10 +164,10 @@ export class EventLog {
     this.emit({ event: 'error', time: nowIso(), message });
   }
 
-  private emit(e: ProxyEvent): void {
+  private emit(e: ProxyEvent, mayWait = false): void {
     for (const l of this.listeners) {
       try {
-        l(e);
+        l(e, mayWait);
       } catch {
         // A failing listener (closed stdout, full disk) must not break request handling.
       }

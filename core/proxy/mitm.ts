@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { decide } from '../policy/decide';
 import { IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_HEADER_BYTES, type ProxyContext, type Tunnel } from './context';
+import { heldResponses, type HeldResponses } from './heldLines';
 import { headerLookup, pairsOf } from './hopByHop';
 import { sendText, writeClientError, writeRawDecision, type Incoming, type Reply } from './responses';
 import { record } from './stages/judge';
@@ -23,6 +24,7 @@ export class MitmServer {
   private pendingTunnel: Tunnel | undefined;
 
   constructor(private readonly ctx: ProxyContext) {
+    const held = heldResponses(ctx.events);
     const onRequest = (t: Tunnel | undefined, req: Incoming, res: Reply, upgrade?: Upgrade): void => {
       if (!t) return void (upgrade ? upgrade.socket.destroy() : sendText(res, 500, 'error'));
       const failed = (e: unknown): void => {
@@ -30,13 +32,13 @@ export class MitmServer {
         sendText(res, 500, 'error');
       };
       try {
-        handleInnerRequest(ctx, t, req, res, upgrade)?.catch(failed);
+        handleInnerRequest(ctx, t, req, res, held, upgrade)?.catch(failed);
       } catch (e) {
         failed(e);
       }
     };
     this.inner = http.createServer({
-      requireHostHeader: false, headersTimeout: ctx.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, ctx.limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
+      ServerResponse: held.h1, requireHostHeader: false, headersTimeout: ctx.limits.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, ctx.limits.headersTimeoutMs), keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES,
     }, (req, res) => onRequest(this.tunnels.get(req.socket), req, res));
     this.inner.timeout = IDLE_TIMEOUT_MS;
     // wss:// inside the tunnel: the upgrade is one more request of the pipeline.
@@ -44,7 +46,7 @@ export class MitmServer {
       onRequest(this.tunnels.get(socket), req, upgradeResponse(req, socket), upgradeOf(req, socket, head));
     });
     // Decision: no extended CONNECT (RFC 8441) inside h2, so WebSockets over h2 are not offered; clients use h1 for them.
-    this.innerH2 = http2.createServer({ settings: { maxHeaderListSize: MAX_HEADER_BYTES } }, (req, res) => onRequest(this.tunnels.get(req.stream.session!), req, res));
+    this.innerH2 = http2.createServer({ Http2ServerResponse: held.h2, settings: { maxHeaderListSize: MAX_HEADER_BYTES } }, (req, res) => onRequest(this.tunnels.get(req.stream.session!), req, res));
     this.innerH2.setTimeout(IDLE_TIMEOUT_MS);
     this.innerH2.on('session', (session: http2.ServerHttp2Session) => {
       if (this.pendingTunnel) this.tunnels.set(session, this.pendingTunnel);
@@ -92,7 +94,7 @@ export class MitmServer {
 }
 
 /** One decrypted request of a tunnel: parse its target, then the request pipeline (a promise only while it waits for DNS). */
-function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Reply, upgrade?: Upgrade): void | Promise<void> {
+function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Reply, held: HeldResponses, upgrade?: Upgrade): void | Promise<void> {
   const startedAt = performance.now();
   const method = req.method ?? 'GET';
   let raw = req.url ?? '/';
@@ -111,6 +113,6 @@ function handleInnerRequest(ctx: ProxyContext, t: Tunnel, req: Incoming, res: Re
     },
     pairs, host: t.host, method, path, url: raw, client: t.client, startedAt,
     authority: (t.host.includes(':') ? `[${t.host}]` : t.host) + (t.port === 443 ? '' : `:${t.port}`),
-    port: t.port, tls: true, label: `${t.host}:${t.port}`, ...(upgrade ? { upgrade } : {}),
+    port: t.port, tls: true, label: `${t.host}:${t.port}`, held, ...(upgrade ? { upgrade } : {}),
   });
 }

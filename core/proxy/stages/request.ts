@@ -6,6 +6,7 @@ import type { DecisionRequest } from '../../policy/decide';
 import type { ProxyContext } from '../context';
 import type { CheckedDecision } from '../dns';
 import { sendDecisionText, sendJsonBlock, sendText, type Incoming, type Reply } from '../responses';
+import type { HeldResponses } from '../heldLines';
 import type { Upgrade } from '../websocket';
 import { forward } from './forward';
 import { check, record } from './judge';
@@ -37,6 +38,8 @@ export interface RequestPlan {
   refuseAllowed?: string;
   /** A protocol upgrade (WebSocket): judged and rewritten like any request, relayed after the 101. */
   upgrade?: Upgrade;
+  /** The transport's response classes that release a held decision line (heldLines.ts); absent: lines are not held. */
+  held?: HeldResponses;
 }
 
 /** Synchronous unless the verdict waits for DNS (then the returned promise settles after forwarding). */
@@ -52,7 +55,10 @@ function judged(ctx: ProxyContext, req: Incoming, res: Reply, plan: RequestPlan,
     req.resume();
     return sendText(res, 400, plan.refuseAllowed);
   }
-  const event = record(ctx, d, { method: plan.method, path: plan.path, client: plan.client, startedAt: plan.startedAt });
+  // An allowed request's line may wait until its response head is written (heldLines.ts).
+  const held = d.decision === 'allow' && plan.held !== undefined && plan.held.canHold(res);
+  const event = record(ctx, d, { method: plan.method, path: plan.path, client: plan.client, startedAt: plan.startedAt, held });
+  if (held) plan.held!.hold(res, event.id);
   if (d.decision === 'deny') {
     req.resume();
     // Plain-HTTP policy blocks answer in upstream's JSON; everything else in text.

@@ -1,8 +1,9 @@
-// The CLI writes event lines once per event-loop turn: order kept, nothing lost on flush.
+// The CLI's event lines (core/cli/eventLines.ts): few writes, order kept, nothing lost on flush,
+// and a held decision's line out the moment its response head is about to be written.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setImmediate as tick } from 'node:timers/promises';
-import { batchLines } from '../../../core/cli/proxy';
+import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
+import { batchLines } from '../../../core/cli/eventLines';
 
 test('event lines from one turn go out in one write, in order; flush() drains the rest', async () => {
   const writes: string[] = [];
@@ -26,4 +27,34 @@ test('a large burst is written in bounded chunks without waiting for the turn to
   lines.flush();
   assert.ok(writes.length >= 3);
   assert.deepEqual(writes.join('\n').split('\n'), Array.from({ length: 1100 }, (_, i) => String(i)));
+});
+
+test('held decisions wait for their response head across turns, then go out with everything before them', async () => {
+  const writes: string[] = [];
+  const lines = batchLines((t) => writes.push(t), 10_000);
+  lines.push('d1', 1);
+  lines.push('o0', true);
+  lines.push('d2', 2);
+  await tick();
+  assert.deepEqual(writes, [], 'held lines outlive the turn');
+  lines.shown(1);
+  assert.deepEqual(writes, ['d1\no0\nd2'], 'written at once, in order');
+  lines.shown(2);
+  assert.equal(writes.length, 1, 'd2 already went out with d1');
+  lines.push('d3', 3);
+  lines.shown(2);
+  assert.equal(writes.length, 1, 'an older response head does not release a newer line');
+  lines.push('policy');
+  await tick();
+  assert.deepEqual(writes, ['d1\no0\nd2', 'd3\npolicy'], 'an urgent line takes the held ones with it at the end of the turn');
+  lines.flush();
+});
+
+test('a line that may wait is written within the wait bound even when no head follows', async () => {
+  const writes: string[] = [];
+  const lines = batchLines((t) => writes.push(t), 30);
+  lines.push('d1', 1);
+  lines.push('o1', true);
+  await sleep(80);
+  assert.deepEqual(writes, ['d1\no1']);
 });

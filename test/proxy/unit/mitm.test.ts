@@ -128,6 +128,28 @@ describe('CONNECT and MITM', () => {
     assert.ok(inner.some((e) => e.reason === 'mitm_hook_denied' && e.method === 'DELETE'));
   });
 
+  test('an allowed MITM request\'s decision line is held until just before its response head; a denied one is not', async () => {
+    const seen: string[] = [];
+    const stop = rig.proxy.events.onEvent((e, mayWait) => {
+      if (e.event === 'decision' && e.protocol === 'https') seen.push(`${e.decision} ${e.id} ${mayWait ? 'held' : 'now'}`);
+    });
+    const unshown = rig.proxy.events.onShown((id) => seen.push(`shown ${id}`));
+    const { res, socket } = await connectTunnel(rig.port, `api.test:${api.port}`, auth);
+    assert.equal(res.status, 200);
+    const t = await tlsOver(socket, 'api.test', rig.proxy.ca.certPem);
+    const reader = new ResponseReader(t);
+    t.write(`GET /repos/held HTTP/1.1\r\nHost: api.test:${api.port}\r\n\r\n`);
+    assert.equal((await reader.next()).status, 200);
+    seen.push('response');
+    t.write(`DELETE /repos/held HTTP/1.1\r\nHost: api.test:${api.port}\r\n\r\n`);
+    assert.equal((await reader.next()).status, 403);
+    t.destroy();
+    stop();
+    unshown();
+    const [allow, deny] = rig.decisions().filter((e) => e.path === '/repos/held');
+    assert.deepEqual(seen, [`allow ${allow!.id} held`, `shown ${allow!.id}`, 'response', `deny ${deny!.id} now`]);
+  });
+
   test('no event, log line or error ever contains the secret or a query string', () => {
     const text = JSON.stringify(rig.events);
     assert.ok(!text.includes(CANARY), 'canary secret absent');

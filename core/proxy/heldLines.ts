@@ -1,0 +1,56 @@
+// Held decision lines: a decision inside a MITM tunnel is recorded when its request arrives, but a
+// reader only needs its line before the client can see the response. The inner servers' response
+// classes tell the event log (EventLog.shown) just before a held request's head is written, so the
+// CLI can put many requests' lines into one stdout write (core/cli/eventLines.ts) without a line
+// ever arriving after the response it describes.
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import type { EventLog } from './events';
+
+const HELD = Symbol('held decision id');
+type Held = { [HELD]?: number };
+
+export interface HeldResponses {
+  h1: typeof http.ServerResponse;
+  h2: typeof http2.Http2ServerResponse;
+  /** Holds `res`'s decision line until its head is written; false when `res` cannot tell (then nothing is held). */
+  hold(res: object, id: number): boolean;
+  /** Whether `res` is one of these classes. */
+  canHold(res: object): boolean;
+}
+
+/** Response classes for the inner servers that release their held decision before the head goes out. */
+export function heldResponses(events: EventLog): HeldResponses {
+  const release = (res: Held): void => {
+    const id = res[HELD];
+    if (id === undefined) return;
+    res[HELD] = undefined;
+    events.shown(id);
+  };
+  class H1 extends http.ServerResponse {}
+  class H2 extends http2.Http2ServerResponse {}
+  // Every head goes through writeHead (implicit headers, sendText, the upstream's head), h1 and h2 alike.
+  for (const C of [H1, H2]) {
+    const writeHead = C.prototype.writeHead as (this: object, ...args: unknown[]) => unknown;
+    Object.defineProperty(C.prototype, 'writeHead', {
+      value: function (this: Held, ...args: unknown[]) {
+        release(this);
+        return writeHead.apply(this, args);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+  const canHold = (res: object): boolean => res instanceof H1 || res instanceof H2;
+  return {
+    // The classes are generic over their request type in @types/node; ours serve the default one.
+    h1: H1 as unknown as typeof http.ServerResponse,
+    h2: H2 as unknown as typeof http2.Http2ServerResponse,
+    canHold,
+    hold: (res, id) => {
+      if (!canHold(res)) return false;
+      (res as Held)[HELD] = id;
+      return true;
+    },
+  };
+}
