@@ -52,6 +52,8 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
     res.once('close', () => ctx.events.outcome(spec.eventId, status, bytes, spec.startedAt));
     if (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) {
       // A trailers-only answer (gRPC errors carry grpc-status here): one HEADERS frame that ends the stream, as sent.
+      // It bypasses writeHead, so the held decision line is released here (heldLines.ts).
+      ctx.events.shown(spec.eventId);
       res.stream.respond({ ...h2ResponseHeaders(headers), ':status': status }, { endStream: true });
       return;
     }
