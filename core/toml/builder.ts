@@ -19,7 +19,7 @@ export class Builder extends EntryReader implements Statements {
   private readonly stEnd = new IntList();
   private readonly stTable = new IntList();
   private readonly stHeader = new IntList();
-  private readonly arrays = new Map<number, number>(); // array-of-tables path id -> element count
+  readonly arrays = new Map<number, number>(); // array-of-tables path id -> element count
   private tableId = 0;
   private tableRow = -1;
 
@@ -113,6 +113,7 @@ export class Builder extends EntryReader implements Statements {
         ids.push((id = P.child(id, count - 1)));
       } else if (dbl) {
         newArray = count === undefined;
+        if (newArray && P.first.a[id]! >= 0) this.unsure = true; // smol-toml: only a fresh key may become an array of tables
         this.arrays.set(id, (count ?? 0) + 1);
         ids.push((id = P.child(id, count ?? 0)));
       } else {

@@ -62,6 +62,12 @@ export abstract class EntryReader {
   readonly spanStart = new IntList(4096);
   readonly spanEnd = new IntList(4096);
   readonly spanRow = new IntList(4096);
+  /**
+   * Set when the document uses a construct where smol-toml's rules are stricter than this pass
+   * checks (plain values then come from smol-toml, see tree.ts): dotted keys through a table a
+   * header created, or `[[x]]` where `x` already exists in any form.
+   */
+  unsure = false;
   protected lastContentEnd = 0;
   protected stop = false; // set by a container that hit a line that must start a new statement...
   protected stopAt = 0;   // ...at this offset (start of that line)
@@ -136,7 +142,8 @@ export abstract class EntryReader {
 
   /** Registers `row` as implicitly creating table `id` (a header or dotted-key prefix). */
   protected extend(id: number, row: number, dotted: boolean, seg: KeySegment): void {
-    const P = this.paths, x = P.explicit.a[id]!;
+    const P = this.paths, x = P.explicit.a[id]!, first = P.first.a[id]!;
+    if (dotted && first >= 0 && this.kindOf(first) <= K_ARRAY_TABLE) this.unsure = true;
     P.add(id, row, false, dotted);
     // Dotted keys may not reopen any defined table; headers may only pass through tables.
     if (x >= 0 && (dotted || this.kindOf(x) > K_ARRAY_TABLE) && !this.quiet) {

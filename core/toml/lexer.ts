@@ -97,6 +97,7 @@ export function scanKey(t: string, i: number): KeyScan {
       }
       segments.push({ text: s.value, start: i, end: s.end, quoted: true });
       if (!s.terminated) return { segments, end: s.end, error: { message: 'unterminated quoted key', start: i, end: s.end } };
+      if (s.errors) return { segments, end: s.end, error: s.errors[0]! }; // a bad escape in a quoted key
       i = s.end;
     } else if (isBareKeyChar(c)) {
       let j = i + 1;

@@ -1,7 +1,9 @@
-// Loads a policy document: smol-toml for values (the authority on TOML syntax), our position
-// index for where each key and value is. The same pair serves the engine, the CLI and the LSP.
+// Loads a policy document: one pass (positions.ts) gives where each key and value is and, when it
+// is certain they match smol-toml's (tree.ts), the values; otherwise smol-toml (the authority on
+// TOML syntax) parses the document for its values or its syntax error. The same result serves the
+// engine, the CLI and the LSP.
 import { parse, TomlError } from 'smol-toml';
-import { indexToml, type Range, type TomlIndex, type PathSegment } from './positions';
+import { indexWithValues, type Range, type TomlIndex, type PathSegment } from './positions';
 
 export type DocumentKind = 'config' | 'requirements';
 
@@ -20,7 +22,13 @@ export function documentKindOf(file: string): DocumentKind {
 }
 
 export function loadDocument(text: string, file: string, kind: DocumentKind = documentKindOf(file)): LoadedDocument {
-  const index = indexToml(text);
+  const { index, value: ours } = indexWithValues(text);
+  if (ours) return { file, kind, text, value: ours, index };
+  return loadWithSmolToml(text, file, kind, index);
+}
+
+/** smol-toml's values (through toPlain), or its syntax error at its position. Exported for the differential tests. */
+export function loadWithSmolToml(text: string, file: string, kind: DocumentKind, index: TomlIndex): LoadedDocument {
   try {
     const value = toPlain(parse(text)) as Record<string, unknown>;
     return { file, kind, text, value, index };

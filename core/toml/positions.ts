@@ -6,6 +6,7 @@ import { Builder, type SyntaxProblem } from './builder';
 import type { Position, Range } from './lexer';
 import { computeContext, type CursorContext, type PathSegment } from './context';
 import * as store from './store';
+import { plainValues } from './tree';
 
 export type { Position, Range } from './lexer';
 export type { CursorContext, PathSegment } from './context';
@@ -135,4 +136,11 @@ export function indexToml(text: string): TomlIndex {
   const b = new Builder(text);
   b.run();
   return new Index(b);
+}
+
+/** The index and, from the same pass, the plain values when it is certain of them (tree.ts), else undefined. */
+export function indexWithValues(text: string): { index: TomlIndex; value: Record<string, unknown> | undefined } {
+  const b = new Builder(text);
+  b.run();
+  return { index: new Index(b), value: plainValues(b) };
 }

@@ -96,6 +96,9 @@ export class Paths {
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
     for (let id = 1; id < n; id++) this.slots[this.slot(this.parent.a[id]!, this.seg[id]!)] = id;
   }
+  get size(): number { return this.seg.length; }
+  parentOf(id: number): number { return this.parent.a[id]!; }
+  segmentOf(id: number): PathSegment { return this.seg[id]!; }
   find(path: readonly PathSegment[], len = path.length): number {
     let id = 0;
     for (let k = 0; k < len && id >= 0; k++) id = this.slots[this.slot(id, path[k]!)]!;
