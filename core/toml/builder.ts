@@ -66,9 +66,18 @@ export class Builder extends EntryReader implements Statements {
       i = skipWs(t, i);
       const c = t.charCodeAt(i);
       if (c === LF || c === CR) i++;
-      else if (c === HASH) i = lineEndAt(t, i);
+      else if (c === HASH) i = this.commentEnd(i);
       else return i;
     }
+  }
+
+  /** lineEndAt for a comment; without any CR in the document, a native indexOf (cold runs are interpreted). */
+  private commentEnd(i: number): number {
+    if (!this.lm.hasCr) {
+      const e = this.t.indexOf('\n', i);
+      return e < 0 ? this.t.length : e;
+    }
+    return lineEndAt(this.t, i);
   }
 
   private endOfLine(i: number): number {

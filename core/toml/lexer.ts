@@ -31,9 +31,16 @@ export function lineEndAt(t: string, i: number): number {
 export class LineMap {
   readonly starts: number[] = [0];
   private readonly bom: number;
+  /** Whether the text has any CR (else every line break is a lone LF). */
+  readonly hasCr: boolean;
   private hint = 0;
   constructor(private readonly text: string) {
     this.bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    this.hasCr = text.indexOf('\r') >= 0;
+    if (!this.hasCr) { // the usual case: indexOf is native even before the JIT has warmed up
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      return;
+    }
     // LSP treats \n, \r\n and a lone \r as line breaks; so do we.
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -129,7 +136,7 @@ export function scanString(t: string, i: number): StringScan {
   const q = t.charCodeAt(i);
   const literal = q === SQ;
   const multiline = t.charCodeAt(i + 1) === q && t.charCodeAt(i + 2) === q;
-  const errors: LexError[] = [];
+  let errors: LexError[] | undefined; // allocated on the first problem: most strings have none
   let contentStart: number, contentEnd: number, end: number, terminated = false, escapes = false;
   if (!multiline) {
     contentStart = i + 1;
@@ -156,7 +163,7 @@ export function scanString(t: string, i: number): StringScan {
       if (c === q && t.charCodeAt(j + 1) === q && t.charCodeAt(j + 2) === q) {
         let r = 3; // up to two quotes may directly precede the closing delimiter
         while (t.charCodeAt(j + r) === q) r++;
-        if (r > 5) errors.push({ message: 'too many quotes at the end of a multi-line string', start: j, end: j + r });
+        if (r > 5) (errors ??= []).push({ message: 'too many quotes at the end of a multi-line string', start: j, end: j + r });
         contentEnd = j + r - 3; end = j + r; terminated = true;
         break;
       }
@@ -178,9 +185,9 @@ export function scanString(t: string, i: number): StringScan {
     else if (t.charCodeAt(vs) === CR && t.charCodeAt(vs + 1) === LF) vs += 2;
     vs = Math.min(vs, contentEnd);
   }
-  const value = escapes ? decodeBasic(t, vs, contentEnd, multiline, errors) : t.slice(vs, contentEnd);
+  const value = escapes ? decodeBasic(t, vs, contentEnd, multiline, (errors ??= [])) : t.slice(vs, contentEnd);
   const res: StringScan = { end, contentStart, contentEnd, value, terminated, multiline };
-  if (errors.length) res.errors = errors;
+  if (errors?.length) res.errors = errors;
   return res;
 }
 
