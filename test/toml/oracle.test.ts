@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadDocument, loadWithSmolToml } from '../../core/toml/load';
 import { indexWithValues } from '../../core/toml/positions';
 import { rng } from '../stress/profile';
+import { largePolicy } from '../../bench/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
 const FILE = '/ws/.codex/config.toml';
@@ -175,6 +176,7 @@ describe('one-pass values against smol-toml', () => {
     for (const text of FIXTURES) check(text, tally);
     assert.ok(tally.docs >= 60, `${tally.docs} fixtures`);
     assert.equal(tally.fallbacks, 0);
+    assert.equal(check(largePolicy(1000), tally), true, 'the benchmark\'s 10,000-line policy is read in one pass');
   });
 
   it('6,000 mutations of the fixtures and 20,000 generated documents agree with smol-toml', (t) => {
