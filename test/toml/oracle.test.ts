@@ -1,7 +1,7 @@
 // The one-pass values (core/toml/tree.ts) against smol-toml as the oracle: on every document where
 // our pass gives values, smol-toml must accept it and give deep-equal values (prototypes, -0, NaN
-// and all); where it does not, loadDocument falls back to smol-toml, so the result (values or the
-// syntax error and its place) is smol-toml's own. Corpora: the repository's TOML fixtures, 6,000
+// and all, keys in the same order); where it does not, loadDocument falls back to smol-toml, so
+// the result (values or the syntax error and its place) is smol-toml's own. Corpora: the repository's TOML fixtures, 6,000
 // mutations of them, 20,000 generated documents that stress table/key redefinition, and the TOML
 // spec's tricky cases. Real-world fixtures must never fall back.
 import { describe, it } from 'node:test';
@@ -38,6 +38,7 @@ function check(text: string, tally: Tally): boolean {
   tally.ours++;
   assert.ok(oracle.value, `smol-toml rejects (${oracle.syntaxError?.message}) a document our pass accepted:\n${JSON.stringify(text)}`);
   assert.deepStrictEqual(ours, oracle.value, `values differ on:\n${JSON.stringify(text)}`);
+  assert.equal(JSON.stringify(ours), JSON.stringify(oracle.value), `key order differs on:\n${JSON.stringify(text)}`);
   return true;
 }
 
