@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import type { Destination } from './destination';
+import { TlsPools, type Abort, type Exchange, type LeanRequest } from './client/tlsPools';
 import { H2Pool } from './h2';
 import { CONNECT_TIMEOUT_MS, dialChecked, isIpLiteral, type Upstreams } from './upstream';
 
@@ -27,6 +28,11 @@ export interface Route {
   /** An HTTP request to the destination; the caller writes the body and reads the response. */
   request(dest: Destination, out: Outgoing): http.ClientRequest;
   /**
+   * The lean HTTP/1.1-over-TLS client (client/tlsPools.ts) for a MITM request without upgrade:
+   * the exchange's abort, or null when this route does not serve `dest` that way (then `request`).
+   */
+  send?(dest: Destination, req: LeanRequest, x: Exchange): Abort | null;
+  /**
    * For a route through an upstream proxy (upstreamRoute.ts): that proxy's own failure behind a
    * request error or a response status (a 407), or null when the cause is the origin's.
    */
@@ -44,10 +50,17 @@ export interface Route {
 export function directRoute(upstreams: Upstreams): Route {
   const dial = (dest: Destination): Promise<Socket> => dialChecked(dest.addresses, dest.host, dest.port);
   const h2 = new H2Pool(upstreams.https.options.secureContext, dial);
+  // Which client serves what: MITM requests of h1 clients (no upgrade, no Expect) go over `send`;
+  // upgrades (WebSocket), h2 clients whose origin lacks h2, and plain HTTP over node:http(s) `request`.
+  const lean = new TlsPools(upstreams.secureContext, dial);
   return {
     dial,
     h2: (dest) => h2.session(dest),
-    close: () => h2.close(),
+    send: (dest, req, x) => lean.send(dest, req, x),
+    close: () => {
+      h2.close();
+      lean.close();
+    },
     request: (dest, out) => {
       const host = dest.addresses?.[0] ?? dest.host;
       const req = out.tls

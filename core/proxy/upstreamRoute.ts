@@ -41,6 +41,8 @@ export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, po
   return {
     dial,
     h2: (dest) => (hop(dest, true).kind === 'proxy' ? viaProxy.session(dest) : direct.h2!(dest)),
+    // Through the corporate proxy, MITM requests keep node:https over the CONNECT tunnel agent.
+    send: (dest, req, x) => (hop(dest, true).kind === 'proxy' ? null : direct.send!(dest, req, x)),
     close: () => {
       viaProxy.close();
       direct.close?.();

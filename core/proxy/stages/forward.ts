@@ -1,7 +1,7 @@
 // Stage 4 of a request: send it upstream over ctx.route and stream the answer back, with the
 // response timeout (lifecycle.ts), hop-by-hop stripping on the way back, and the outcome event.
 // Works on node:http and node:http2-compat request/response objects alike (responses.ts).
-import type { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { ProxyContext } from '../context';
 import { stripHopByHopFlat } from '../hopByHop';
@@ -10,6 +10,7 @@ import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../respo
 import { proxyFailure } from '../upstreamRoute';
 import { relayUpgrade } from '../websocket';
 import { forwardH2 } from './forwardH2';
+import { forwardLean } from './forwardLean';
 import type { ForwardSpec } from './forwardSpec';
 
 export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSpec): void {
@@ -33,6 +34,9 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
 
 function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSpec, failure: string): void {
   const { upgrade } = spec;
+  // h1 clients inside MITM: the lean client when the route serves it (forwardLean.ts); the rest below.
+  if (spec.out.tls && !upgrade && req instanceof IncomingMessage && res instanceof ServerResponse
+    && forwardLean(ctx, req, res, spec, (e) => upstreamFailed(ctx, res, e, spec, failure))) return;
   const out = upgrade ? { ...spec.out, headers: [...spec.out.headers, 'Connection', 'Upgrade', 'Upgrade', upgrade.protocol] } : spec.out;
   const upstream = ctx.route.request(spec.dest, out);
   guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
@@ -48,20 +52,23 @@ function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSp
     up.pipe(res);
     up.on('error', () => res.destroy());
   });
-  upstream.on('error', (e) => {
-    if (upstreamTimedOut(ctx, res, e, spec)) return;
-    const viaProxy = proxyFailure(ctx, ctx.route.proxyError?.(spec.dest, spec.out, e), spec.label);
-    if (viaProxy) return sendText(res, 502, viaProxy);
-    if (spec.out.tls) ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
-    if (!res.headersSent) sendText(res, 502, failure);
-    else res.destroy();
-  });
+  upstream.on('error', (e) => upstreamFailed(ctx, res, e, spec, failure));
   res.on('close', () => {
     if (!res.writableFinished && !upgrade) upstream.destroy();
   });
   // An upgrade request has no body: the origin's 101 hands both sockets to relayUpgrade.
   if (upgrade) upstream.end();
   else req.pipe(upstream);
+}
+
+/** An upstream error: 504 on a response timeout, else 502 (the upstream proxy's or ours), or a cut-off body. */
+function upstreamFailed(ctx: ProxyContext, res: Reply, e: Error, spec: ForwardSpec, failure: string): void {
+  if (upstreamTimedOut(ctx, res, e, spec)) return;
+  const viaProxy = proxyFailure(ctx, ctx.route.proxyError?.(spec.dest, spec.out, e), spec.label);
+  if (viaProxy) return sendText(res, 502, viaProxy);
+  if (spec.out.tls) ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
+  if (!res.headersSent) sendText(res, 502, failure);
+  else res.destroy();
 }
 
 /** A response timeout: 504 with the reason, which the request's outcome event carries. */

@@ -1,0 +1,77 @@
+// Stage 4 over the lean upstream client (client/tlsPools.ts): an h1 client's request inside MITM,
+// on a route that offers `send` (direct hops). Same behaviour as forward.ts's node:https path:
+// response timeout with progress on upload → 504, hop-by-hop stripping on the way back, raw header
+// order and casing, body streaming with backpressure both ways, client abort destroys the
+// upstream request, the outcome event with status and bytes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyContext } from '../context';
+import { stripHopByHopFlat } from '../hopByHop';
+import { UpstreamTimeoutError } from '../lifecycle';
+import type { Abort } from '../client/tlsPools';
+import type { ForwardSpec } from './forwardSpec';
+
+/** An upstream failure before the response head (the caller's 502/504 wording). */
+type LeanFailure = (e: Error) => void;
+
+/** Sends the request over ctx.route.send; false when the route does not serve it (then node:https does). */
+export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, spec: ForwardSpec, failed: LeanFailure): boolean {
+  const send = ctx.route.send;
+  if (!send || hasExpect(spec.out.headers)) return false;
+  // A request has a body exactly when it declares one (RFC 9112 §6.3); no framing is invented for the rest.
+  const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  const ms = ctx.limits.responseTimeoutMs;
+  let status = 0;
+  let bytes = 0;
+  // One timer per request, refreshed on upload progress, stopped by the response head.
+  let abort: Abort | null = null;
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    timer = undefined;
+    abort?.(new UpstreamTimeoutError(ms));
+  }, ms);
+  const arm = (): void => void timer?.refresh();
+  const stop = (): void => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timer = undefined;
+    if (hasBody) req.off('data', arm);
+  };
+  if (hasBody) {
+    req.on('data', arm);
+    req.once('end', arm);
+  }
+  abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? req : null }, {
+    onHead: (code, message, headers) => {
+      stop();
+      status = code;
+      res.writeHead(code, message, stripHopByHopFlat(headers));
+    },
+    onData: (chunk, resume) => {
+      bytes += chunk.length;
+      if (res.write(chunk)) return true;
+      res.once('drain', resume);
+      return false;
+    },
+    onEnd: () => void res.end(),
+    onError: (e) => {
+      stop();
+      // After the head, a broken body is cut off (as a node:https response 'error' was), not logged.
+      if (status) res.destroy();
+      else failed(e);
+    },
+  });
+  if (!abort) {
+    stop();
+    return false;
+  }
+  res.once('close', () => {
+    if (!res.writableFinished) abort?.(new Error('client closed the connection'));
+    if (status) ctx.events.outcome(spec.eventId, status, bytes, spec.startedAt);
+  });
+  if (!hasBody) req.resume();
+  return true;
+}
+
+function hasExpect(headers: readonly string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i]!.length === 6 && headers[i]!.toLowerCase() === 'expect') return true;
+  return false;
+}
