@@ -21,6 +21,8 @@ const MAX_CONNECTIONS = 256;
 
 /** One upstream exchange as forward.ts consumes it. */
 export interface Exchange {
+  /** A chunk of the request body reached the upstream socket, or its end did (upload progress). */
+  onProgress(): void;
   /** Status and headers (flat [name, value, …], the origin's casing and order, duplicates kept). */
   onHead(status: number, message: string, headers: string[]): void;
   /** A body chunk; false holds the upstream until `resume` is called (backpressure). */
@@ -129,6 +131,14 @@ class Handler implements Dispatcher.DispatchHandler {
   onConnect(abort: (e?: Error) => void): void {
     if (this.reason) return abort(this.reason);
     this.abort = abort;
+  }
+
+  onBodySent(): void {
+    if (!this.done) this.x.onProgress();
+  }
+
+  onRequestSent(): void {
+    if (!this.done) this.x.onProgress();
   }
 
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {

@@ -28,18 +28,15 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
     timer = undefined;
     abort?.(new UpstreamTimeoutError(ms));
   }, ms);
-  const arm = (): void => void timer?.refresh();
   const stop = (): void => {
     if (!timer) return;
     clearTimeout(timer);
     timer = undefined;
-    if (hasBody) req.off('data', arm);
   };
-  if (hasBody) {
-    req.on('data', arm);
-    req.once('end', arm);
-  }
   abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? req : null }, {
+    // Upload progress (a chunk or the end reached the upstream) restarts the timer; the body is
+    // never read here: a 'data' listener would start the flow before the client attaches.
+    onProgress: () => void timer?.refresh(),
     onHead: (code, message, headers) => {
       stop();
       status = code;
