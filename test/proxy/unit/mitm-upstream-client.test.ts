@@ -4,7 +4,7 @@
 // hop-by-hop stripped, the client's abort reaching the origin, and keep-alive reuse.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
