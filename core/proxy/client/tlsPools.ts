@@ -18,6 +18,8 @@ import { isIpLiteral } from '../upstream';
 const IDLE_MS = 60_000;
 /** Connections per destination (as the https.Agent's maxSockets). */
 const MAX_CONNECTIONS = 256;
+/** Idle sockets kept per destination (as the https.Agent's maxFreeSockets); one more idle is closed. */
+const MAX_IDLE = 64;
 
 /** One upstream exchange as forward.ts consumes it. */
 export interface Exchange {
@@ -69,6 +71,7 @@ export class TlsPools {
     if (known) return known;
     const origin = `https://${dest.host.includes(':') ? `[${dest.host}]` : dest.host}:${dest.port}`;
     let session: Buffer | undefined;
+    const idle = new Set<tls.TLSSocket>();
     const connect = (_o: unknown, done: (...a: [null, tls.TLSSocket] | [Error, null]) => void): void => {
       this.dial(dest).then((raw) => {
         const name = dest.host.replace(/%.*$/, '');
@@ -79,6 +82,7 @@ export class TlsPools {
           checkServerIdentity: (_h, cert) => tls.checkServerIdentity(name, cert),
         });
         s.on('session', (b: Buffer) => (session = b));
+        capIdle(s, idle);
         const failed = (e: Error): void => {
           raw.destroy();
           done(e, null);
@@ -108,6 +112,27 @@ export class TlsPools {
     this.pools.delete(key);
     void entry.pool.close();
   }
+}
+
+/**
+ * Keeps at most MAX_IDLE idle sockets per destination. undici has no such limit; its h1 client
+ * unrefs a socket when its last request is done and refs it when it gets one (its documented
+ * keep-the-process-alive behaviour), which is when a socket turns idle or busy. Without those
+ * calls this cap does nothing and idle sockets still close after IDLE_MS.
+ */
+function capIdle(s: tls.TLSSocket, idle: Set<tls.TLSSocket>): void {
+  const unref = s.unref.bind(s);
+  const ref = s.ref.bind(s);
+  s.unref = () => {
+    if (idle.size >= MAX_IDLE) s.destroy();
+    else idle.add(s);
+    return unref();
+  };
+  s.ref = () => {
+    idle.delete(s);
+    return ref();
+  };
+  s.once('close', () => idle.delete(s));
 }
 
 /** undici's dispatch handler for one exchange; settles once (end, error or cancel). */

@@ -16,7 +16,8 @@ type LeanFailure = (e: Error) => void;
 /** Sends the request over ctx.route.send; false when the route does not serve it (then node:https does). */
 export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, spec: ForwardSpec, failed: LeanFailure): boolean {
   const send = ctx.route.send;
-  if (!send || hasExpect(spec.out.headers)) return false;
+  // Expect: 100-continue and asterisk-form (OPTIONS *) are outside what undici sends: node:https keeps them.
+  if (!send || spec.out.path[0] !== '/' || hasExpect(spec.out.headers)) return false;
   // A request has a body exactly when it declares one (RFC 9112 §6.3); no framing is invented for the rest.
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
   const ms = ctx.limits.responseTimeoutMs;

@@ -27,12 +27,15 @@ action = ["strip"]
 strip_request_headers = ["cookie"]
 `;
 
-const TIMEOUT_MS = 400;
+const TIMEOUT_MS = 1200;
+const BURST = 72;
 
 interface Origin {
   port: number;
   /** Sockets the origin accepted (keep-alive reuse shows as fewer sockets than requests). */
   sockets: number;
+  /** Of those, still open. */
+  open: number;
   /** Resolves when the origin's response to /hang closed before it finished (the proxy gave up on it). */
   hangClosed: Promise<void>;
   close(): void;
@@ -40,10 +43,17 @@ interface Origin {
 
 async function origin(ca: CaHandle): Promise<Origin> {
   const leaf = ca.leafFor('api.test');
+  const held: http.ServerResponse[] = [];
   let closedHang!: () => void;
-  const o = { sockets: 0, hangClosed: new Promise<void>((r) => (closedHang = r)) } as Origin;
+  const o = { sockets: 0, open: 0, hangClosed: new Promise<void>((r) => (closedHang = r)) } as Origin;
   const server = https.createServer({ cert: leaf.certPem + ca.certPem, key: leaf.keyPem }, (req, res) => {
     if (req.url === '/silent') return; // accepts, never answers
+    if (req.url === '/slow') {
+      // Held until BURST requests are open at once, so each needs its own upstream socket.
+      held.push(res);
+      if (held.length === BURST) for (const h of held.splice(0)) h.end('slow');
+      return;
+    }
     if (req.url === '/hang') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('first part');
@@ -74,7 +84,11 @@ async function origin(ca: CaHandle): Promise<Origin> {
       pump();
     });
   });
-  server.on('secureConnection', () => o.sockets++);
+  server.on('secureConnection', (c) => {
+    o.sockets++;
+    o.open++;
+    c.once('close', () => o.open--);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   o.port = (server.address() as AddressInfo).port;
   o.close = () => {
@@ -160,6 +174,17 @@ describe('MITM upstream leg over the lean client', () => {
     const before = up.sockets;
     for (let i = 0; i < 4; i++) assert.equal((await request(rig, up.port, { path: '/echo' })).status, 200);
     assert.ok(up.sockets - before <= 1, `opened ${up.sockets - before} upstream sockets for 4 sequential requests`);
+  });
+
+  test('after a burst, at most 64 idle upstream sockets stay open (as the https.Agent kept)', async () => {
+    const burst = await Promise.all(Array.from({ length: BURST }, () => request(rig, up.port, { path: '/slow' })));
+    assert.ok(burst.every((r) => r.status === 200));
+    const peak = up.sockets;
+    assert.ok(peak >= BURST, `the burst used ${peak} upstream sockets`);
+    const deadline = Date.now() + 3000;
+    while (up.open > 64 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(up.open <= 64, `${up.open} upstream sockets still open`);
+    assert.ok(up.open >= 50, `only ${up.open} kept for reuse`);
   });
 
   test('an upload slower than the response timeout is progress, not a timeout', async () => {
