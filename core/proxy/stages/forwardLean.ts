@@ -4,6 +4,7 @@
 // order and casing, body streaming with backpressure both ways, client abort destroys the
 // upstream request, the outcome event with status and bytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { ProxyContext } from '../context';
 import { stripHopByHopFlat } from '../hopByHop';
 import { UpstreamTimeoutError } from '../lifecycle';
@@ -34,7 +35,7 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
     clearTimeout(timer);
     timer = undefined;
   };
-  abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? req : null }, {
+  abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? detached(req) : null }, {
     // Upload progress (a chunk or the end reached the upstream) restarts the timer; the body is
     // never read here: a 'data' listener would start the flow before the client attaches.
     onProgress: () => void timer?.refresh(),
@@ -67,6 +68,17 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
   });
   if (!hasBody) req.resume();
   return true;
+}
+
+/**
+ * The client's body through a stream of our own: undici destroys the body stream of a request it
+ * aborts or fails, and destroying the client's IncomingMessage would tear down the client's
+ * connection before it hears its 502/504. Backpressure passes through the pipe.
+ */
+function detached(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  req.pipe(body);
+  return body;
 }
 
 function hasExpect(headers: readonly string[]): boolean {

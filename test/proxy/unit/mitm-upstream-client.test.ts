@@ -202,6 +202,12 @@ describe('MITM upstream leg over the lean client', () => {
     assert.equal((JSON.parse(r.body.toString()) as { len: number }).len, 50);
   });
 
+  test('an upload that stalls: the client still hears the 504', async () => {
+    const r = await request(rig, up.port, { method: 'POST', path: '/echo', headers: { 'content-length': '100' }, send: (req) => void req.write('x'.repeat(10)) });
+    assert.equal(r.status, 504);
+    assert.match(r.body.toString(), /did not answer/);
+  });
+
   test('a silent origin: 504 naming it after the response timeout, with the reason on the outcome event', async () => {
     const r = await request(rig, up.port, { path: '/silent' });
     assert.equal(r.status, 504);
