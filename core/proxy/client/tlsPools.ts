@@ -42,7 +42,8 @@ export interface LeanRequest {
   method: string;
   path: string;
   headers: string[];
-  body: Readable | null;
+  /** Made only once the pools take the request (a route that declines must leave the client's stream alone). */
+  body: (() => Readable) | null;
 }
 
 type Dial = (dest: Destination) => Promise<Socket>;
@@ -55,7 +56,7 @@ export class TlsPools {
   send(dest: Destination, req: LeanRequest, x: Exchange): Abort {
     const { pool, origin } = this.poolFor(dest);
     const h = new Handler(x);
-    pool.dispatch({ origin, method: req.method, path: req.path, headers: req.headers, body: req.body, upgrade: null }, h);
+    pool.dispatch({ origin, method: req.method, path: req.path, headers: req.headers, body: req.body ? req.body() : null, upgrade: null }, h);
     return (reason) => h.cancel(reason);
   }
 

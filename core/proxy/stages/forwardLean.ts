@@ -35,14 +35,15 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
     clearTimeout(timer);
     timer = undefined;
   };
-  abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? detached(req) : null }, {
+  abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? () => detached(req) : null }, {
     // Upload progress (a chunk or the end reached the upstream) restarts the timer; the body is
     // never read here: a 'data' listener would start the flow before the client attaches.
     onProgress: () => void timer?.refresh(),
     onHead: (code, message, headers) => {
       stop();
-      status = code;
+      // A head node's server refuses (a bad header value) throws here: a 502 then, as no head was sent.
       res.writeHead(code, message, stripHopByHopFlat(headers));
+      status = code;
     },
     onData: (chunk, resume) => {
       bytes += chunk.length;
