@@ -10,7 +10,8 @@ import { maxHeaderSize } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import * as tls from 'node:tls';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import Pool from 'undici/lib/dispatcher/pool';
 import type { Destination } from '../destination';
 import { isIpLiteral } from '../upstream';
 
