@@ -1,6 +1,7 @@
-// DocumentDiagnostic (key paths) → LSP Diagnostic (ranges), and the debounced publisher:
-// 20 ms after open/save, ~200 ms after the last change (stale versions are never analysed), and dependants revalidated when a
-// requirements (or config) document changes.
+// DocumentDiagnostic (key paths) → LSP Diagnostic (ranges), and the debounced publisher: right
+// after the messages already received on open, 20 ms after save, ~200 ms after the last change
+// (stale versions are never analysed), and dependants revalidated when a requirements (or config)
+// document changes.
 import { DiagnosticSeverity, type Connection, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver/node';
 import type { DocumentAnalysis } from './context';
 import type { Analyzer } from './documents';
@@ -13,11 +14,16 @@ import type { Severity } from '../core/diagnostics';
 const SOURCE = 'codex';
 const DEBOUNCE_MS = 200;
 /**
- * Open and save publish after this short delay rather than at once: an edit already queued behind
- * the open (a client replaying changes, a formatter on save) restarts the timer, so a version that
- * was already replaced is never analysed.
+ * Save publishes after this short delay rather than at once: an edit queued right behind it (a
+ * formatter on save) restarts the timer, so a version that was already replaced is never analysed.
  */
 const SOON_MS = 20;
+/**
+ * Open publishes at once instead, two event-loop turns later (#8): the connection handles one
+ * received message per turn (vscode-jsonrpc's queue), so an edit that arrived right behind the
+ * open is applied first and restarts the schedule; the first diagnostics no longer wait 20 ms.
+ */
+const AT_ONCE = -1;
 /** Diagnostics published per document (most severe first); a hostile file can have 40,000. */
 export const MAX_PUBLISHED = 1000;
 
@@ -68,7 +74,8 @@ function lspDiagnostics(analysis: DocumentAnalysis, showSyntax: boolean): Diagno
 }
 
 export class DiagnosticPublisher {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Pending publications: the cancel function of each one's timer or immediate. */
+  private readonly timers = new Map<string, () => void>();
   private readonly published = new Set<string>();
 
   constructor(
@@ -80,22 +87,26 @@ export class DiagnosticPublisher {
     private readonly testsJudged: () => void = () => undefined,
   ) {}
 
-  /** Validate `uri` after the debounce delay (restarted by each call). */
+  /** Validate `uri` after the debounce delay, or AT_ONCE (restarted by each call). */
   schedule(uri: string, delay = DEBOUNCE_MS): void {
-    const prev = this.timers.get(uri);
-    if (prev) clearTimeout(prev);
-    this.timers.set(uri, setTimeout(() => {
+    this.timers.get(uri)?.();
+    const run = () => {
       this.timers.delete(uri);
       this.publishNow(uri);
-    }, delay));
+    };
+    if (delay === AT_ONCE) {
+      let turn = setImmediate(() => {
+        turn = setImmediate(run);
+      });
+      this.timers.set(uri, () => clearImmediate(turn));
+    } else {
+      const timer = setTimeout(run, delay);
+      this.timers.set(uri, () => clearTimeout(timer));
+    }
   }
 
   publishNow(uri: string): void {
-    const prev = this.timers.get(uri);
-    if (prev) {
-      clearTimeout(prev);
-      this.timers.delete(uri);
-    }
+    this.cancel(uri);
     let diagnostics: Diagnostic[] = [];
     try {
       const a = this.analyzer.analysis(uri);
@@ -113,10 +124,10 @@ export class DiagnosticPublisher {
     void this.connection.sendDiagnostics({ uri, diagnostics });
   }
 
-  /** A document changed: revalidate it (debounced) and the open documents of the other kind. */
-  changed(uri: string, immediate: boolean): void {
+  /** A document was opened, saved or changed: revalidate it (debounced) and the open documents of the other kind. */
+  changed(uri: string, how: 'open' | 'save' | 'edit'): void {
     const kind = this.kindOf(uri);
-    this.schedule(uri, immediate ? SOON_MS : DEBOUNCE_MS);
+    this.schedule(uri, how === 'open' ? AT_ONCE : how === 'save' ? SOON_MS : DEBOUNCE_MS);
     // Any edit may change a policy under test (it need not be a served file): re-run open tests.
     this.analyzer.invalidateAll();
     for (const test of this.analyzer.openOfKind('policytest')) if (test !== uri) this.schedule(test);
@@ -133,11 +144,14 @@ export class DiagnosticPublisher {
   }
 
   clear(uri: string): void {
-    const prev = this.timers.get(uri);
-    if (prev) clearTimeout(prev);
-    this.timers.delete(uri);
+    this.cancel(uri);
     this.published.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  private cancel(uri: string): void {
+    this.timers.get(uri)?.();
+    this.timers.delete(uri);
   }
 
   private kindOf(uri: string): ServedKind | undefined {

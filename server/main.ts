@@ -25,6 +25,7 @@ import { Analyzer } from './documents';
 import { DiagnosticPublisher } from './diagnostics';
 import { FEATURES } from './features/index';
 import { DEFAULT_SETTINGS, parseSettings, showSyntaxErrors, type FullSettings, type InitOptions } from './settings';
+import { startPriming } from './prime';
 import { uriToPath } from './uri';
 
 export const COMPLETION_TRIGGERS = ['.', '=', '[', '"', ' ', ','];
@@ -166,13 +167,13 @@ connection.onDidChangeWatchedFiles(() => publisher.all(documents.all().map((d) =
 const justOpened = new Set<string>();
 documents.onDidOpen((e) => {
   justOpened.add(e.document.uri);
-  publisher.changed(e.document.uri, true);
+  publisher.changed(e.document.uri, 'open');
 });
 documents.onDidChangeContent((e) => {
   if (justOpened.delete(e.document.uri)) return;
-  publisher.changed(e.document.uri, false);
+  publisher.changed(e.document.uri, 'edit');
 });
-documents.onDidSave((e) => publisher.changed(e.document.uri, true));
+documents.onDidSave((e) => publisher.changed(e.document.uri, 'save'));
 documents.onDidClose((e) => {
   analyzer.forget(e.document.uri);
   publisher.clear(e.document.uri);
@@ -189,3 +190,5 @@ for (const [name, register] of FEATURES) {
 
 documents.listen(connection);
 connection.listen();
+// Idle time before the first document warms the analysis (server/prime.ts); a document stops it.
+startPriming(() => documents.all().length > 0);

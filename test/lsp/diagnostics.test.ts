@@ -185,6 +185,18 @@ describe('lsp diagnostics', () => {
     assert.match(msg(ds[0]!), /bogus_4/);
   });
 
+  it('an edit sent right behind the open is analysed instead of the opened version', async () => {
+    const u = uris();
+    const first = lsp.nextDiagnostics(u.config);
+    // Both notifications written at once, as a client replaying edits would: the open publishes
+    // without a timer now (#8), yet the opened version must not be the one analysed.
+    void lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: u.config, languageId: 'toml', version: 1, text: 'bogus_open = 1\n' } });
+    void lsp.conn.sendNotification('textDocument/didChange', { textDocument: { uri: u.config, version: 2 }, contentChanges: [{ text: 'bogus_edit = 1\n' }] });
+    const ds = await first;
+    assert.deepEqual(summary(ds), [[0, 'unknown-key', S.Warning]]);
+    assert.match(msg(ds[0]!), /bogus_edit/);
+  });
+
   it('ignores TOML files that are not Codex policy files', async () => {
     const other = `file://${ROOT}/proj/pyproject.toml`;
     await lsp.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: other, languageId: 'toml', version: 1, text: 'x = = 1' } });
