@@ -72,21 +72,26 @@ interface HookFacts {
   name: string;
   host: string;
   methods: Set<string>;
-  /** Literal prefixes (plain or `literal:`); null when some entry is a `pattern:` glob. */
-  prefixes: string[] | null;
+  /** Literal prefixes (plain or `literal:`), at least one. */
+  prefixes: string[];
   query: Map<string, string[]>;
   headers: Map<string, string[]>;
 }
 
+/**
+ * What `covers` compares, for a hook it can judge: one whose path prefixes are all literal and not
+ * none. Any other hook neither covers nor is covered (globs are never judged), so it is left out
+ * before its query and header lists are built (#8: the first analysis of 1,000 glob hooks).
+ */
 function hookFacts(name: string, raw: unknown): HookFacts | undefined {
   const hook = table(raw);
-  if (!hook || typeof hook.host !== 'string' || !Array.isArray(hook.methods) || !Array.isArray(hook.path_prefixes)) return undefined;
-  let prefixes: string[] | null = [];
+  if (!hook || typeof hook.host !== 'string' || !Array.isArray(hook.methods) || !Array.isArray(hook.path_prefixes) || hook.path_prefixes.length === 0) return undefined;
+  const prefixes: string[] = [];
   for (const p of hook.path_prefixes) {
     if (typeof p !== 'string') return undefined;
     const m = parseMatcherSpec(p);
-    if (m.form === 'pattern') prefixes = null;
-    else prefixes?.push(m.text);
+    if (m.form === 'pattern') return undefined;
+    prefixes.push(m.text);
   }
   const lists = (v: unknown, lower: boolean): Map<string, string[]> =>
     new Map(Object.entries(table(v) ?? {}).map(([k, vals]) => [lower ? k.toLowerCase() : k, strings(vals)]));
@@ -100,9 +105,8 @@ function hookFacts(name: string, raw: unknown): HookFacts | undefined {
 function covers(earlier: HookFacts, later: HookFacts): boolean {
   if (earlier.host !== later.host) return false;
   for (const m of later.methods) if (!earlier.methods.has(m)) return false;
-  // Literal prefix vs literal prefix only: globs are never judged (no false positives).
-  if (!earlier.prefixes || !later.prefixes || later.prefixes.length === 0) return false;
-  if (!later.prefixes.every((lp) => earlier.prefixes!.some((ep) => ep !== '' && lp.startsWith(ep)))) return false;
+  // Literal prefix vs literal prefix only (hookFacts): globs are never judged (no false positives).
+  if (!later.prefixes.every((lp) => earlier.prefixes.some((ep) => ep !== '' && lp.startsWith(ep)))) return false;
   // Each constraint of the earlier hook must be implied by one of the later hook: same name,
   // and the later hook's allowed values a subset of the earlier's (same matcher strings).
   const implied = (e: Map<string, string[]>, l: Map<string, string[]>, emptyMeansPresent: boolean) => {

@@ -132,6 +132,19 @@ describe('lsp diagnostics', () => {
     assert.match(msg(ds.find((d) => d.code === 'mitm-secret-env-unset')!), /`CNP_UNSET_VAR`/);
   });
 
+  it('unreachable hooks: glob prefixes are never judged, either side; literal ones still are around them', async () => {
+    const u = uris();
+    const hook = (name: string, host: string, prefixes: string) => `[permissions.w.network.mitm.hooks.${name}]\nhost = "${host}"\nmethods = ["GET"]\npath_prefixes = [${prefixes}]\naction = ["a"]\n`;
+    const text = [
+      '[permissions.w.network]\nenabled = true',
+      hook('globFirst', 'g.example', '"/", "pattern:/x/*"'), hook('afterGlob', 'g.example', '"/a"'),
+      hook('literal', 'l.example', '"/"'), hook('globLater', 'l.example', '"/a", "pattern:/b/*"'), hook('covered', 'l.example', '"/z"'),
+      '[permissions.w.network.mitm.actions.a]\nstrip_request_headers = ["cookie"]\n',
+    ].join('\n');
+    const ds = (await lsp.open(u.config, text)).filter((d) => d.code === 'mitm-hook-unreachable');
+    assert.deepEqual(ds.map((d) => (d.data as { hook: string; coveredBy: string })), [{ hook: 'covered', coveredBy: 'literal', path: ['permissions', 'w', 'network', 'mitm', 'hooks', 'covered'] }]);
+  });
+
   it('a hook with a query constraint the later one lacks does not make it unreachable', async () => {
     const u = uris();
     const hook = (name: string, extra: string) => `[permissions.w.network.mitm.hooks.${name}]\nhost = "h.example"\nmethods = ["GET"]\npath_prefixes = ["/"]\naction = ["a"]\n${extra}`;
