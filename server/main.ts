@@ -139,6 +139,8 @@ async function pullSettings(): Promise<void> {
 }
 
 connection.onInitialized(() => {
+  // Idle time before the first document warms the analysis (server/prime.ts); a document stops it.
+  startPriming(() => documents.all().length > 0);
   if (canPullConfiguration) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'codexNetworkPolicy' }).catch(() => undefined);
     void pullSettings().then(() => publisher.all(documents.all().map((d) => d.uri)));
@@ -190,5 +192,3 @@ for (const [name, register] of FEATURES) {
 
 documents.listen(connection);
 connection.listen();
-// Idle time before the first document warms the analysis (server/prime.ts); a document stops it.
-startPriming(() => documents.all().length > 0);

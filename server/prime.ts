@@ -1,4 +1,4 @@
-// Primes the worker while it is idle after start (#8): analyses of a small policy that touches
+// Primes the worker while it is idle after `initialized` (#8): analyses of a small policy that touches
 // every rule family (domains, hooks with literal and glob matchers, query and header matchers,
 // actions with injected secrets, profiles with `extends`, requirements), repeated with more hooks,
 // so the first document a user opens does not pay for what is built and tuned on first use: zod's
@@ -57,7 +57,7 @@ function hooks(slice: number): string {
 
 /**
  * Slices of a few ms each once warm; the first (the small policy alone, cold) ~30–50 ms: the most a
- * message (initialize, the first open) waits for priming.
+ * message arriving during priming waits for it.
  */
 const HOOKS_PER_SLICE = 25;
 const SLICES = 16;
@@ -72,10 +72,14 @@ function analyse(slice: number): void {
   }
 }
 
+/** Idle time after `initialized` before priming starts: a document opened right behind it is never delayed. */
+const IDLE_BEFORE_MS = 50;
+
 /**
  * Primes in slices, one per event-loop turn, so messages are handled between them (the connection
- * handles one per turn too); stops for good once `busy()` (a document is open: from then on the
- * user's own documents warm the server, and their analyses must not wait behind ours).
+ * handles one per turn too), once the session has been idle IDLE_BEFORE_MS; stops for good once
+ * `busy()` (a document is open: from then on the user's own documents warm the server, and their
+ * analyses must not wait behind ours).
  */
 export function startPriming(busy: () => boolean): void {
   let slice = 0;
@@ -84,5 +88,5 @@ export function startPriming(busy: () => boolean): void {
     analyse(slice++);
     setImmediate(next);
   };
-  setImmediate(next);
+  setTimeout(next, IDLE_BEFORE_MS);
 }
