@@ -6,7 +6,7 @@
 // feedback and V8's optimised code. It stops as soon as a document is open: then it would only
 // delay that document's analysis (see docs/semantics.md, #8 cold diagnostics).
 import { loadDocument } from '../core/toml/load';
-import { validateDocuments } from '../core/validate/documents';
+import { validateDocuments, type DocumentDiagnostic } from '../core/validate/documents';
 
 const CONFIG = `default_permissions = "p"
 [permissions.base.network]
@@ -60,13 +60,18 @@ function hooks(slice: number): string {
  * message arriving during priming waits for it.
  */
 const HOOKS_PER_SLICE = 25;
-const SLICES = 16;
+export const SLICES = 16;
+
+/** One slice's analysis (exported for its test: the policy must stay valid as the model changes). */
+export function primingFindings(slice: number): DocumentDiagnostic[] {
+  const config = loadDocument(CONFIG + hooks(slice), '/codex-netpolicy-prime/.codex/config.toml', 'config');
+  const requirements = loadDocument(REQUIREMENTS, '/codex-netpolicy-prime/.codex/requirements.toml', 'requirements');
+  return validateDocuments(config, requirements, { envHas: () => false, fileExists: () => false });
+}
 
 function analyse(slice: number): void {
   try {
-    const config = loadDocument(CONFIG + hooks(slice), '/codex-netpolicy-prime/.codex/config.toml', 'config');
-    const requirements = loadDocument(REQUIREMENTS, '/codex-netpolicy-prime/.codex/requirements.toml', 'requirements');
-    validateDocuments(config, requirements, { envHas: () => false, fileExists: () => false });
+    primingFindings(slice);
   } catch {
     // a rule that throws here throws for the user's document too, where it is reported
   }
