@@ -20,8 +20,9 @@ const DEBOUNCE_MS = 200;
 const SOON_MS = 20;
 /**
  * Open publishes at once instead, two event-loop turns later (#8): the connection handles one
- * received message per turn (vscode-jsonrpc's queue), so an edit that arrived right behind the
- * open is applied first and restarts the schedule; the first diagnostics no longer wait 20 ms.
+ * received message per turn (vscode-jsonrpc's queue), so an edit that arrived together with the
+ * open is applied first and restarts the schedule. One that arrives a moment later may find the
+ * opened version analysed once; its own diagnostics follow (the 20 ms timer only widened that window).
  */
 const AT_ONCE = -1;
 /** Diagnostics published per document (most severe first); a hostile file can have 40,000. */
