@@ -55,12 +55,13 @@ export interface LoweredAction {
 interface TableRules {
   required: [string, DiagnosticCode][];
   nonEmpty: Map<string, NonNullable<FieldMeta['nonEmpty']>>;
-  exactlyOne?: FieldMeta['exactlyOne'];
+  exactlyOne: FieldMeta['exactlyOne'] | undefined;
 }
 
 function rulesOf(schema: z.ZodType): TableRules {
   const sh = shapeOf(schema);
-  const rules: TableRules = { required: [], nonEmpty: new Map(), ...(metaOf(schema).exactlyOne ? { exactlyOne: metaOf(schema).exactlyOne } : {}) };
+  // One object shape for every table's rules (exactlyOne present or not): checkRules stays monomorphic (#8 lsp-jit).
+  const rules: TableRules = { required: [], nonEmpty: new Map(), exactlyOne: metaOf(schema).exactlyOne };
   if (sh.kind !== 'object') return rules;
   for (const [key, child] of Object.entries(sh.shape)) {
     const m = metaOf(child);

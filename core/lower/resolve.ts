@@ -247,7 +247,7 @@ function mergedChain(profiles: ReadonlyMap<string, ProfileLayer>, name: string, 
 
 /** Deep-merge the layers' `network` tables, remembering where each value came from. */
 function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknown> | undefined; originOf: (p: readonly PathSegment[]) => Origin | undefined } {
-  const origins: OriginNode = {};
+  const origins = originNode(undefined, undefined, false);
   let network: Record<string, unknown> | undefined;
   for (const layer of layers) {
     const net = table(layer.body.network);
@@ -281,6 +281,11 @@ function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknow
   };
 }
 
+/** Every node with all four fields in one order: one object shape, so mergeKey/mergeInto stay monomorphic (#8 lsp-jit). */
+function originNode(layer: ProfileLayer | undefined, rawKey: string | undefined, domains: boolean): OriginNode {
+  return { layer, rawKey, domains, children: undefined };
+}
+
 function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, at: OriginNode, layer: ProfileLayer, top: boolean): void {
   const children = (at.children ??= new Map());
   if (!top && at.domains) {
@@ -290,9 +295,11 @@ function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>
 
 function mergeKey(target: Record<string, unknown>, key: string, rawKey: string, v: unknown, children: Map<PathSegment, OriginNode>, layer: ProfileLayer, top: boolean): void {
   let node = children.get(key);
-  if (!node) children.set(key, (node = top && key === 'domains' ? { domains: true } : {}));
-  node.layer = layer;
-  node.rawKey = rawKey;
+  if (!node) children.set(key, (node = originNode(layer, rawKey, top && key === 'domains')));
+  else {
+    node.layer = layer;
+    node.rawKey = rawKey;
+  }
   const sub = table(v);
   if (sub) {
     const next = table(target[key]) ?? {};

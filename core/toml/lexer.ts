@@ -90,7 +90,8 @@ export class LineMap {
 
 interface LexError { message: string; start: number; end: number }
 export interface KeySegment { text: string; start: number; end: number; quoted: boolean }
-export interface KeyScan { segments: KeySegment[]; end: number; error?: LexError }
+/** Every result has all three fields (one object shape, #8 lsp-jit). */
+export interface KeyScan { segments: KeySegment[]; end: number; error: LexError | undefined }
 
 /** Scans a (possibly dotted) key starting at `i`. `end` is the end of the last segment. */
 export function scanKey(t: string, i: number): KeyScan {
@@ -116,7 +117,7 @@ export function scanKey(t: string, i: number): KeyScan {
       return { segments, end: i, error: { message, start: i, end: Math.min(i + 1, lineEndAt(t, i)) } };
     }
     const j = skipWs(t, i);
-    if (t.charCodeAt(j) !== DOT) return { segments, end: i };
+    if (t.charCodeAt(j) !== DOT) return { segments, end: i, error: undefined };
     i = skipWs(t, j + 1);
   }
 }
@@ -128,7 +129,7 @@ export interface StringScan {
   value: string;          // decoded value
   terminated: boolean;
   multiline: boolean;
-  errors?: LexError[];
+  errors: LexError[] | undefined;
 }
 
 /** Scans a basic/literal, single-/multi-line string starting at the quote at `i`. */
@@ -186,9 +187,8 @@ export function scanString(t: string, i: number): StringScan {
     vs = Math.min(vs, contentEnd);
   }
   const value = escapes ? decodeBasic(t, vs, contentEnd, multiline, (errors ??= [])) : t.slice(vs, contentEnd);
-  const res: StringScan = { end, contentStart, contentEnd, value, terminated, multiline };
-  if (errors?.length) res.errors = errors;
-  return res;
+  // One object shape for every result (errors present or not): its readers stay monomorphic (#8 lsp-jit).
+  return { end, contentStart, contentEnd, value, terminated, multiline, errors: errors?.length ? errors : undefined };
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r', e: '\x1b', '"': '"', '\\': '\\' };

@@ -9,13 +9,18 @@ export class IntList {
   n = 0;
   constructor(capacity = 256) { this.a = new Int32Array(capacity); }
   push(v: number): number {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.n === this.a.length) this.grow();
     this.a[this.n] = v;
     return this.n++;
+  }
+  /**
+   * Apart from push, and rarely called, so TurboFan does not inline the array allocation and copy
+   * into each of the ~30 places push is inlined into (#8 lsp-jit: compile work on the cold open).
+   */
+  private grow(): void {
+    const b = new Int32Array(this.a.length * 2);
+    b.set(this.a);
+    this.a = b;
   }
   /** Drops the spare capacity (up to half the list) once the list is complete. */
   trim(): void {
