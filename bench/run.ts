@@ -56,11 +56,14 @@ async function main(): Promise<void> {
     for (const s of SCENARIOS) {
       if (only && !only.includes(s.id)) continue;
       console.error(`== ${s.title}`);
+      const t0 = Date.now();
       try {
         results.push(await s.run(ctx));
       } catch (e) {
         results.push({ id: s.id, title: s.title, unit: '', peers: {}, error: e instanceof Error ? e.message : String(e) });
       }
+      // Where the run's minutes go (--quick must stay under 3).
+      console.error(`   (${s.id}: ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     }
   } finally {
     for (const p of peers.values()) await p.stop();

@@ -103,7 +103,7 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
   return {
     id, title: `MITM ${what}`,
     async run(ctx: Ctx): Promise<ScenarioResult> {
-      const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.75) : (conns === 8 ? 5 : 3);
+      const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.6) : (conns === 8 ? 5 : 3);
       const warmup = ctx.quick ? 0.3 : 0.5;
       // ours2: our proxy with --workers 2 (not judged by the aims: the default is one process).
       const peers = present(ctx, h2Streams ? ['ours', 'mitmproxy', 'direct'] : ['ours', ...(withAims ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
