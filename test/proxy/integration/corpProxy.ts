@@ -1,9 +1,9 @@
 // A real corporate proxy for the upstream-proxy tests: Debian's tinyproxy (installed by .ci/run),
 // started on a free loopback port with its own config, optionally with BasicAuth. Its log (one
 // line per request it received) tells the tests what went through it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { tempDir, type TempDir } from './harness';
 
@@ -86,11 +86,35 @@ export async function startTinyproxy(auth?: { user: string; pass: string }): Pro
   };
 }
 
+/** TLS for squid's `https_port` (a TLS-speaking corporate proxy); files readable by its `proxy` user. */
+export interface SquidTls {
+  certPath: string;
+  keyPath: string;
+}
+
+export interface SquidOptions {
+  tls?: SquidTls;
+  /** BasicAuth through squid's `basic_ncsa_auth` helper and an htpasswd file made with openssl. */
+  auth?: { user: string; pass: string };
+}
+
+const NCSA_AUTH = '/usr/lib/squid/basic_ncsa_auth';
+
+function squidAuthLines(dir: string, auth: { user: string; pass: string }): string[] {
+  // The password goes to openssl on stdin, never argv.
+  const hash = spawnSync('openssl', ['passwd', '-apr1', '-stdin'], { input: `${auth.pass}\n`, encoding: 'utf8' });
+  if (hash.status !== 0) throw new Error(`openssl passwd failed: ${hash.stderr}`);
+  const file = join(dir, 'htpasswd');
+  writeFileSync(file, `${auth.user}:${hash.stdout.trim()}\n`, { mode: 0o644 });
+  return [`auth_param basic program ${NCSA_AUTH} ${file}`, 'auth_param basic realm corp', 'acl authed proxy_auth REQUIRED', 'http_access allow local authed'];
+}
+
 /**
  * Debian's squid as the corporate proxy, resolving names through its own hosts file (so a test
  * name reaches it as a name and still lands on loopback). Its access log lists what it forwarded.
+ * With `tls` it listens with `https_port` (clients speak TLS to the proxy itself).
  */
-export async function startSquid(hosts: Record<string, string>): Promise<CorpProxy> {
+export async function startSquid(hosts: Record<string, string>, opts: SquidOptions = {}): Promise<CorpProxy> {
   const dir = tempDir('squid-');
   chmodSync(dir.path, 0o777); // squid writes its logs as the `proxy` user
   const port = await freePort();
@@ -98,8 +122,10 @@ export async function startSquid(hosts: Record<string, string>): Promise<CorpPro
   writeFileSync(hostsFile, Object.entries(hosts).map(([n, ip]) => `${ip} ${n}`).join('\n') + '\n');
   const log = join(dir.path, 'access.log');
   const conf = join(dir.path, 'squid.conf');
+  const listen = opts.tls ? `https_port 127.0.0.1:${port} tls-cert=${opts.tls.certPath} tls-key=${opts.tls.keyPath}` : `http_port 127.0.0.1:${port}`;
   writeFileSync(conf, [
-    `http_port 127.0.0.1:${port}`, `hosts_file ${hostsFile}`, 'dns_nameservers 127.0.0.1', 'acl local src 127.0.0.1', 'http_access allow local', 'http_access deny all',
+    listen, `hosts_file ${hostsFile}`, 'dns_nameservers 127.0.0.1', 'acl local src 127.0.0.1',
+    ...(opts.auth ? squidAuthLines(dir.path, opts.auth) : ['http_access allow local']), 'http_access deny all',
     'cache deny all', `access_log stdio:${log}`, `cache_log ${join(dir.path, 'cache.log')}`, `pid_filename ${join(dir.path, 'squid.pid')}`, `coredump_dir ${dir.path}`,
     'cache_effective_user proxy', 'shutdown_lifetime 0 seconds', 'via off', 'forwarded_for delete', '',
   ].join('\n'));
@@ -114,9 +140,10 @@ export async function startSquid(hosts: Record<string, string>): Promise<CorpPro
     dir.cleanup();
     throw new Error(`squid did not start on port ${port}`);
   }
+  const scheme = opts.tls ? 'https' : 'http';
   return {
     port,
-    url: (credentials) => `http://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}`,
+    url: (credentials) => `${scheme}://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}`,
     // Squid logs `METHOD URL` in fields 6 and 7 once a transaction ends.
     requests: () => {
       let text: string;
@@ -129,4 +156,49 @@ export async function startSquid(hosts: Record<string, string>): Promise<CorpPro
     },
     close: () => stop(child, dir),
   };
+}
+
+export interface RecordingRelay {
+  port: number;
+  /** Per connection, every byte it carried toward the target (our proxy → corporate proxy). */
+  sent(): Buffer[];
+  /** Per connection, every byte it carried back. */
+  received(): Buffer[];
+  close(): Promise<void>;
+}
+
+/** A loopback TCP relay to `targetPort` that keeps every byte it carries: what a network observer sees. */
+export function startRecordingRelay(targetPort: number): Promise<RecordingRelay> {
+  const sent: Buffer[] = [];
+  const received: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const i = sent.push(Buffer.alloc(0)) - 1;
+    received.push(Buffer.alloc(0));
+    const target = createConnection({ host: '127.0.0.1', port: targetPort });
+    for (const s of [client, target]) {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+      s.on('error', () => {
+        client.destroy();
+        target.destroy();
+      });
+    }
+    client.on('data', (c: Buffer) => (sent[i] = Buffer.concat([sent[i]!, c])));
+    target.on('data', (c: Buffer) => (received[i] = Buffer.concat([received[i]!, c])));
+    client.pipe(target);
+    target.pipe(client);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve({
+      port: (server.address() as { port: number }).port,
+      sent: () => [...sent],
+      received: () => [...received],
+      close: () => new Promise<void>((done) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => done());
+      }),
+    }));
+  });
 }
