@@ -25,11 +25,22 @@ export function authorityOf(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** OpenSSL's verification codes and Node's name-check code: the proxy's certificate failed. */
+const CERT_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
+
 /** A failed connection to the proxy itself, as a credential-free reason. */
 export function unreachable(proxy: UpstreamProxy, e: Error): UpstreamProxyError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'reset the connection' : `could not be reached (${code ?? e.message})`;
+  const why = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'reset the connection'
+    : proxy.protocol === 'https:' && code && CERT_FAILURE.test(code) ? untrustedProxy(proxy, code)
+    : `could not be reached (${code ?? e.message})`;
   return new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)} ${why}`);
+}
+
+/** An https:// proxy whose certificate failed verification: what is wrong and how to trust it. */
+function untrustedProxy(proxy: UpstreamProxy, code: string): string {
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `presented a certificate that is not valid for ${proxy.host} (${code})`;
+  return `presented a certificate that is not trusted (${code}): trust its CA with --upstream-ca, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE`;
 }
 
 /** Why a proxy answered 407, for the 502 the client gets. */

@@ -198,14 +198,26 @@ describe('https:// corporate proxy (squid https_port) trusted with --upstream-ca
       assert.equal(plain.status, 502, plain.all);
       for (const body of [mitm.body, plain.body]) {
         assert.ok(body.includes(`upstream proxy ${name}`), body);
-        assert.match(body, /certificate is not trusted.*--upstream-ca/, body);
+        assert.match(body, /presented a certificate that is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): trust its CA with --upstream-ca/, body);
       }
       assert.equal(up.https.received.length + up.http.received.length, before, 'nothing went direct');
-      assert.deepEqual(corp.requests().slice(logged).filter((l) => !l.startsWith('NONE ')), [], 'squid forwarded nothing');
+      assert.deepEqual(corp.requests().slice(logged).filter((l) => !l.includes(' error:')), [], 'squid forwarded nothing');
       assertOnlyTls(relay, ['CONNECT ', 'GET ', SECRET]);
     } finally {
       await disposeProxy(untrusted);
       await relay.close();
+    }
+  });
+
+  test("a trusted certificate that does not name the proxy's host is refused too", async () => {
+    // The certificate is for 127.0.0.1; the proxy is named `localhost`.
+    const misnamed = await startProxy({ config: CONFIG, upstreamCa: [up.https.caCertPath, tls.caPath], env: { IT_SECRET: SECRET }, args: ['--upstream-proxy', `https://localhost:${corp.port}`] });
+    try {
+      const r = await curl(`http://plain.test:${up.http.port}/p`, { proxy: misnamed.proxyUrl });
+      assert.equal(r.status, 502, r.all);
+      assert.match(r.body, new RegExp(`upstream proxy https://localhost:${corp.port} presented a certificate that is not valid for localhost`), r.body);
+    } finally {
+      await disposeProxy(misnamed);
     }
   });
 });
@@ -251,7 +263,9 @@ describe('https:// corporate proxy with BasicAuth: the credential only inside TL
     assert.equal(plain.status, 200, plain.all);
     for (const r of [...up.https.received, ...up.http.received]) assert.equal(r.headers['proxy-authorization'], undefined);
     assert.ok(relay.sent().length >= 3, 'three connections went to the corporate proxy');
-    assertOnlyTls(relay, [CANARY, encoded, 'Proxy-Authorization', 'CONNECT ', SECRET]);
+    // 127.0.0.1 too: an IP-literal proxy gets no SNI (RFC 6066), the only cleartext place it could be.
+    assertOnlyTls(relay, [CANARY, encoded, 'Proxy-Authorization', 'CONNECT ', SECRET, '127.0.0.1']);
+    assert.doesNotMatch(proxy.stderr(), /Warning/);
   });
 
   test('no credential or a wrong one: a 502 naming the 407, never the credential', async () => {
