@@ -4,7 +4,7 @@
 import type * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { describeProxy, type UpstreamProxy } from './upstreamProxy';
 
@@ -48,12 +48,20 @@ export function refusedCredentials(proxy: UpstreamProxy): string {
   return proxy.authorization ? 'the credentials in the proxy URL were refused' : 'the proxy requires credentials: put them in the proxy URL';
 }
 
+/**
+ * SNI for TLS to the proxy itself: its name, none for an IP literal (RFC 6066 forbids it, Node
+ * warns on stderr). The certificate is still checked against the IP (tls uses `host` then).
+ */
+export function proxyServername(proxy: UpstreamProxy): string {
+  return isIP(proxy.host) ? '' : proxy.host;
+}
+
 /** Opens a TCP (or TLS, for an https:// proxy) connection to the proxy itself. */
 export function connectToProxy(proxy: UpstreamProxy, secureContext: tls.SecureContext | undefined, timeoutMs: number): Promise<Socket> {
   const name = describeProxy(proxy);
   return new Promise((resolve, reject) => {
     const socket: Socket = proxy.protocol === 'https:'
-      ? tls.connect({ host: proxy.host, port: proxy.port, ...(secureContext ? { secureContext } : {}), servername: proxy.host, ALPNProtocols: ['http/1.1'] })
+      ? tls.connect({ host: proxy.host, port: proxy.port, ...(secureContext ? { secureContext } : {}), servername: proxyServername(proxy), ALPNProtocols: ['http/1.1'] })
       : netConnect({ host: proxy.host, port: proxy.port });
     const timer = setTimeout(() => socket.destroy(new UpstreamProxyError(`upstream proxy ${name} did not accept the connection within ${timeoutMs} ms`)), timeoutMs);
     socket.once(proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => {

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 import type { CompiledPolicy } from '../policy/compile';
-import { authorityOf, openTunnel, refusedCredentials, unreachable, UpstreamProxyError } from '../net/proxyTunnel';
+import { authorityOf, openTunnel, proxyServername, refusedCredentials, unreachable, UpstreamProxyError } from '../net/proxyTunnel';
 import { describeProxy, hopFor, type Hop, type UpstreamProxy, type UpstreamProxyConfig } from '../net/upstreamProxy';
 import type { ProxyContext } from './context';
 import type { Resolver, ResolveOverrides } from './dns';
@@ -64,7 +64,7 @@ export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, po
         // Absolute-form to the proxy; its credential goes to it alone.
         const headers = p.authorization ? [...out.headers, 'Proxy-Authorization', p.authorization] : out.headers;
         const opts = { host: p.host, port: p.port, method: out.method, path: `http://${authorityOf(t.host, t.port)}${out.path}`, headers, setHost: false };
-        req = p.protocol === 'https:' ? https.request({ ...opts, agent: upstreams.https, servername: p.host }) : http.request({ ...opts, agent: upstreams.http });
+        req = p.protocol === 'https:' ? https.request({ ...opts, agent: upstreams.https, servername: proxyServername(p) }) : http.request({ ...opts, agent: upstreams.http });
         guardConnect(req);
       }
       return req;

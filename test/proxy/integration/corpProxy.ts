@@ -167,8 +167,11 @@ export interface RecordingRelay {
   close(): Promise<void>;
 }
 
-/** A loopback TCP relay to `targetPort` that keeps every byte it carries: what a network observer sees. */
-export function startRecordingRelay(targetPort: number): Promise<RecordingRelay> {
+/**
+ * A loopback TCP relay (listening on `listenHost`) to 127.0.0.1:`targetPort` that keeps every
+ * byte it carries: what a network observer sees.
+ */
+export function startRecordingRelay(targetPort: number, listenHost = '127.0.0.1'): Promise<RecordingRelay> {
   const sent: Buffer[] = [];
   const received: Buffer[] = [];
   const sockets = new Set<Socket>();
@@ -191,7 +194,7 @@ export function startRecordingRelay(targetPort: number): Promise<RecordingRelay>
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({
+    server.listen(0, listenHost, () => resolve({
       port: (server.address() as { port: number }).port,
       sent: () => [...sent],
       received: () => [...received],

@@ -14,6 +14,8 @@ import { createSecureContext } from 'node:tls';
 import { loadOrCreateCa, type CaHandle } from '../../../core/ca/index';
 import { curl, hasCommand, nodeFetch } from './clients';
 import { startRecordingRelay, startSquid, type CorpProxy, type RecordingRelay, type SquidTls } from './corpProxy';
+import { curlH2 } from './h2Client';
+import { startH2Upstream, type H2Upstream } from './h2Upstream';
 import { disposeProxy, startProxy, tempDir, type RunningProxy, type TempDir } from './harness';
 import { startUpstreams, type Upstreams } from './upstreams';
 
@@ -110,15 +112,17 @@ describe('https:// corporate proxy (squid https_port) trusted with --upstream-ca
   let tls: SquidTls & { caPath: string };
   let corp: CorpProxy;
   let bad: Awaited<ReturnType<typeof startBadOrigin>>;
+  let h2: H2Upstream;
   let proxy: RunningProxy;
   before(async () => {
     dir = tempDir('corp-tls-');
     up = await startUpstreams();
+    h2 = await startH2Upstream('h2');
     tls = await corpTls(dir);
     corp = await startSquid({}, { tls });
     bad = await startBadOrigin(up.https.ca, dir);
     proxy = await startProxy({
-      config: CONFIG, upstreamCa: [up.https.caCertPath, tls.caPath], env: { IT_SECRET: SECRET },
+      config: CONFIG, upstreamCa: [up.https.caCertPath, tls.caPath, h2.caCertPath], env: { IT_SECRET: SECRET },
       resolve: ['bad-cert.test=127.0.0.1'], args: ['--upstream-proxy', corp.url()],
     });
   });
@@ -126,6 +130,7 @@ describe('https:// corporate proxy (squid https_port) trusted with --upstream-ca
     await disposeProxy(proxy);
     await corp?.close();
     bad?.server.close();
+    await h2?.close();
     await up?.close();
     dir?.cleanup();
   });
@@ -157,6 +162,14 @@ describe('https:// corporate proxy (squid https_port) trusted with --upstream-ca
     assert.equal((JSON.parse(f.body) as { headers: Record<string, string> }).headers['x-injected'], SECRET);
   });
 
+  test('h2 inside MITM: curl --http2 and an h2 origin, through a CONNECT tunnel over TLS to it', async () => {
+    const r = await curlH2(`https://internal-api.company.test:${h2.port}/h2`, proxy.proxyUrl, proxy.listening.caCert);
+    assert.equal(r.status, 200, r.body);
+    const got = h2.seen.at(-1);
+    assert.equal(got?.httpVersion, '2.0', 'the origin was reached over h2');
+    assert.equal(got?.headers['x-injected'], SECRET);
+  });
+
   test('plain HTTP goes to it in absolute-form over TLS', async () => {
     const r = await curl(`http://plain.test:${up.http.port}/plain`, { proxy: proxy.proxyUrl });
     assert.equal(r.status, 200, r.all);
@@ -175,7 +188,8 @@ describe('https:// corporate proxy (squid https_port) trusted with --upstream-ca
 
   test("once our proxy's pooled MITM tunnels close, squid has logged them as CONNECTs", async () => {
     await proxy.stop();
-    const seen = await corpLogged(corp, (l) => count(l, `CONNECT 127.0.0.1:${bad.port}`) >= 2 && count(l, `CONNECT 127.0.0.1:${up.https.port}`) >= 2);
+    const seen = await corpLogged(corp, (l) => count(l, `CONNECT 127.0.0.1:${bad.port}`) >= 2 && count(l, `CONNECT 127.0.0.1:${up.https.port}`) >= 2 && l.includes(`CONNECT 127.0.0.1:${h2.port}`));
+    assert.ok(seen.includes(`CONNECT 127.0.0.1:${h2.port}`), seen.join('\n'));
     assert.ok(count(seen, `CONNECT 127.0.0.1:${up.https.port}`) >= 2, seen.join('\n'));
     assert.ok(count(seen, `CONNECT 127.0.0.1:${bad.port}`) >= 2, seen.join('\n'));
   });
@@ -209,15 +223,23 @@ describe('https:// corporate proxy (squid https_port) trusted with --upstream-ca
     }
   });
 
-  test("a trusted certificate that does not name the proxy's host is refused too", async () => {
-    // The certificate is for 127.0.0.1; the proxy is named `localhost`.
-    const misnamed = await startProxy({ config: CONFIG, upstreamCa: [up.https.caCertPath, tls.caPath], env: { IT_SECRET: SECRET }, args: ['--upstream-proxy', `https://localhost:${corp.port}`] });
+  test("a trusted certificate that does not name the proxy's host or IP is refused too", async () => {
+    // The certificate is for 127.0.0.1; the proxy is named `localhost`, or reached at 127.0.0.2 (no SNI for an IP, still checked).
+    const other = await startRecordingRelay(corp.port, '127.0.0.2');
     try {
-      const r = await curl(`http://plain.test:${up.http.port}/p`, { proxy: misnamed.proxyUrl });
-      assert.equal(r.status, 502, r.all);
-      assert.match(r.body, new RegExp(`upstream proxy https://localhost:${corp.port} presented a certificate that is not valid for localhost`), r.body);
+      for (const [host, port] of [['localhost', corp.port], ['127.0.0.2', other.port]] as const) {
+        const misnamed = await startProxy({ config: CONFIG, upstreamCa: [up.https.caCertPath, tls.caPath], env: { IT_SECRET: SECRET }, args: ['--upstream-proxy', `https://${host}:${port}`] });
+        try {
+          const r = await curl(`http://plain.test:${up.http.port}/p`, { proxy: misnamed.proxyUrl });
+          assert.equal(r.status, 502, r.all);
+          assert.match(r.body, new RegExp(`upstream proxy https://${host}:${port} presented a certificate that is not valid for ${host}`), r.body);
+        } finally {
+          await disposeProxy(misnamed);
+        }
+      }
+      assert.equal(other.sent().length, 1, 'the 127.0.0.2 proxy was dialled once');
     } finally {
-      await disposeProxy(misnamed);
+      await other.close();
     }
   });
 });
