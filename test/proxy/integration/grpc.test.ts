@@ -6,11 +6,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadOrCreateCa } from '../../../core/ca/index';
+import { method, proxiedClient, startGrpcServer, stopGrpcServer, type Msg } from './grpcPeers';
 import { decisionFor, disposeProxy, startProxy, type RunningProxy } from './harness';
 
 const CANARY = `canary-grpc-${randomBytes(12).toString('hex')}`;
@@ -36,17 +37,11 @@ secret_env_var = "IT_GRPC_TOKEN"
 prefix = "Bearer "
 `;
 
-type Msg = Record<string, unknown>;
-const json = { serialize: (v: Msg): Buffer => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer): Msg => JSON.parse(b.toString()) as Msg };
-const method = (path: string, responseStream: boolean) => ({
-  path, requestStream: false, responseStream,
-  requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize,
-});
 const SERVICE = {
-  unary: method('/test.Echo/Unary', false),
-  fail: method('/test.Echo/Fail', false),
-  count: method('/test.Echo/Count', true),
-  other: method('/other.Svc/Call', false),
+  unary: method('/test.Echo/Unary', false, false),
+  fail: method('/test.Echo/Fail', false, false),
+  count: method('/test.Echo/Count', false, true),
+  other: method('/other.Svc/Call', false, false),
 };
 
 interface EchoClient extends grpc.Client {
@@ -66,8 +61,7 @@ describe('gRPC (grpc-js) through the MITM proxy', () => {
     dir = mkdtempSync(join(tmpdir(), 'grpc-it-'));
     const ca = await loadOrCreateCa(join(dir, 'upstream-ca'));
     const leaf = ca.leafFor('api.github.test');
-    server = new grpc.Server();
-    server.addService(SERVICE, {
+    ({ server, port } = await startGrpcServer(SERVICE, {
       unary: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
         cb(null, { echo: call.request.text, authorization: call.metadata.get('authorization')[0] === `Bearer ${CANARY}`, apiKey: call.metadata.get('x-api-key').length });
       },
@@ -77,30 +71,14 @@ describe('gRPC (grpc-js) through the MITM proxy', () => {
         call.end();
       },
       other: (_call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => cb(null, {}),
-    });
-    port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(leaf.keyPem), cert_chain: Buffer.from(leaf.certPem) }]), (e, p) => (e ? reject(e) : resolve(p)));
-    });
+    }, leaf));
     proxy = await startProxy({ config: POLICY, env: { IT_GRPC_TOKEN: CANARY }, upstreamCa: [ca.certPath] });
-    // grpc-js reads its proxy from the environment when the channel is created.
-    const saved = { grpc_proxy: process.env.grpc_proxy, no_grpc_proxy: process.env.no_grpc_proxy, no_proxy: process.env.no_proxy };
-    process.env.grpc_proxy = proxy.proxyUrl;
-    delete process.env.no_grpc_proxy;
-    delete process.env.no_proxy;
-    try {
-      const Client = grpc.makeGenericClientConstructor(SERVICE, 'Echo') as unknown as new (target: string, creds: grpc.ChannelCredentials) => EchoClient;
-      client = new Client(`api.github.test:${port}`, grpc.credentials.createSsl(readFileSync(proxy.listening.caCert)));
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    client = proxiedClient<EchoClient>(SERVICE, `api.github.test:${port}`, proxy.proxyUrl, proxy.listening.caCert);
   });
   after(async () => {
     client?.close();
     await disposeProxy(proxy);
-    await new Promise<void>((r) => (server ? server.tryShutdown(() => r()) : r()));
+    await stopGrpcServer(server);
     rmSync(dir, { recursive: true, force: true });
   });
 
