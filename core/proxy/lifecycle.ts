@@ -2,6 +2,7 @@
 // timeout for upstreams that accept but never answer (separate from the idle-tunnel timeout),
 // counting in-flight work for a bounded drain on shutdown.
 import type { ClientRequest } from 'node:http';
+import type { ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import { writeRaw } from './responses';
 
@@ -34,7 +35,7 @@ export function timeoutMessage(target: string, ms: number): string {
  * last progress (request start, a chunk of the client's body, the body's end): a slow upload is
  * progress, an upstream that connects (or handshakes) and then stays silent is not.
  */
-export function guardResponse(req: ClientRequest, ms: number, body?: NodeJS.EventEmitter): void {
+export function guardResponse(req: ClientRequest | ClientHttp2Stream, ms: number, body?: NodeJS.EventEmitter): void {
   // One timer per request, restarted with refresh() on progress (cheaper than a new one each time).
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => void timer?.refresh();

@@ -5,7 +5,7 @@
 import * as http2 from 'node:http2';
 import type { ProxyContext } from '../context';
 import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
-import { UpstreamTimeoutError } from '../lifecycle';
+import { guardResponse } from '../lifecycle';
 import { sendText } from '../responses';
 import { proxyFailure } from '../upstreamRoute';
 import type { ForwardSpec } from './forwardSpec';
@@ -42,10 +42,11 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
   }
   // Request trailers (rare, but legal) follow the body; none: Node ends the stream with an empty DATA frame.
   upstream.on('wantTrailers', () => upstream.sendTrailers(h2ResponseHeaders(req.trailers ?? {})));
-  const ms = ctx.limits.responseTimeoutMs;
-  const timer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError(ms)), ms);
+  // Restarted by the client's body as on HTTP/1.1: a client stream still sending is progress.
+  guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
   upstream.once('response', (headers, flags) => {
-    clearTimeout(timer);
+    // The client reset its stream as the answer came (a gRPC deadline or cancel): nothing to answer on.
+    if (res.stream.destroyed || res.stream.closed) return;
     const status = Number(headers[':status'] ?? 502);
     let bytes = 0;
     upstream.on('data', (b: Buffer) => (bytes += b.length));
@@ -62,14 +63,12 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
   });
   upstream.on('trailers', (trailers) => res.addTrailers(h2ResponseHeaders(trailers)));
   upstream.on('error', (e) => {
-    clearTimeout(timer);
     if (timedOut(e)) return;
     ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
     if (!res.headersSent) sendText(res, 502, 'mitm upstream error');
     else res.destroy();
   });
   res.on('close', () => {
-    clearTimeout(timer);
     if (!res.writableFinished && !upstream.destroyed) upstream.close(http2.constants.NGHTTP2_CANCEL);
   });
   if (bodyless) req.resume();
