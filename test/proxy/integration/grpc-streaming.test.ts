@@ -301,9 +301,12 @@ describe('gRPC streaming (grpc-js) through the MITM proxy', () => {
     s.on('data', (m: Msg) => got.push(Number(m.i)));
     await once(s, 'data');
     s.pause();
-    await sleep(800);
-    const aheadWhilePaused = flood.completed;
-    await sleep(400);
+    // Wait until the server's writes stop completing (no change for 400 ms; bounded, as the machine may be loaded).
+    let aheadWhilePaused = -1;
+    for (let i = 0; i < 25 && flood.completed !== aheadWhilePaused; i++) {
+      aheadWhilePaused = flood.completed;
+      await sleep(400);
+    }
     assert.equal(flood.completed, aheadWhilePaused, 'the server stays blocked while the client does not read');
     assert.ok(flood.sawFalse, 'the server saw write() return false');
     assert.ok(aheadWhilePaused < total / 2, `the server got ${aheadWhilePaused} of ${total} messages ahead of a paused reader`);
