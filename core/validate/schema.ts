@@ -9,6 +9,7 @@ type ObjectShape = Extract<SchemaShape, { kind: 'object' }>;
 import type { PathSegment } from '../toml/positions';
 import { closest } from '../lower/closest';
 import { keyAlias } from './semanticAliases';
+import { certainlyParses } from './conforms';
 
 export interface SchemaCheckOptions {
   /** Strict mode: keys Codex ignores become errors (Codex's own strict-config mode). */
@@ -19,8 +20,9 @@ export function checkSchema(root: z.ZodType, value: unknown, opts: SchemaCheckOp
   const out: PolicyDiagnostic[] = [];
   suggestionsLeft = MAX_SUGGESTIONS;
   walkKeys(root, value, [], out, opts);
-  const res = root.safeParse(value);
-  if (!res.success) {
+  // zod's parse only where it may find something (conforms.ts): its verdict is unchanged.
+  const res = certainlyParses(root, value) ? undefined : root.safeParse(value);
+  if (res && !res.success) {
     for (const issue of res.error.issues) {
       if (issue.code === 'unrecognized_keys') continue; // walkKeys reports these with the right severity
       const d = issueToDiagnostic(issue, value);
