@@ -23,12 +23,21 @@ function filled(pred: (b: number) => boolean): Uint8Array {
 const ANY = filled(() => true);
 const NOT_SLASH = filled((b) => b !== 0x2f);
 const SLASH = filled((b) => b === 0x2f);
-// Shared read-only sets for literal bytes: [exact, ASCII-case-folded].
-const LITERAL: Array<[Uint8Array, Uint8Array]> = Array.from({ length: 256 }, (_, b) => {
-  const lower = b >= 0x41 && b <= 0x5a ? b + 32 : b;
-  const upper = b >= 0x61 && b <= 0x7a ? b - 32 : b;
-  return [filled((x) => x === b), filled((x) => x === b || x === lower || x === upper)];
-});
+// Shared read-only sets for literal bytes, [exact, ASCII-case-folded], made on first use (#8: all
+// 512 at module load were 131,072 predicate calls before the first analysis).
+const LITERAL: Array<[Uint8Array, Uint8Array] | undefined> = new Array(256);
+function literalSet(b: number, caseInsensitive: boolean): Uint8Array {
+  let sets = LITERAL[b];
+  if (!sets) {
+    const exact = new Uint8Array(256);
+    const folded = new Uint8Array(256);
+    exact[b] = folded[b] = 1;
+    if (b >= 0x41 && b <= 0x5a) folded[b + 32] = 1;
+    if (b >= 0x61 && b <= 0x7a) folded[b - 32] = 1;
+    LITERAL[b] = sets = [exact, folded];
+  }
+  return sets[caseInsensitive ? 1 : 0];
+}
 
 export function utf8Bytes(cp: number): number[] {
   if (cp < 0x80) return [cp];
@@ -122,7 +131,7 @@ export class Nfa {
       case 'lit': {
         const bytes = utf8Bytes(t.cp);
         for (let i = bytes.length - 1; i >= 0; i--) {
-          next = this.bytes(LITERAL[bytes[i]!]![opts.caseInsensitive ? 1 : 0], next);
+          next = this.bytes(literalSet(bytes[i]!, opts.caseInsensitive), next);
         }
         return next;
       }

@@ -175,18 +175,22 @@ export function literalOf(tokens: readonly GlobToken[]): string | null {
  */
 export function compileGlob(pattern: string, opts: GlobOptions): CompiledGlob | { readonly error: string } {
   if (pattern.length === 0) return { error: 'glob pattern must not be empty' };
-  const parsed = parseGlob(pattern);
-  if (!parsed.ok) return { error: parsed.error };
-  const literal = literalOf(parsed.tokens);
+  // Only `[`, `{`, `}` and `\\` can make a glob invalid: without them the parse waits for the first
+  // match (#8: validation compiles every hook's globs only for their errors).
+  const canFail = /[[{}\\]/.test(pattern);
+  const parsed = canFail ? parseGlob(pattern) : undefined;
+  if (parsed && !parsed.ok) return { error: parsed.error };
+  const literal = parsed ? literalOf(parsed.tokens) : /[*?]/.test(pattern) ? null : pattern;
   if (literal !== null && !opts.caseInsensitive) {
     return { glob: pattern, test: (s: string) => s === literal };
   }
-  // Built on first use: validation compiles every hook's globs only to report errors, which
-  // parseGlob has already found (the automaton was a third of that work).
+  // Built on first use (the automaton was a third of validation's glob work).
   let dfa: LazyDfa | undefined;
   const build = (): LazyDfa => {
+    const p = parsed ?? parseGlob(pattern);
+    if (!p.ok) throw new Error(p.error); // unreachable: no character that can fail
     const nfa = new Nfa();
-    return new LazyDfa(nfa, nfa.addGlob(parsed.tokens, opts, 0));
+    return new LazyDfa(nfa, nfa.addGlob(p.tokens, opts, 0));
   };
   return { glob: pattern, test: (s: string) => (dfa ??= build()).run(s) === 0 };
 }

@@ -229,16 +229,19 @@ function checkProfilesSemantics(input: ResolveInput, emit: Emit): void {
       const hookHost = normalizeHookHost(host);
       if (!hookHost.ok) continue;
       const h = hookHost.value;
-      const origin = profile.originOf([...mitmPath([], 'hooks', hookName), 'host']);
-      if (!origin) continue;
+      // Looked up only for a finding (#8: 1,000 hooks, a handful of findings).
+      const originOfHost = () => profile.originOf([...mitmPath([], 'hooks', hookName), 'host']);
       const denied = sets.deny?.matchEntry(h);
+      let origin;
       if (denied) {
+        if (!(origin = originOfHost())) continue;
         once({
           path: origin.path, target: 'value', severity: 'warning', code: 'mitm-hook-host-denied', file: origin.kind,
           message: `hook \`${hookName}\` is for ${h}, which the domains deny (\`${denied.pattern}\`): requests never reach the hook.`,
           data: { hook: hookName, host: h, pattern: denied.pattern },
         });
       } else if (sets.allowCount > 0 && !sets.allow?.matchEntry(h)) {
+        if (!(origin = originOfHost())) continue;
         once({
           path: origin.path, target: 'value', severity: 'warning', code: 'mitm-hook-host-not-allowed', file: origin.kind,
           message: `hook \`${hookName}\` is for ${h}, which no allowed domain matches${managedOnly ? ' (only managed allow entries count: `managed_allowed_domains_only = true`)' : ''}: requests to it are blocked before the hook. Allow the host in \`domains\`.`,
