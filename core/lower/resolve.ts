@@ -220,19 +220,6 @@ function builtinProfile(name: BuiltinProfile, selectedBy: ResolvedProfile['selec
   return { name, builtin: name, managed: false, selectedBy, layers: [], network: undefined, originOf: () => undefined };
 }
 
-/**
- * Where a merged value came from: a trie over merged keys (built while merging, one node per
- * key, no per-key strings or arrays; the last layer to write a key owns it).
- */
-interface OriginNode {
-  layer?: ProfileLayer;
-  /** The key as that layer wrote it (differs from the merged key only for normalised domains). */
-  rawKey?: string;
-  /** The top-level `domains` table: its keys merge normalised. */
-  domains?: boolean;
-  children?: Map<PathSegment, OriginNode>;
-}
-
 // Validation resolves each profile several times (selected, per profile, semantics): the merge
 // of one chain is done once per profile table (itself cached per pair of documents).
 const mergeCache = new WeakMap<ReadonlyMap<string, ProfileLayer>, Map<string, ReturnType<typeof mergeNetworks>>>();
@@ -245,15 +232,14 @@ function mergedChain(profiles: ReadonlyMap<string, ProfileLayer>, name: string, 
   return merged;
 }
 
-/** Deep-merge the layers' `network` tables, remembering where each value came from. */
+/** Deep-merge the layers' `network` tables; where each value came from is read from the layers when asked. */
 function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknown> | undefined; originOf: (p: readonly PathSegment[]) => Origin | undefined } {
-  const origins = originNode(undefined, undefined, false);
   let network: Record<string, unknown> | undefined;
   for (const layer of layers) {
     const net = table(layer.body.network);
     if (!net) continue;
     network ??= {};
-    mergeInto(network, net, origins, layer, true);
+    mergeInto(network, net, true);
   }
   const cache = new Map<string, Origin>();
   return {
@@ -262,49 +248,69 @@ function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknow
       const key = p.join('\u0000');
       const hit = cache.get(key);
       if (hit) return hit;
-      // Values inside arrays are not recorded one by one: extend the longest recorded prefix.
-      let node: OriginNode | undefined = origins;
-      let owner: ProfileLayer | undefined;
-      const written: PathSegment[] = [];
-      for (const segment of p) {
-        node = node.children?.get(segment);
-        if (!node) break;
-        owner = node.layer;
-        written.push(node.rawKey ?? segment);
-      }
-      if (!owner) return undefined;
-      const path = ['permissions', owner.name, 'network', ...written, ...p.slice(written.length)];
-      const origin = originAt(owner.doc, path);
-      cache.set(key, origin);
+      const origin = originIn(layers, p);
+      if (origin) cache.set(key, origin);
       return origin;
     },
   };
 }
 
-/** Every node with all four fields in one order: one object shape, so mergeKey/mergeInto stay monomorphic (#8 lsp-jit). */
-function originNode(layer: ProfileLayer | undefined, rawKey: string | undefined, domains: boolean): OriginNode {
-  return { layer, rawKey, domains, children: undefined };
-}
-
-function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, at: OriginNode, layer: ProfileLayer, top: boolean): void {
-  const children = (at.children ??= new Map());
-  if (!top && at.domains) {
-    for (const [key, rawKey, v] of normalisedDomainEntries(src)) mergeKey(target, key, rawKey, v, children, layer, false);
-  } else for (const key in src) mergeKey(target, key, key, src[key], children, layer, top);
-}
-
-function mergeKey(target: Record<string, unknown>, key: string, rawKey: string, v: unknown, children: Map<PathSegment, OriginNode>, layer: ProfileLayer, top: boolean): void {
-  let node = children.get(key);
-  if (!node) children.set(key, (node = originNode(layer, rawKey, top && key === 'domains')));
-  else {
-    node.layer = layer;
-    node.rawKey = rawKey;
+/**
+ * The layer that last wrote the longest written prefix of `p` (values inside arrays are not
+ * recorded one by one), and `p` with that prefix's keys as that layer wrote them. #8: walked on
+ * demand instead of recorded while merging (a node and a Map per merged key, for a few lookups).
+ */
+function originIn(layers: readonly ProfileLayer[], p: readonly PathSegment[]): Origin | undefined {
+  // Each layer's table at the walked prefix (undefined once the layer has no table there).
+  const at: (Record<string, unknown> | undefined)[] = layers.map((l) => table(l.body.network));
+  let owner: ProfileLayer | undefined;
+  const written: PathSegment[] = [];
+  for (let depth = 0; depth < p.length; depth++) {
+    const segment = p[depth];
+    if (typeof segment !== 'string') break; // merged tables have string keys only
+    const domains = depth === 1 && p[0] === 'domains';
+    let last = -1;
+    let lastRaw = segment;
+    for (let i = 0; i < layers.length; i++) {
+      const t = at[i];
+      const raw = t === undefined ? undefined : domains ? domainRawKeys(t).get(segment) : Object.hasOwn(t, segment) ? segment : undefined;
+      at[i] = raw === undefined ? undefined : table(t![raw]);
+      if (raw === undefined) continue;
+      last = i;
+      lastRaw = raw;
+    }
+    if (last < 0) break;
+    owner = layers[last];
+    written.push(lastRaw);
   }
+  if (!owner) return undefined;
+  return originAt(owner.doc, ['permissions', owner.name, 'network', ...written, ...p.slice(written.length)]);
+}
+
+const rawKeysCache = new WeakMap<Record<string, unknown>, Map<string, string>>();
+
+/** A layer's `domains` table: normalised pattern → the key as written that the merge keeps. */
+function domainRawKeys(domains: Record<string, unknown>): Map<string, string> {
+  let keys = rawKeysCache.get(domains);
+  if (!keys) rawKeysCache.set(domains, (keys = new Map(normalisedDomainEntries(domains).map(([key, rawKey]) => [key, rawKey]))));
+  return keys;
+}
+
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, top: boolean): void {
+  for (const key in src) {
+    const v = src[key];
+    const sub = key === 'domains' && top ? table(v) : undefined;
+    if (sub) mergeTable(target, key, Object.fromEntries(normalisedDomainEntries(sub).map(([k, , x]) => [k, x])));
+    else mergeTable(target, key, v);
+  }
+}
+
+function mergeTable(target: Record<string, unknown>, key: string, v: unknown): void {
   const sub = table(v);
   if (sub) {
     const next = table(target[key]) ?? {};
     target[key] = next;
-    mergeInto(next, sub, node, layer, false);
+    mergeInto(next, sub, false);
   } else {
     target[key] = v;
   }
