@@ -108,11 +108,10 @@ export function lowerHook(name: string, raw: Record<string, unknown>, base: Path
     ok = false;
     emit({ path, target, severity: 'error', code, message: `invalid ${label}: ${message}`, ...(data ? { data } : {}) });
   };
+  // `query` and `headers` are filled below, in the loops that check them.
   const lowered: LoweredHook = {
     name, host: typeof raw.host === 'string' ? raw.host : '', methods: strings(raw.methods), pathPrefixes: strings(raw.path_prefixes),
-    query: Object.entries(table(raw.query) ?? {}).map(([k, v]) => [k, strings(v)]),
-    headers: Object.entries(table(raw.headers) ?? {}).map(([k, v]) => [k, strings(v)]),
-    actions: strings(raw.action),
+    query: [], headers: [], actions: strings(raw.action),
   };
   const host = typeof raw.host === 'string' ? normalizeHookHost(raw.host) : undefined;
   if (host && !host.ok) err([...base, 'host'], 'value', 'mitm-hook-host-invalid', host.error);
@@ -135,28 +134,34 @@ export function lowerHook(name: string, raw: Record<string, unknown>, base: Path
     if (c.ok) paths.push(c.value);
     else err([...base, 'path_prefixes', i], 'value', 'mitm-path-invalid', c.error);
   });
-  const values = (list: unknown, at: PathSegment[]): ValueMatcher[] => {
+  // Key paths are built only for a finding (#8: most hooks have none).
+  const values = (list: string[], kind: 'query' | 'headers', k: string): ValueMatcher[] => {
     const out: ValueMatcher[] = [];
-    strings(list).forEach((v, i) => {
-      const c = compileValueMatcher(v);
+    for (let i = 0; i < list.length; i++) {
+      const c = compileValueMatcher(list[i]!);
       if (c.ok) out.push(c.value);
-      else err([...at, i], 'value', 'mitm-value-invalid', c.error);
-    });
+      else err([...base, kind, k, i], 'value', 'mitm-value-invalid', c.error);
+    }
     return out;
   };
   const query: [string, ValueMatcher[]][] = [];
-  for (const [k, list] of Object.entries(table(raw.query) ?? {})) {
-    const p = [...base, 'query', k];
-    if (!k.trim()) err(p, 'key', 'mitm-query-invalid', 'query keys must not be empty');
-    if (Array.isArray(list) && list.length === 0) err(p, 'value', 'mitm-query-invalid', `query key "${k}" must list at least one allowed value`);
-    query.push([k, values(list, p)]);
+  const rawQuery = table(raw.query);
+  for (const k in rawQuery) {
+    const list = rawQuery[k];
+    const written = strings(list);
+    lowered.query.push([k, written]);
+    if (!k.trim()) err([...base, 'query', k], 'key', 'mitm-query-invalid', 'query keys must not be empty');
+    if (Array.isArray(list) && list.length === 0) err([...base, 'query', k], 'value', 'mitm-query-invalid', `query key "${k}" must list at least one allowed value`);
+    query.push([k, values(written, 'query', k)]);
   }
   const headers: [string, ValueMatcher[]][] = [];
-  for (const [k, list] of Object.entries(table(raw.headers) ?? {})) {
-    const p = [...base, 'headers', k];
+  const rawHeaders = table(raw.headers);
+  for (const k in rawHeaders) {
+    const written = strings(rawHeaders[k]);
+    lowered.headers.push([k, written]);
     const n = validateHeaderName(k);
-    if (!n.ok) err(p, 'key', 'mitm-header-name-invalid', `invalid header name \`${k}\``);
-    headers.push([n.ok ? n.value : k, values(list, p)]);
+    if (!n.ok) err([...base, 'headers', k], 'key', 'mitm-header-name-invalid', `invalid header name \`${k}\``);
+    headers.push([n.ok ? n.value : k, values(written, 'headers', k)]);
   }
   // `body` is a removed key: the schema walk reports it (model metadata); a hook with one never runs.
   if (raw.body !== undefined && raw.body !== null) ok = false;

@@ -71,6 +71,9 @@ export function isGlobalWildcard(raw: string): boolean {
   return expand(raw).candidates.includes('*');
 }
 
+/** The text a glob can only match when it has no glob syntax at all (no parse needed), else null. */
+const plainText = (candidate: string): string | null => (/[*?[{}\\]/.test(candidate) ? null : candidate);
+
 function candidateTokens(candidate: string): readonly GlobToken[] | string {
   const parsed = parseGlob(candidate);
   return parsed.ok ? parsed.tokens : `invalid glob pattern: ${candidate}: ${parsed.error}`;
@@ -84,12 +87,12 @@ export function parseDomainPattern(raw: string): ParsedDomainPattern {
   const e = expand(raw);
   if (e.base === '') return { ok: false, error: `domain pattern "${rustTrim(raw)}" has an empty host` };
   for (const c of e.candidates) {
-    const tokens = candidateTokens(c);
+    const tokens = plainText(c) === null ? candidateTokens(c) : undefined;
     if (typeof tokens === 'string') return { ok: false, error: tokens };
   }
   if (e.candidates.includes('*')) return { ok: true, kind: 'global', normalized: e.normalized, base: e.base };
-  const baseTokens = candidateTokens(e.base);
-  const literal = typeof baseTokens !== 'string' && literalOf(baseTokens) !== null;
+  const baseTokens = plainText(e.base) === null ? candidateTokens(e.base) : undefined;
+  const literal = baseTokens === undefined || (typeof baseTokens !== 'string' && literalOf(baseTokens) !== null);
   return { ok: true, kind: literal ? e.shape : 'glob', normalized: e.normalized, base: e.base };
 }
 
@@ -127,6 +130,11 @@ export class DomainSet<T> {
         continue;
       }
       for (const c of new Set(e.candidates)) {
+        const plain = plainText(c);
+        if (plain !== null) {
+          setFirst(this.exact, asciiLower(plain), i);
+          continue;
+        }
         const tokens = candidateTokens(c);
         if (typeof tokens === 'string') throw new Error(tokens);
         const lit = literalOf(tokens);

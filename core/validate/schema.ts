@@ -70,6 +70,7 @@ function walkKeys(schema: z.ZodType, value: unknown, path: PathSegment[], out: P
   const obj = value as Record<string, unknown>;
   for (const k in obj) {
     const v = obj[k];
+    if (sh.kind === 'record' && (!v || typeof v !== 'object')) continue; // scalars have no keys
     path.push(k);
     if (sh.kind === 'record') walkKeys(sh.value, v, path, out, opts);
     else walkKey(sh, k, v, path, out, opts);
@@ -115,7 +116,7 @@ function walkKey(sh: ObjectShape, k: string, v: unknown, path: PathSegment[], ou
   if (meta.deprecated) {
     out.push({ path: path.slice(), target: 'key', severity: opts.strict ? 'error' : 'warning', code: meta.code ?? 'deprecated-key', message: `\`${k}\`: ${meta.deprecated}`, data: { key: k } });
   }
-  walkKeys(child, v, path, out, opts);
+  if (v && typeof v === 'object') walkKeys(child, v, path, out, opts); // scalars have no keys
 }
 
 function bestFit(options: readonly z.ZodType[], value: unknown): z.ZodType | undefined {
