@@ -97,7 +97,8 @@ function checkRules(rules: TableRules, raw: Record<string, unknown>, base: PathS
 }
 
 // RFC 9110 `token` (tchar+), what the http crate accepts as a method.
-const isHttpToken = (m: string): boolean => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(m);
+const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const isHttpToken = (m: string): boolean => HTTP_TOKEN.test(m);
 const byKey = <T>(a: readonly [string, T], b: readonly [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /** One hook table: `base` is its key path (`…mitm.hooks.<name>`). */

@@ -49,12 +49,14 @@ export function normalizeDomainPattern(raw: string): string {
 
 // Upstream `DomainPattern::parse` on the normalised text, then `expand_domain_pattern`. Note a
 // bare prefix (`*.`) degrades to an exact empty host, i.e. a pattern that matches nothing.
+const WILDCARD_PREFIXES = [['**.', 'apexAndSubdomains'], ['*.', 'subdomains']] as const;
+
 function expand(raw: string): Expansion {
   const normalized = normalizeDomainPattern(raw);
   const input = rustTrim(normalized);
   let shape: Shape = 'exact';
   let base = input;
-  for (const [prefix, s] of [['**.', 'apexAndSubdomains'], ['*.', 'subdomains']] as const) {
+  for (const [prefix, s] of WILDCARD_PREFIXES) {
     if (input.startsWith(prefix)) {
       base = rustTrim(input.slice(prefix.length));
       shape = base === '' ? 'exact' : s;
@@ -72,7 +74,8 @@ export function isGlobalWildcard(raw: string): boolean {
 }
 
 /** The text a glob can only match when it has no glob syntax at all (no parse needed), else null. */
-const plainText = (candidate: string): string | null => (/[*?[{}\\]/.test(candidate) ? null : candidate);
+const GLOB_SYNTAX = /[*?[{}\\]/;
+const plainText = (candidate: string): string | null => (GLOB_SYNTAX.test(candidate) ? null : candidate);
 
 function candidateTokens(candidate: string): readonly GlobToken[] | string {
   const parsed = parseGlob(candidate);

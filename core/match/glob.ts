@@ -169,6 +169,10 @@ export function literalOf(tokens: readonly GlobToken[]): string | null {
   return s;
 }
 
+// Only these characters can make a glob invalid; without the second, a valid glob is literal text.
+const CAN_FAIL = /[[{}\\]/;
+const WILDCARD = /[*?]/;
+
 /**
  * Compile one glob. Empty pattern → "glob pattern must not be empty"; syntax errors use
  * globset's wording ("error parsing glob '…': …").
@@ -177,10 +181,10 @@ export function compileGlob(pattern: string, opts: GlobOptions): CompiledGlob | 
   if (pattern.length === 0) return { error: 'glob pattern must not be empty' };
   // Only `[`, `{`, `}` and `\\` can make a glob invalid: without them the parse waits for the first
   // match (#8: validation compiles every hook's globs only for their errors).
-  const canFail = /[[{}\\]/.test(pattern);
+  const canFail = CAN_FAIL.test(pattern);
   const parsed = canFail ? parseGlob(pattern) : undefined;
   if (parsed && !parsed.ok) return { error: parsed.error };
-  const literal = parsed ? literalOf(parsed.tokens) : /[*?]/.test(pattern) ? null : pattern;
+  const literal = parsed ? literalOf(parsed.tokens) : WILDCARD.test(pattern) ? null : pattern;
   if (literal !== null && !opts.caseInsensitive) {
     return { glob: pattern, test: (s: string) => s === literal };
   }

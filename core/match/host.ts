@@ -3,6 +3,7 @@ import { parseIpStrict } from './address';
 
 /** Rust `char::is_whitespace` (Unicode White_Space), which differs from JS `trim` (U+0085, U+FEFF). */
 function isRustWhitespace(c: number): boolean {
+  if (c > 0x20 && c < 0x85) return false; // printable ASCII, the usual case
   return (
     (c >= 0x09 && c <= 0x0d) ||
     c === 0x20 ||
@@ -27,16 +28,22 @@ export function rustTrim(s: string): string {
   return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
+// One RegExp object each (a literal in the function body is a new object per call).
 const UPPER = /[A-Z]/;
+const UPPER_RUNS = /[A-Z]+/g;
+const LOWER = /[a-z]/;
+const LOWER_RUNS = /[a-z]+/g;
+const toLower = (m: string): string => m.toLowerCase();
+const toUpper = (m: string): string => m.toUpperCase();
 
 /** Rust `to_ascii_lowercase`: only A-Z change (JS toLowerCase would also fold non-ASCII). */
 export function asciiLower(s: string): string {
-  return UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+  return UPPER.test(s) ? s.replace(UPPER_RUNS, toLower) : s;
 }
 
 /** Rust `to_ascii_uppercase`. */
 export function asciiUpper(s: string): string {
-  return /[a-z]/.test(s) ? s.replace(/[a-z]+/g, (m) => m.toUpperCase()) : s;
+  return LOWER.test(s) ? s.replace(LOWER_RUNS, toUpper) : s;
 }
 
 function normalizeDnsHostOrIpLiteral(host: string): string {

@@ -3,7 +3,7 @@
 // (core/lower/mitm.ts); rules that need the merged profile (action references) run per profile.
 import { isAbsolute } from 'node:path';
 import type { PolicyDiagnostic } from '../diagnostics';
-import { parseDomainPattern, isGlobalWildcard } from '../match/domains';
+import { parseDomainPattern } from '../match/domains';
 import { lowerMitm } from '../lower/mitm';
 import { normalizeDomainKey } from '../lower/domainKey';
 import type { PathSegment } from '../toml/positions';
@@ -27,7 +27,7 @@ export function checkDomains(domains: Record<string, unknown> | undefined, base:
       emit({ path, target: 'key', severity: 'error', code: 'domain-pattern-invalid', message: `invalid domain pattern \`${key}\`: ${parsed.error}` });
       continue;
     }
-    if (isGlobalWildcard(key)) {
+    if (parsed.kind === 'global') { // the expansion is the match-everything glob
       if (permission === 'deny') {
         emit({ path, target: 'key', severity: 'error', code: 'domain-global-deny', message: 'unsupported global wildcard domain pattern `*` in the denylist: use exact hosts or scoped wildcards such as `*.example.com`', data: { pattern: key } });
       } else if (managed) {
