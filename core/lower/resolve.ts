@@ -235,11 +235,12 @@ function mergedChain(profiles: ReadonlyMap<string, ProfileLayer>, name: string, 
 /** Deep-merge the layers' `network` tables; where each value came from is read from the layers when asked. */
 function mergeNetworks(layers: ProfileLayer[]): { network: Record<string, unknown> | undefined; originOf: (p: readonly PathSegment[]) => Origin | undefined } {
   let network: Record<string, unknown> | undefined;
+  const owned = new Set<object>();
   for (const layer of layers) {
     const net = table(layer.body.network);
     if (!net) continue;
-    network ??= {};
-    mergeInto(network, net, true);
+    if (!network) owned.add((network = {}));
+    mergeInto(network, net, true, owned);
   }
   const cache = new Map<string, Origin>();
   return {
@@ -296,24 +297,33 @@ function domainRawKeys(domains: Record<string, unknown>): Map<string, string> {
   return keys;
 }
 
-function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, top: boolean): void {
+/**
+ * Copy-on-write (#8): a table only one layer writes is the layer's own, shared (the merged network
+ * is read-only, like the documents); a table a later layer writes into is copied first.
+ */
+function mergeInto(target: Record<string, unknown>, src: Record<string, unknown>, top: boolean, owned: Set<object>): void {
   for (const key in src) {
     const v = src[key];
-    const sub = key === 'domains' && top ? table(v) : undefined;
-    if (sub) mergeTable(target, key, Object.fromEntries(normalisedDomainEntries(sub).map(([k, , x]) => [k, x])));
-    else mergeTable(target, key, v);
+    const domains = key === 'domains' && top ? table(v) : undefined;
+    if (domains) {
+      const normalised = Object.fromEntries(normalisedDomainEntries(domains).map(([k, , x]) => [k, x]));
+      owned.add(normalised);
+      mergeTable(target, key, normalised, owned);
+    } else mergeTable(target, key, v, owned);
   }
 }
 
-function mergeTable(target: Record<string, unknown>, key: string, v: unknown): void {
+function mergeTable(target: Record<string, unknown>, key: string, v: unknown, owned: Set<object>): void {
   const sub = table(v);
-  if (sub) {
-    const next = table(target[key]) ?? {};
-    target[key] = next;
-    mergeInto(next, sub, false);
-  } else {
+  const prev = sub ? table(target[key]) : undefined;
+  if (!sub || !prev) {
     target[key] = v;
+    return;
   }
+  let next = prev;
+  if (!owned.has(prev)) owned.add((next = { ...prev }));
+  target[key] = next;
+  mergeInto(next, sub, false, owned);
 }
 
 /** [merged key, key as written, value] */
