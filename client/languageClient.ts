@@ -22,9 +22,11 @@ export function serverSettings(s: Settings): Record<string, unknown> {
 
 export async function startLanguageClient(context: vscode.ExtensionContext, s: Settings, log: vscode.LogOutputChannel): Promise<LanguageClient> {
   const module = context.asAbsolutePath(join('dist', 'server.js'));
+  // The server's V8 code cache (server/codeCache.ts) lives in the extension's own storage.
+  const env = { CODEX_NETPOLICY_LSP_CACHE_DIR: join(context.globalStorageUri.fsPath, 'code-cache') };
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: TransportKind.ipc, options: { env } },
+    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: documentSelector(s),

@@ -1,4 +1,4 @@
-// Bundles the three processes: extension client, language server, CLI (also the proxy child entry).
+// Bundles the three processes: extension client, language server (relay + server), CLI (also the proxy child entry).
 import { build, context } from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -27,7 +27,11 @@ const otlpApart = {
 
 const entries = [
   { entryPoints: ['client/extension.ts'], outfile: 'dist/client.js' },
+  // The language server's process (server/entry.ts): dist/server.js, the relay in the main thread;
+  // dist/lspLoader.js, its worker thread, which loads dist/lsp.js, the language server itself.
   { entryPoints: ['server/entry.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/lspLoader.ts'], outfile: 'dist/lspLoader.js' },
+  { entryPoints: ['server/main.ts'], outfile: 'dist/lsp.js' },
   { entryPoints: ['core/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [otlpApart] },
   { entryPoints: ['core/telemetry/otlp.ts'], outfile: 'dist/otlp.js' },
   // Decision log webview (browser; its CSS import becomes dist/panel.css).

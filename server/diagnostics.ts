@@ -7,6 +7,7 @@ import type { DocumentAnalysis } from './context';
 import type { Analyzer } from './documents';
 import type { ServedKind } from './files';
 import { pathToUri } from './uri';
+import { serverWarm } from './warm';
 import { rangeOf, type LoadedDocument } from '../core/toml/load';
 import type { DocumentDiagnostic } from '../core/validate/documents';
 import type { Severity } from '../core/diagnostics';
@@ -123,6 +124,7 @@ export class DiagnosticPublisher {
     }
     this.published.add(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics });
+    serverWarm();
   }
 
   /** A document was opened, saved or changed: revalidate it (debounced) and the open documents of the other kind. */

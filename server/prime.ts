@@ -7,6 +7,7 @@
 // delay that document's analysis (see docs/semantics.md, #8 cold diagnostics).
 import { loadDocument } from '../core/toml/load';
 import { validateDocuments, type DocumentDiagnostic } from '../core/validate/documents';
+import { serverWarm } from './warm';
 
 const CONFIG = `default_permissions = "p"
 [permissions.base.network]
@@ -89,6 +90,7 @@ const IDLE_BEFORE_MS = 50;
 export function startPriming(busy: () => boolean): void {
   let slice = 0;
   const next = () => {
+    if (slice >= SLICES) serverWarm();
     if (busy() || slice >= SLICES) return;
     analyse(slice++);
     setImmediate(next);

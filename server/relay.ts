@@ -5,12 +5,18 @@
 // that document, or an empty one — and cancelled in the worker, so it is skipped if still queued.
 // No request is dropped, none waits for a stale analysis. Same process: memory figures stay honest.
 import type { Worker } from 'node:worker_threads';
+// vscode-jsonrpc, not vscode-languageserver: this thread loads only what relaying needs (#8).
 import {
-  IPCMessageReader, IPCMessageWriter, LSPErrorCodes, StreamMessageReader, StreamMessageWriter,
-  type InitializeParams, type Message, type MessageReader, type MessageWriter, type NotificationMessage, type RequestMessage, type ResponseMessage,
-} from 'vscode-languageserver/node';
+  IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter,
+  type Message, type MessageReader, type MessageWriter, type NotificationMessage, type RequestMessage, type ResponseMessage,
+} from 'vscode-jsonrpc/node';
+import type { InitializeParams } from 'vscode-languageserver/node';
 import { SessionShadow, skipDiagnostics } from './relayState';
-import { DEFAULT_LIMITS, endReason, MAX_RESTARTS, RestartBudget, spawnWorker, type WorkerLink, type WorkerLimits } from './relayWorker';
+import { DEFAULT_LIMITS, type WorkerLimits } from './relayLaunch';
+import { endReason, MAX_RESTARTS, RestartBudget, spawnWorker, type WorkerLink } from './relayWorker';
+
+/** LSP's error codes (LSPErrorCodes of vscode-languageserver-protocol, not loaded here). */
+const LSPErrorCodes = { RequestFailed: -32803, RequestCancelled: -32800 } as const;
 
 /** Time a request may take in the worker before the relay answers it (the goal is 1 s at the editor). */
 export const ANSWER_BUDGET_MS = 500;
@@ -33,11 +39,9 @@ const REUSABLE = new Set(['textDocument/documentSymbol', 'textDocument/foldingRa
 
 interface Pending { method: string; uri?: string; timer?: NodeJS.Timeout; answered?: boolean }
 
-/** Reader and writer of the editor's transport, when it is one the relay speaks (stdio or node IPC). */
-export function editorTransport(argv: readonly string[]): [MessageReader, MessageWriter] | undefined {
-  if (argv.includes('--stdio')) return [new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout)];
-  if (argv.includes('--node-ipc')) return [new IPCMessageReader(process), new IPCMessageWriter(process)];
-  return undefined;
+/** Reader and writer of the editor's transport (server/relayLaunch.ts says which). */
+export function editorTransport(kind: 'stdio' | 'ipc'): [MessageReader, MessageWriter] {
+  return kind === 'stdio' ? [new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout)] : [new IPCMessageReader(process), new IPCMessageWriter(process)];
 }
 
 const isRequest = (m: Message): m is RequestMessage => 'method' in m && 'id' in m && (m as RequestMessage).id !== undefined;
@@ -49,6 +53,8 @@ export interface RelayOptions {
   /** Ends the process (tests pass their own): when the editor goes away or the worker ends after `exit`. */
   exit?: (code: number) => void;
   limits?: Partial<WorkerLimits>;
+  /** The first worker, when already started (server/relayLaunch.ts); later ones the relay starts. */
+  worker?: Worker;
 }
 
 export interface Relay {
@@ -82,9 +88,11 @@ export function startRelay(entry: string, [fromEditor, toEditor]: [MessageReader
   const notify = (method: string, params: unknown) => send({ jsonrpc: '2.0', method, params } as NotificationMessage);
   const fallback = (p: Pending) => (REUSABLE.has(p.method) && p.uri !== undefined ? lastGood.get(`${p.method} ${p.uri}`) : undefined) ?? FALLBACK[p.method]!();
 
+  let first = opts.worker;
   const start = () => {
     const mine = ++generation;
-    link = spawnWorker(entry, limits, (m) => mine === generation && fromWorker(m), (code, error) => mine === generation && ended(code, error));
+    link = spawnWorker(entry, limits, (m) => mine === generation && fromWorker(m), (code, error) => mine === generation && ended(code, error), first);
+    first = undefined;
   };
 
   const request = (m: RequestMessage) => {
