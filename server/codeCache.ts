@@ -37,6 +37,8 @@ export interface CacheOutcome {
 }
 
 export interface LoadedBundle extends CacheOutcome {
+  /** The bundle's `module.exports`. */
+  exports: unknown;
   /** Writes the cache now when it was not used (tests; the server does it when warm). Returns whether it wrote. */
   save(): boolean;
 }
@@ -119,7 +121,8 @@ function prune(dir: string, keep: string, bundleName: string): void {
 /**
  * Compiles and runs the CommonJS bundle `file` in this thread (as `require` would), with the code
  * cache from `dir` when there is a valid one. Without one, the cache is written once the server is
- * warm (server/warm.ts), or SAVE_AT_MOST_AFTER_MS after the start.
+ * warm (server/warm.ts), or SAVE_AT_MOST_AFTER_MS after the start. Never before: a cache of the top
+ * level alone would lack the analysis's functions, and a used cache is not rewritten.
  */
 export function runBundle(file: string, dir: string | undefined): LoadedBundle {
   const source = readFileSync(file);
@@ -148,12 +151,13 @@ export function runBundle(file: string, dir: string | undefined): LoadedBundle {
     latest.unref();
     onServerWarm(() => {
       clearTimeout(latest);
-      save();
+      setTimeout(save, 0); // a turn later: the analysis's answer goes out first
+      process.once('exit', save); // a session that ends sooner
     });
   }
   const module = { exports: {} as unknown };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
-  return { ...outcome, save };
+  return { ...outcome, exports: module.exports, save };
 }
 
 const statusOf = (file: string): CacheOutcome['status'] => {

@@ -4,16 +4,16 @@
 const HOOK = Symbol.for('codex-netpolicy.serverWarm');
 type WithHook = typeof globalThis & { [HOOK]?: () => void };
 
-/** Runs `then` once, shortly after the server first says it is warm. */
+/** Runs `then` once, when the server first says it is warm. */
 export function onServerWarm(then: () => void): void {
   (globalThis as WithHook)[HOOK] = then;
 }
 
-/** Called by the server after an analysis; only the first call does anything (a turn later: the answer goes out first). */
+/** Called by the server after an analysis; only the first call does anything. */
 export function serverWarm(): void {
   const g = globalThis as WithHook;
   const then = g[HOOK];
   if (!then) return;
   delete g[HOOK];
-  setTimeout(then, 0);
+  then();
 }
