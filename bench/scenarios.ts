@@ -314,9 +314,10 @@ const lsp = {
       ctx.log(`  round ${r + 1}: ${JSON.stringify(list[list.length - 1])}`);
     }
     const s = (k: string): Summary => summarize(list.map((r) => num(r, k)));
+    const noCache = (k: string): Summary => summarize(list.map((r) => num((r.noCache ?? {}) as Record<string, unknown>, k)));
     const result: ScenarioResult = {
-      id: this.id, title: this.title, unit: 'ms', note: 'a fresh server per round; cold = the first document it sees, opened right after initialize (ColdAnalysingCpu: CPU of the analysing thread; ColdHelpersCpu: V8 compiler and GC threads); coldAfterIdle = the first document of a server idle for 2 s since initialize (started at workspace open); start = spawn to initialize answered',
-      peers: { ours: { value: s('diagMedianMs'), diagColdMs: s('diagColdMs'), diagColdAnalysingCpuMs: s('diagColdAnalysingCpuMs'), diagColdHelpersCpuMs: s('diagColdHelpersCpuMs'), diagColdAfterIdleMs: s('diagColdAfterIdleMs'), startMs: s('startMs'), completionP50Ms: s('completionP50Ms'), completionP95Ms: s('completionP95Ms'), ...failuresOf(list) } },
+      id: this.id, title: this.title, unit: 'ms', note: 'a fresh server per round; cold = the first document it sees, opened right after initialize (ColdAnalysingCpu: CPU of the analysing thread; ColdHelpersCpu: V8 compiler and GC threads); coldAfterIdle = the first document of a server idle for 2 s since initialize (started at workspace open); start = spawn to initialize answered (startCpu: CPU of the process until then); all with the code cache a second start has (codeCache: whether the server used it), *NoCache: the first start ever',
+      peers: { ours: { value: s('diagMedianMs'), diagColdMs: s('diagColdMs'), diagColdAnalysingCpuMs: s('diagColdAnalysingCpuMs'), diagColdHelpersCpuMs: s('diagColdHelpersCpuMs'), diagColdAfterIdleMs: s('diagColdAfterIdleMs'), startMs: s('startMs'), startCpuMs: s('startCpuMs'), startMsNoCache: noCache('startMs'), startCpuMsNoCache: noCache('startCpuMs'), diagColdMsNoCache: noCache('diagColdMs'), diagColdCpuMsNoCache: noCache('diagColdCpuMs'), completionP50Ms: s('completionP50Ms'), completionP95Ms: s('completionP95Ms'), ...failuresOf(list) } },
     };
     result.aims = judge([
       { text: 'full diagnostics median ≤ 100 ms', metric: 'value', op: '<=', target: 100 },
