@@ -151,7 +151,7 @@ export function runBundle(file: string, dir: string | undefined): LoadedBundle {
     latest.unref();
     onServerWarm(() => {
       clearTimeout(latest);
-      setTimeout(save, 0); // a turn later: the analysis's answer goes out first
+      setImmediate(save); // after the analysis's answer went out, before the next message is read
       process.once('exit', save); // a session that ends sooner
     });
   }

@@ -159,13 +159,13 @@ describe('language server code cache', () => {
     assert.ok(cacheDirectory({})?.startsWith(tmpdir()), 'default: the temp dir');
   });
 
-  it('the real server: the first start writes the cache after its first analysis, the next uses it, a damaged one changes nothing', async () => {
+  it('the real server: the first start writes the cache after its first analysis, the next uses it (inline too), a damaged one changes nothing', async () => {
     const text = readFileSync(join(__dirname, '..', 'fixtures', 'lsp', 'article.config.toml'), 'utf8');
     const uri = 'file:///tmp/cnp-lsp-cache-test/.codex/config.toml';
     const dir = join(mkdtempSync(join(tmpdir(), 'cnp-code-cache-lsp-')), 'cache');
     const env = { CODEX_NETPOLICY_LSP_CACHE_DIR: dir };
-    const session = async (): Promise<ReturnType<typeof summary>> => {
-      const lsp = await LspSession.start({ env });
+    const session = async (more: Record<string, string> = {}): Promise<ReturnType<typeof summary>> => {
+      const lsp = await LspSession.start({ env: { ...env, ...more } });
       try {
         const found = summary(await lsp.open(uri, text));
         assert.deepEqual(lsp.logs.filter((l) => /failed/.test(l)), []);
@@ -189,5 +189,10 @@ describe('language server code cache', () => {
     assert.deepEqual(await session(), plain);
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(statSync(await waitForCache()).size > 5000, 'rewritten whole');
+    // Without the relay, the server in the main thread goes through the same loader and cache.
+    const whole = statSync(file).mtimeMs;
+    assert.deepEqual(await session({ CODEX_NETPOLICY_LSP_INLINE: '1' }), plain);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(statSync(file).mtimeMs, whole);
   });
 });
