@@ -1,6 +1,8 @@
 // A real language-server session for tests: spawns `node dist/server.js --stdio`, speaks
 // JSON-RPC over its pipes, and waits for published diagnostics.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createProtocolConnection,
@@ -18,6 +20,16 @@ const SERVER = join(__dirname, '..', '..', 'dist', 'server.js');
 // tested in relay.test.ts; the stress suites pass `CODEX_NETPOLICY_LSP_ANSWER_MS: undefined` to
 // run with the real default.
 const FUNCTIONAL_BUDGET_MS = '30000';
+// The servers of one test process share a code cache of their own (made on first use, removed at
+// exit): test runs in parallel worktrees never prune each other's, nor leave one in the user's tmpdir.
+let cacheDir: string | undefined;
+function testCacheDir(): string {
+  if (!cacheDir) {
+    const dir = (cacheDir = mkdtempSync(join(tmpdir(), 'cnp-lsp-cache-')));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return cacheDir;
+}
 
 export interface StartOptions {
   initializationOptions?: unknown;
@@ -53,7 +65,7 @@ export class LspSession {
   }
 
   static async start(opts: StartOptions = {}): Promise<LspSession> {
-    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.server ?? SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CODEX_NETPOLICY_LSP_ANSWER_MS: FUNCTIONAL_BUDGET_MS, ...(opts.env ?? {}) } });
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.server ?? SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CODEX_NETPOLICY_LSP_ANSWER_MS: FUNCTIONAL_BUDGET_MS, CODEX_NETPOLICY_LSP_CACHE_DIR: testCacheDir(), ...(opts.env ?? {}) } });
     proc.stderr!.on('data', () => undefined);
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const s = new LspSession(proc, conn);
