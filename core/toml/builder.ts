@@ -14,20 +14,17 @@ const { CR, HASH, LBRACK, LF, RBRACK, isKeyStart, lineEndAt, scanKey, skipWs } =
 const { F_HE, F_HS, F_RE, F_RS, IntList, K_ARRAY_TABLE, K_KEY_VALUE, K_TABLE } = store;
 
 export class Builder extends EntryReader implements Statements {
-  // top-level statements for context(): start, extent end, table path id in effect, is-header
-  private readonly stStart = new IntList();
-  private readonly stEnd = new IntList();
-  private readonly stTable = new IntList();
-  private readonly stHeader = new IntList();
+  /** Top-level statements for context(): (start, extent end, table path id in effect, is-header) quadruples. */
+  private readonly st = new IntList(1024);
   readonly arrays = new Map<number, number>(); // array-of-tables path id -> element count
   private tableId = 0;
   private tableRow = -1;
 
-  get count(): number { return this.stStart.n; }
-  start(k: number): number { return this.stStart.a[k]!; }
-  end(k: number): number { return this.stEnd.a[k]!; }
-  header(k: number): boolean { return this.stHeader.a[k] === 1; }
-  table(k: number): PathSegment[] { return this.paths.pathOf(this.stTable.a[k]!); }
+  get count(): number { return this.st.n / 4; }
+  start(k: number): number { return this.st.a[4 * k]!; }
+  end(k: number): number { return this.st.a[4 * k + 1]!; }
+  header(k: number): boolean { return this.st.a[4 * k + 3] === 1; }
+  table(k: number): PathSegment[] { return this.paths.pathOf(this.st.a[4 * k + 2]!); }
 
   run(): void {
     const t = this.t, n = t.length;
@@ -48,15 +45,16 @@ export class Builder extends EntryReader implements Statements {
         i = this.stopAt;
         end = i - (t.charCodeAt(i - 2) === CR ? 2 : 1);
       } else end = i = this.endOfLine(i);
-      this.stStart.push(start);
-      this.stEnd.push(Math.max(end, start + 1));
-      this.stTable.push(this.tableId);
-      this.stHeader.push(header ? 1 : 0);
+      const o = this.st.reserve(4), st = this.st.a;
+      st[o] = start;
+      st[o + 1] = Math.max(end, start + 1);
+      st[o + 2] = this.tableId;
+      st[o + 3] = header ? 1 : 0;
       if (i <= start) i = start + 1; // guarantee progress
     }
     this.finishTable();
     // Kept as long as the document is open: without the spare capacity of the growable lists.
-    for (const l of [this.rows, this.segs, this.spanStart, this.spanEnd, this.spanRow, this.stStart, this.stEnd, this.stTable, this.stHeader]) l.trim();
+    for (const l of [this.rows, this.segs, this.spans, this.st]) l.trim();
     this.paths.trim();
   }
 
@@ -122,7 +120,7 @@ export class Builder extends EntryReader implements Statements {
         ids.push((id = P.child(id, count - 1)));
       } else if (dbl) {
         newArray = count === undefined;
-        if (newArray && P.first.a[id]! >= 0) this.unsure = true; // smol-toml: only a fresh key may become an array of tables
+        if (newArray && P.first[id]! >= 0) this.unsure = true; // smol-toml: only a fresh key may become an array of tables
         this.arrays.set(id, (count ?? 0) + 1);
         ids.push((id = P.child(id, count ?? 0)));
       } else {
@@ -139,7 +137,7 @@ export class Builder extends EntryReader implements Statements {
     for (let p = 0; p < ids.length - 1; p++) {
       const seg = segs[segOf[p]!]!;
       if (dbl && p === ids.length - 2) { // the array itself
-        if (newArray && P.explicit.a[ids[p]!]! >= 0) this.problem(`\`${displayPath(P.pathOf(ids[p]!))}\` is already defined`, seg.start, seg.end);
+        if (newArray && P.explicit[ids[p]!]! >= 0) this.problem(`\`${displayPath(P.pathOf(ids[p]!))}\` is already defined`, seg.start, seg.end);
         P.add(ids[p]!, row, false, false);
       } else this.extend(ids[p]!, row, false, seg);
     }

@@ -15,7 +15,7 @@ const {
   LineMap, isKeyStart, lineEndAt, looksLikeHeaderLine, looksLikeKeyAssign, scanBare, scanKey, scanString, skipWs,
 } = lexer;
 const {
-  F_KE, F_KIND, F_KS, F_NSEG, F_RE, F_RS, F_SEG, F_VE, F_VKIND, F_VS, IntList, K_ARRAY_TABLE, K_INLINE, K_ITEM, Paths, STRIDE,
+  F_KE, F_KIND, F_KS, F_NSEG, F_PATH, F_RE, F_RS, F_SEG, F_VE, F_VKIND, F_VS, IntList, K_ARRAY_TABLE, K_INLINE, K_ITEM, Paths, STRIDE,
 } = store;
 
 export function displayPath(path: readonly PathSegment[]): string {
@@ -58,10 +58,8 @@ export abstract class EntryReader {
   readonly rows: store.IntList = new IntList(4096);   // node rows (STRIDE ints each), document order
   readonly segs = new IntList(1024);   // key segment (start, end) pairs, referenced by rows
   readonly strs: string[] = [];        // decoded string value by row
-  // nodeAt spans (key/value/header extents) in start order, and the row owning each
-  readonly spanStart = new IntList(4096);
-  readonly spanEnd = new IntList(4096);
-  readonly spanRow = new IntList(4096);
+  /** nodeAt spans (key/value/header extents) in start order: (start, end, owning row) triples. */
+  readonly spans = new IntList(4096);
   /**
    * Set when the document uses a construct where smol-toml's rules are stricter than this pass
    * checks (plain values then come from smol-toml, see tree.ts): dotted keys through a table a
@@ -81,25 +79,32 @@ export abstract class EntryReader {
   }
 
   protected newRow(kind: number, pathId: number): number {
-    const rows = this.rows, row = rows.n / STRIDE;
-    rows.push(kind);
-    rows.push(pathId);
-    for (let f = 2; f < STRIDE; f++) rows.push(-1);
-    return row;
+    const o = this.rows.reserve(STRIDE), a = this.rows.a;
+    a[o + F_KIND] = kind;
+    a[o + F_PATH] = pathId;
+    for (let f = F_PATH + 1; f < STRIDE; f++) a[o + f] = -1;
+    return o / STRIDE;
   }
   protected set(row: number, field: number, v: number): void { this.rows.a[row * STRIDE + field] = v; }
   private kindOf(row: number): number { return this.rows.a[row * STRIDE + F_KIND]!; }
   protected setKey(row: number, start: number, end: number, segs: readonly KeySegment[]): void {
-    this.set(row, F_KS, start);
-    this.set(row, F_KE, end);
-    this.set(row, F_SEG, this.segs.n);
-    this.set(row, F_NSEG, segs.length);
-    for (const s of segs) { this.segs.push(s.start); this.segs.push(s.end); }
+    const n = segs.length, at = this.segs.reserve(2 * n), sa = this.segs.a, a = this.rows.a, o = row * STRIDE;
+    a[o + F_KS] = start;
+    a[o + F_KE] = end;
+    a[o + F_SEG] = at;
+    a[o + F_NSEG] = n;
+    for (let s = 0; s < n; s++) {
+      sa[at + 2 * s] = segs[s]!.start;
+      sa[at + 2 * s + 1] = segs[s]!.end;
+    }
   }
+  /** Records a span; returns its offset in `spans` (its end is at +1). */
   protected span(start: number, end: number, row: number): number {
-    this.spanStart.push(start);
-    this.spanEnd.push(end);
-    return this.spanRow.push(row);
+    const o = this.spans.reserve(3), a = this.spans.a;
+    a[o] = start;
+    a[o + 1] = end;
+    a[o + 2] = row;
+    return o;
   }
 
   /** Skips whitespace/comments/newlines inside an array or inline table, stopping at a line that must be a new statement. */
@@ -133,7 +138,7 @@ export abstract class EntryReader {
   /** Registers `row` as the definition of path `id`, flagging redefinitions TOML forbids. */
   protected define(id: number, row: number, start: number, end: number): void {
     const P = this.paths, isTable = this.kindOf(row) <= K_ARRAY_TABLE;
-    const clash = P.first.a[id]! >= 0 && (!isTable || P.explicit.a[id]! >= 0 || P.dotted.a[id] === 1);
+    const clash = P.first[id]! >= 0 && (!isTable || P.explicit[id]! >= 0 || P.dotted[id] === 1);
     P.add(id, row, true, false);
     if (!clash || this.quiet) return;
     const path = P.pathOf(id), last = path[path.length - 1];
@@ -142,7 +147,7 @@ export abstract class EntryReader {
 
   /** Registers `row` as implicitly creating table `id` (a header or dotted-key prefix). */
   protected extend(id: number, row: number, dotted: boolean, seg: KeySegment): void {
-    const P = this.paths, x = P.explicit.a[id]!, first = P.first.a[id]!;
+    const P = this.paths, x = P.explicit[id]!, first = P.first[id]!;
     if (dotted && first >= 0 && this.kindOf(first) <= K_ARRAY_TABLE) this.unsure = true;
     P.add(id, row, false, dotted);
     // Dotted keys may not reopen any defined table; headers may only pass through tables.
@@ -183,7 +188,7 @@ export abstract class EntryReader {
       this.set(row, F_VKIND, V_INVALID);
       return this.keyDone(kv, eq + 1);
     }
-    kv.dup = this.paths.first.a[id]! >= 0;
+    kv.dup = this.paths.first[id]! >= 0;
     if (kv.dup) this.quiet++;
     if (!inline) return this.keyDone(kv, this.value(j, id, row));
     const end = this.beginValue(j, id, row);
@@ -246,7 +251,7 @@ export abstract class EntryReader {
   }
 
   private valueDone(row: number, sp: number, start: number, end: number, kind: number): void {
-    this.spanEnd.a[sp] = end;
+    this.spans.a[sp + 1] = end;
     this.set(row, F_VS, start);
     this.set(row, F_VE, end);
     this.set(row, F_VKIND, kind);

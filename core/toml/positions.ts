@@ -109,12 +109,12 @@ class Index implements TomlIndex {
   }
   nodeAt(pos: Position): TomlNode | undefined {
     const off = this.offsetAt(pos);
-    const start = this.b.spanStart.a, end = this.b.spanEnd.a, n = this.b.spanStart.n;
+    const sp = this.b.spans.a, n = this.b.spans.n / 3; // (start, end, row) of span k at 3k
     if (!this.parent) {
       // Spans are properly nested and in start order: a stack pass gives each its enclosing span.
       const parent = (this.parent = new Int32Array(n)), stack: number[] = [];
       for (let k = 0; k < n; k++) {
-        while (stack.length && end[stack[stack.length - 1]!]! < start[k]!) stack.pop();
+        while (stack.length && sp[3 * stack[stack.length - 1]! + 1]! < sp[3 * k]!) stack.pop();
         parent[k] = stack.length ? stack[stack.length - 1]! : -1;
         stack.push(k);
       }
@@ -122,10 +122,10 @@ class Index implements TomlIndex {
     let lo = 0, hi = n - 1, k = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (start[mid]! <= off) { k = mid; lo = mid + 1; } else hi = mid - 1;
+      if (sp[3 * mid]! <= off) { k = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    while (k >= 0 && end[k]! < off) k = this.parent[k]!;
-    return k >= 0 ? this.node(this.b.spanRow.a[k]!) : undefined;
+    while (k >= 0 && sp[3 * k + 1]! < off) k = this.parent[k]!;
+    return k >= 0 ? this.node(sp[3 * k + 2]!) : undefined;
   }
   context(pos: Position): CursorContext { return computeContext(this.b.t, this.b.lm, this.b, pos); }
   offsetAt(pos: Position): number { return this.b.lm.offsetAt(pos); }

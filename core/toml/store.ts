@@ -13,6 +13,13 @@ export class IntList {
     this.a[this.n] = v;
     return this.n++;
   }
+  /** Appends `k` ints (left as they are: the caller writes every one) and returns the offset of the first. */
+  reserve(k: number): number {
+    while (this.n + k > this.a.length) this.grow();
+    const o = this.n;
+    this.n += k;
+    return o;
+  }
   /**
    * Apart from push, and rarely called, so TurboFan does not inline the array allocation and copy
    * into each of the ~30 places push is inlined into (#8 lsp-jit: compile work on the cold open).
@@ -38,42 +45,38 @@ export const K_TABLE = 0, K_ARRAY_TABLE = 1, K_KEY_VALUE = 2, K_ITEM = 3, K_INLI
 /**
  * Interned paths (id 0 = root; ids record parent and last segment, children in first-seen order)
  * and, per path, the node rows defining it: `explicit` = first node whose own path it is,
- * `first`/`more` = all nodes, including those creating it implicitly (header/dotted-key prefixes).
+ * `first` + `more` = all nodes, including those creating it implicitly (header/dotted-key prefixes).
  *
  * All in typed arrays, no object per path: a hostile 1 MB document has ~500,000 paths, and a Map
  * of children per path cost ~150 bytes each. (parent, segment) -> id is one open-addressing hash
- * table; children are a linked list (first/next sibling) in first-seen order.
+ * table; children are a linked list (first/next sibling) in first-seen order. The per-id arrays
+ * share one capacity, grown together in one cold method, so a new id is plain stores (#8 cold:
+ * seven inlined push-with-grow copies per call site were a large part of TurboFan's work).
  */
 export class Paths {
-  private readonly parent = new IntList();
+  private cap = 256;
+  private parent = new Int32Array(this.cap);
   private readonly seg: PathSegment[] = [''];
-  private readonly firstKid = new IntList();
-  private readonly lastKid = new IntList();
-  private readonly nextSib = new IntList();
+  private firstKid = new Int32Array(this.cap).fill(-1);
+  private lastKid = new Int32Array(this.cap).fill(-1);
+  private nextSib = new Int32Array(this.cap).fill(-1);
+  private moreHead = new Int32Array(this.cap).fill(-1); // first link in `links` of rows after `first`...
+  private moreTail = new Int32Array(this.cap).fill(-1); // ...and the last
   private slots = new Int32Array(1024).fill(-1); // path ids by hash of (parent, segment)
-  readonly first = new IntList();
-  readonly explicit = new IntList();
-  readonly dotted = new IntList(); // 1 if a dotted key created this table
-  private readonly more = new Map<number, number[]>();
+  first = new Int32Array(this.cap).fill(-1);
+  explicit = new Int32Array(this.cap).fill(-1);
+  dotted = new Int32Array(this.cap); // 1 if a dotted key created this table
+  private readonly links = new IntList(1024); // (row, next link) pairs: the rows of a path after its first
 
   constructor() {
-    this.push(-1);
-  }
-  private push(parent: number): void {
-    this.parent.push(parent);
-    this.firstKid.push(-1);
-    this.lastKid.push(-1);
-    this.nextSib.push(-1);
-    this.first.push(-1);
-    this.explicit.push(-1);
-    this.dotted.push(0);
+    this.parent[0] = -1;
   }
   /** Slot of (parent, seg) in `slots`: the id there, or an empty slot (-1) where it would go. */
   private slot(parent: number, seg: PathSegment): number {
     const slots = this.slots, mask = slots.length - 1;
     let i = hash(parent, seg) & mask;
     for (let id = slots[i]!; id >= 0; id = slots[i]!) {
-      if (this.parent.a[id] === parent && this.seg[id] === seg) return i;
+      if (this.parent[id] === parent && this.seg[id] === seg) return i;
       i = (i + 1) & mask;
     }
     return i;
@@ -84,25 +87,57 @@ export class Paths {
     if (found >= 0) return found;
     const id = this.seg.length;
     this.seg.push(seg);
-    this.push(parent);
-    const last = this.lastKid.a[parent]!;
-    if (last < 0) this.firstKid.a[parent] = id; else this.nextSib.a[last] = id;
-    this.lastKid.a[parent] = id;
-    if (id * 2 >= this.slots.length) this.grow(); // load factor <= 1/2
+    if (id === this.cap) this.growIds();
+    this.parent[id] = parent;
+    const last = this.lastKid[parent]!;
+    if (last < 0) this.firstKid[parent] = id; else this.nextSib[last] = id;
+    this.lastKid[parent] = id;
+    if (id * 2 >= this.slots.length) this.growSlots(); // load factor <= 1/2
     else this.slots[i] = id;
     return id;
   }
+  private growIds(): void {
+    const cap = this.cap * 2;
+    const grown = (a: Int32Array<ArrayBuffer>, empty: number): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(cap);
+      if (empty) b.fill(empty, this.cap);
+      b.set(a);
+      return b;
+    };
+    this.parent = grown(this.parent, 0);
+    this.firstKid = grown(this.firstKid, -1);
+    this.lastKid = grown(this.lastKid, -1);
+    this.nextSib = grown(this.nextSib, -1);
+    this.moreHead = grown(this.moreHead, -1);
+    this.moreTail = grown(this.moreTail, -1);
+    this.first = grown(this.first, -1);
+    this.explicit = grown(this.explicit, -1);
+    this.dotted = grown(this.dotted, 0);
+    this.cap = cap;
+  }
   /** The document is indexed: drop spare capacity. */
   trim(): void {
-    for (const l of [this.parent, this.firstKid, this.lastKid, this.nextSib, this.first, this.explicit, this.dotted]) l.trim();
+    const n = this.seg.length;
+    if (n === this.cap) return;
+    this.parent = this.parent.slice(0, n);
+    this.firstKid = this.firstKid.slice(0, n);
+    this.lastKid = this.lastKid.slice(0, n);
+    this.nextSib = this.nextSib.slice(0, n);
+    this.moreHead = this.moreHead.slice(0, n);
+    this.moreTail = this.moreTail.slice(0, n);
+    this.first = this.first.slice(0, n);
+    this.explicit = this.explicit.slice(0, n);
+    this.dotted = this.dotted.slice(0, n);
+    this.cap = n;
+    this.links.trim();
   }
-  private grow(): void {
+  private growSlots(): void {
     const n = this.seg.length;
     this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    for (let id = 1; id < n; id++) this.slots[this.slot(this.parent.a[id]!, this.seg[id]!)] = id;
+    for (let id = 1; id < n; id++) this.slots[this.slot(this.parent[id]!, this.seg[id]!)] = id;
   }
   get size(): number { return this.seg.length; }
-  parentOf(id: number): number { return this.parent.a[id]!; }
+  parentOf(id: number): number { return this.parent[id]!; }
   segmentOf(id: number): PathSegment { return this.seg[id]!; }
   find(path: readonly PathSegment[], len = path.length): number {
     let id = 0;
@@ -111,36 +146,42 @@ export class Paths {
   }
   *childIds(id: number): Iterable<number> {
     if (id < 0 || id >= this.seg.length) return;
-    for (let k = this.firstKid.a[id]!; k >= 0; k = this.nextSib.a[k]!) yield k;
+    for (let k = this.firstKid[id]!; k >= 0; k = this.nextSib[k]!) yield k;
   }
   pathOf(id: number): PathSegment[] {
     const out: PathSegment[] = [];
-    for (; id > 0; id = this.parent.a[id]!) out.push(this.seg[id]!);
+    for (; id > 0; id = this.parent[id]!) out.push(this.seg[id]!);
     return out.reverse();
   }
   depth(id: number): number {
     let d = 0;
-    for (; id > 0; id = this.parent.a[id]!) d++;
+    for (; id > 0; id = this.parent[id]!) d++;
     return d;
   }
   add(id: number, row: number, explicit: boolean, dotted: boolean): void {
-    if (this.first.a[id]! < 0) this.first.a[id] = row;
+    if (this.first[id]! < 0) this.first[id] = row;
     else {
-      const m = this.more.get(id);
-      if (m) m.push(row); else this.more.set(id, [row]);
+      const l = this.links, k = l.n;
+      l.push(row);
+      l.push(-1);
+      const tail = this.moreTail[id]!;
+      if (tail < 0) this.moreHead[id] = k; else l.a[tail + 1] = k;
+      this.moreTail[id] = k;
     }
-    if (explicit && this.explicit.a[id]! < 0) this.explicit.a[id] = row;
-    if (dotted) this.dotted.a[id] = 1;
+    if (explicit && this.explicit[id]! < 0) this.explicit[id] = row;
+    if (dotted) this.dotted[id] = 1;
   }
   /** The defining row: the explicit node, else the first implicit one; -1 if none. */
   primary(id: number): number {
     if (id < 0) return -1;
-    const e = this.explicit.a[id]!;
-    return e >= 0 ? e : this.first.a[id]!;
+    const e = this.explicit[id]!;
+    return e >= 0 ? e : this.first[id]!;
   }
   rows(id: number): number[] {
-    if (id < 0 || this.first.a[id]! < 0) return [];
-    return [this.first.a[id]!, ...(this.more.get(id) ?? [])];
+    if (id < 0 || this.first[id]! < 0) return [];
+    const out = [this.first[id]!], a = this.links.a;
+    for (let k = this.moreHead[id]!; k >= 0; k = a[k + 1]!) out.push(a[k]!);
+    return out;
   }
 }
 

@@ -16,7 +16,7 @@ const FORBIDDEN = /[\0-\x08\x0b-\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
 /** The document's values as smol-toml + toPlain give them, or undefined when not certain. */
 export function plainValues(b: Builder): Record<string, unknown> | undefined {
   if (b.problems.length || b.unsure || FORBIDDEN.test(b.t)) return undefined;
-  const P = b.paths, n = P.size, explicit = P.explicit.a, first = P.first.a;
+  const P = b.paths, n = P.size, explicit = P.explicit, first = P.first;
   const children = new Int32Array(n), placed = new Int32Array(n);
   for (let id = 1; id < n; id++) children[P.parentOf(id)]!++;
   const root: Record<string, unknown> = {};
