@@ -138,9 +138,13 @@ export function indexToml(text: string): TomlIndex {
   return new Index(b);
 }
 
-/** The index and, from the same pass, the plain values when it is certain of them (tree.ts), else undefined. */
-export function indexWithValues(text: string): { index: TomlIndex; value: Record<string, unknown> | undefined } {
-  const b = new Builder(text);
+/**
+ * The index and, from the same pass, the plain values when it is certain of them (tree.ts), else
+ * undefined. `plainArrays` false: without the one-go reading of plain string arrays (for the test
+ * that both readings agree).
+ */
+export function indexWithValues(text: string, plainArrays = true): { index: TomlIndex; value: Record<string, unknown> | undefined } {
+  const b = new Builder(text, plainArrays);
   b.run();
   return { index: new Index(b), value: plainValues(b) };
 }

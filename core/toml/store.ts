@@ -62,13 +62,21 @@ export class Paths {
   private nextSib = new Int32Array(this.cap).fill(-1);
   private moreHead = new Int32Array(this.cap).fill(-1); // first link in `links` of rows after `first`...
   private moreTail = new Int32Array(this.cap).fill(-1); // ...and the last
-  private slots = new Int32Array(1024).fill(-1); // path ids by hash of (parent, segment)
+  private slots: Int32Array; // path ids by hash of (parent, segment)
   first = new Int32Array(this.cap).fill(-1);
   explicit = new Int32Array(this.cap).fill(-1);
   dotted = new Int32Array(this.cap); // 1 if a dotted key created this table
   private readonly links = new IntList(1024); // (row, next link) pairs: the rows of a path after its first
 
-  constructor() {
+  /**
+   * `expected`: about how many paths the document will have. The hash table starts at twice that,
+   * so an ordinary document never rehashes (a rehash loop over every path was one more function
+   * for TurboFan to compile on a first document, #8 cold).
+   */
+  constructor(expected = 512) {
+    let size = 1024;
+    while (size < 2 * expected && size < 1 << 20) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
     this.parent[0] = -1;
   }
   /** Slot of (parent, seg) in `slots`: the id there, or an empty slot (-1) where it would go. */
