@@ -1,5 +1,5 @@
 // The scanning pass of the TOML index: one linear, error-tolerant pass over the text that records
-// nodes as rows (see store.ts), nodeAt spans, top-level statements (for context()) and problems.
+// nodes as rows (see store.ts), top-level statements (for context()) and problems.
 // Recovery: a bad statement is skipped to its line end; an unterminated array / inline table ends
 // before a line that must start a new statement (a header, or `key =`). Values: entries.ts.
 import * as lexer from './lexer';
@@ -12,6 +12,9 @@ export type { SyntaxProblem } from './entries';
 // Bound once: CommonJS transpilation (tsx in tests) turns each cross-module reference into a getter call.
 const { CR, HASH, LBRACK, LF, RBRACK, isKeyStart, lineEndAt, scanKey, skipWs } = lexer;
 const { F_HE, F_HS, F_RE, F_RS, IntList, K_ARRAY_TABLE, K_KEY_VALUE, K_TABLE } = store;
+
+/** Blank and comment lines, each ended by LF (used when the text has no CR). */
+const TRIVIA_LINES = /(?:[ \t]*(?:#[^\n]*)?\n)*/y;
 
 export class Builder extends EntryReader implements Statements {
   /** Top-level statements for context(): (start, extent end, table path id in effect, is-header) quadruples. */
@@ -54,12 +57,16 @@ export class Builder extends EntryReader implements Statements {
     }
     this.finishTable();
     // Kept as long as the document is open: without the spare capacity of the growable lists.
-    for (const l of [this.rows, this.segs, this.spans, this.st]) l.trim();
+    for (const l of [this.rows, this.segs, this.st]) l.trim();
     this.paths.trim();
   }
 
   private skipTrivia(i: number): number {
     const t = this.t;
+    if (!this.lm.hasCr) { // whole blank and comment lines at once, natively: no loop hot enough to be compiled on its own
+      TRIVIA_LINES.lastIndex = i;
+      if (TRIVIA_LINES.test(t)) i = TRIVIA_LINES.lastIndex;
+    }
     for (;;) {
       i = skipWs(t, i);
       const c = t.charCodeAt(i);
@@ -142,8 +149,6 @@ export class Builder extends EntryReader implements Statements {
       } else this.extend(ids[p]!, row, false, seg);
     }
     this.define(id, row, segs[0]!.start, k.end);
-    this.span(start, j, row);
-    this.span(segs[0]!.start, k.end, row);
     this.tableId = id;
     this.tableRow = row;
     this.lastContentEnd = j;

@@ -38,7 +38,6 @@ interface Frame {
   start: number;     // offset of `[` / `{`
   id: number;        // its path id
   row: number;       // the row whose value it is
-  sp: number;        // its nodeAt span
   at: number;        // where reading goes on
   lastEnd: number;   // end of the last complete element (the extent if it is unterminated)
   idx: number;       // array: index of the next element
@@ -60,8 +59,6 @@ export abstract class EntryReader {
   readonly rows: store.IntList = new IntList(4096);   // node rows (STRIDE ints each), document order
   readonly segs = new IntList(1024);   // key segment (start, end) pairs, referenced by rows
   readonly strs: string[] = [];        // decoded string value by row
-  /** nodeAt spans (key/value/header extents) in start order: (start, end, owning row) triples. */
-  readonly spans = new IntList(4096);
   /**
    * Set when the document uses a construct where smol-toml's rules are stricter than this pass
    * checks (plain values then come from smol-toml, see tree.ts): dotted keys through a table a
@@ -105,14 +102,7 @@ export abstract class EntryReader {
       sa[at + 2 * s + 1] = segs[s]!.end;
     }
   }
-  /** Records a span; returns its offset in `spans` (its end is at +1). */
-  protected span(start: number, end: number, row: number): number {
-    const o = this.spans.reserve(3), a = this.spans.a;
-    a[o] = start;
-    a[o + 1] = end;
-    a[o + 2] = row;
-    return o;
-  }
+
 
   /** Skips whitespace/comments/newlines inside an array or inline table, stopping at a line that must be a new statement. */
   private fill(i: number, inArray: boolean): number {
@@ -187,7 +177,6 @@ export abstract class EntryReader {
     const row = this.newRow(kind, id);
     this.setKey(row, i, k.end, segs);
     this.set(row, F_RS, i);
-    this.span(i, k.end, row);
     const c = t.charCodeAt(j);
     const kv: PendingKey = { row, id, mids, segs, start: i, keyEnd: k.end, dup: false, inline };
     if (j >= t.length || c === LF || c === CR || c === HASH || (inline && (c === COMMA || c === RBRACE))) {
@@ -228,7 +217,6 @@ export abstract class EntryReader {
   private beginValue(i: number, id: number, row: number): number {
     const t = this.t;
     const c = t.charCodeAt(i);
-    const sp = this.span(i, i, row);
     let end: number, kind: number;
     if (c === DQ || c === SQ) {
       const s = scanString(t, i);
@@ -244,7 +232,7 @@ export abstract class EntryReader {
     } else if (c === LBRACK && this.plainArrays && (end = this.plainArray(i, id)) >= 0) {
       kind = V_ARRAY;
     } else if (c === LBRACK || c === LBRACE) {
-      this.frames.push({ kind: c === LBRACK ? V_ARRAY : V_INLINE, start: i, id, row, sp, at: i + 1, lastEnd: i + 1, idx: 0, item: -1, itemId: -1, itemStart: -1, before: -1, key: undefined });
+      this.frames.push({ kind: c === LBRACK ? V_ARRAY : V_INLINE, start: i, id, row, at: i + 1, lastEnd: i + 1, idx: 0, item: -1, itemId: -1, itemStart: -1, before: -1, key: undefined });
       return PENDING;
     } else {
       const b = scanBare(t, i);
@@ -255,7 +243,7 @@ export abstract class EntryReader {
         this.problem(end > i ? `invalid value \`${t.slice(i, end)}\`` : 'expected a value', i, Math.max(end, i + 1));
       }
     }
-    this.valueDone(row, sp, i, end, kind);
+    this.valueDone(row, i, end, kind);
     return end;
   }
 
@@ -285,7 +273,6 @@ export abstract class EntryReader {
     for (let k = 0; k < el.n; k += 2) {
       const start = el.a[k]!, end = el.a[k + 1]!;
       const itemId = this.paths.child(id, k >> 1), item = this.newRow(K_ITEM, itemId), o = item * STRIDE, a = this.rows.a;
-      this.span(start, end, item);
       this.strs[item] = t.slice(start + 1, end - 1);
       a[o + F_VS] = a[o + F_RS] = start;
       a[o + F_VE] = a[o + F_RE] = end;
@@ -295,8 +282,7 @@ export abstract class EntryReader {
     return j + 1;
   }
 
-  private valueDone(row: number, sp: number, start: number, end: number, kind: number): void {
-    this.spans.a[sp + 1] = end;
+  private valueDone(row: number, start: number, end: number, kind: number): void {
     this.set(row, F_VS, start);
     this.set(row, F_VE, end);
     this.set(row, F_VKIND, kind);
@@ -310,7 +296,7 @@ export abstract class EntryReader {
       let end = f.kind === V_ARRAY ? this.arrayStep(f) : this.inlineStep(f);
       while (end >= 0) { // `f` ended at `end`: finish it, then go on in its parent
         frames.pop();
-        this.valueDone(f.row, f.sp, f.start, end, f.kind);
+        this.valueDone(f.row, f.start, end, f.kind);
         if (frames.length === base) return end;
         f = frames[frames.length - 1]!;
         end = f.kind === V_ARRAY ? this.itemDone(f, end) : this.entryDone(f, end);

@@ -41,11 +41,15 @@ export interface TomlIndex {
   positionAt(offset: number): Position;
 }
 
+/** A row's extents that are nodeAt spans, in the order the pass meets them. */
+const SPAN_FIELDS = [[F_HS, F_HE], [F_KS, F_KE], [F_VS, F_VE]] as const;
+
 class Index implements TomlIndex {
   readonly problems: readonly SyntaxProblem[];
   private readonly cache: (TomlNode | undefined)[] = [];
   private all: readonly TomlNode[] | undefined;
   private parent: Int32Array | undefined;
+  private spans: Int32Array | undefined;
 
   constructor(private readonly b: Builder) { this.problems = b.problems; }
 
@@ -107,9 +111,28 @@ class Index implements TomlIndex {
     }
     return out;
   }
+  /**
+   * nodeAt's spans, (start, end, row) of span k at 3k, in start order. Derived on first use from the
+   * rows, which hold every header, key and value extent in document order (a row's header, then its
+   * key, then its value), rather than recorded by the pass (#8 cold: less work on every load).
+   */
+  private spanTable(): Int32Array {
+    if (this.spans) return this.spans;
+    const a = this.b.rows.a, rows = this.b.rows.n / STRIDE, out = new Int32Array(rows * 6); // two spans a row at most
+    let n = 0;
+    for (let o = 0, r = 0; r < rows; r++, o += STRIDE) {
+      for (const [s, e] of SPAN_FIELDS) {
+        if (a[o + s]! < 0) continue;
+        out[n++] = a[o + s]!;
+        out[n++] = a[o + e]!;
+        out[n++] = r;
+      }
+    }
+    return (this.spans = out.slice(0, n));
+  }
   nodeAt(pos: Position): TomlNode | undefined {
     const off = this.offsetAt(pos);
-    const sp = this.b.spans.a, n = this.b.spans.n / 3; // (start, end, row) of span k at 3k
+    const sp = this.spanTable(), n = sp.length / 3;
     if (!this.parent) {
       // Spans are properly nested and in start order: a stack pass gives each its enclosing span.
       const parent = (this.parent = new Int32Array(n)), stack: number[] = [];
