@@ -49,6 +49,14 @@ interface Frame {
 }
 /** A string without escapes or line breaks: its elements are read in one go (plainArray). */
 const PLAIN_STRING = /"[^"\\\r\n]*"|'[^'\r\n]*'/y;
+
+/** End of the one-line string without escapes at `i` (a quote), or -1 if it is not one (scanString reads it). */
+function plainStringEnd(t: string, i: number): number {
+  const q = t.charCodeAt(i);
+  if (t.charCodeAt(i + 1) === q && t.charCodeAt(i + 2) === q) return -1; // a multi-line string
+  PLAIN_STRING.lastIndex = i;
+  return PLAIN_STRING.test(t) ? PLAIN_STRING.lastIndex : -1;
+}
 const SCALAR_CODES: Record<string, number> = { integer: 1, float: 2, boolean: 3, datetime: 4, invalid: V_INVALID };
 
 /** Reads values into rows; Builder (builder.ts) drives it statement by statement. */
@@ -72,8 +80,8 @@ export abstract class EntryReader {
   private readonly frames: Frame[] = []; // arrays / inline tables open around the current value
   private readonly elems = new IntList(64); // plainArray: (start, end) of each element
 
-  /** `plainArrays`: false reads every array with the general reader (the differential test's reference). */
-  constructor(readonly t: string, private readonly plainArrays = true) {
+  /** `plain`: false reads plain strings and arrays with the general reader too (the differential test's reference). */
+  constructor(readonly t: string, private readonly plain = true) {
     this.lm = new LineMap(t);
     this.paths = new Paths(t.length >> 5); // about one path per 20-40 characters in a policy (the benchmark: 20)
   }
@@ -218,7 +226,10 @@ export abstract class EntryReader {
     const t = this.t;
     const c = t.charCodeAt(i);
     let end: number, kind: number;
-    if (c === DQ || c === SQ) {
+    if ((c === DQ || c === SQ) && this.plain && (end = plainStringEnd(t, i)) >= 0) { // most values: natively, no scan object
+      kind = V_STRING;
+      this.strs[row] = t.slice(i + 1, end - 1);
+    } else if (c === DQ || c === SQ) {
       const s = scanString(t, i);
       end = s.end;
       kind = V_STRING;
@@ -229,7 +240,7 @@ export abstract class EntryReader {
       kind = c === LBRACK ? V_ARRAY : V_INLINE;
       end = this.skipNested(i);
       this.problem(`nested more than ${MAX_NESTING} levels deep: the positions inside this value are not indexed`, i, i + 1, 'toml-nesting');
-    } else if (c === LBRACK && this.plainArrays && (end = this.plainArray(i, id)) >= 0) {
+    } else if (c === LBRACK && this.plain && (end = this.plainArray(i, id)) >= 0) {
       kind = V_ARRAY;
     } else if (c === LBRACK || c === LBRACE) {
       this.frames.push({ kind: c === LBRACK ? V_ARRAY : V_INLINE, start: i, id, row, at: i + 1, lastEnd: i + 1, idx: 0, item: -1, itemId: -1, itemStart: -1, before: -1, key: undefined });
@@ -259,10 +270,8 @@ export abstract class EntryReader {
     el.n = 0;
     let j = skipWs(t, i + 1);
     for (let c = t.charCodeAt(j); c !== RBRACK; c = t.charCodeAt(j)) {
-      if ((c !== DQ && c !== SQ) || (t.charCodeAt(j + 1) === c && t.charCodeAt(j + 2) === c)) return -1;
-      PLAIN_STRING.lastIndex = j;
-      if (!PLAIN_STRING.test(t)) return -1;
-      const end = PLAIN_STRING.lastIndex;
+      const end = c === DQ || c === SQ ? plainStringEnd(t, j) : -1;
+      if (end < 0) return -1;
       el.push(j);
       el.push(end);
       j = skipWs(t, end);

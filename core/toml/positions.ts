@@ -163,11 +163,11 @@ export function indexToml(text: string): TomlIndex {
 
 /**
  * The index and, from the same pass, the plain values when it is certain of them (tree.ts), else
- * undefined. `plainArrays` false: without the one-go reading of plain string arrays (for the test
- * that both readings agree).
+ * undefined. `plain` false: without the one-go reading of plain strings and string arrays (for the
+ * test that both readings agree).
  */
-export function indexWithValues(text: string, plainArrays = true): { index: TomlIndex; value: Record<string, unknown> | undefined } {
-  const b = new Builder(text, plainArrays);
+export function indexWithValues(text: string, plain = true): { index: TomlIndex; value: Record<string, unknown> | undefined } {
+  const b = new Builder(text, plain);
   b.run();
   return { index: new Index(b), value: plainValues(b) };
 }

@@ -1,8 +1,9 @@
-// One-line arrays of plain strings are read in one go (entries.ts plainArray, #8 cold); every
-// other array by the general reader. Both readings must give the same index: the same nodes and
-// ranges, problems, values, nodeAt everywhere and rows per path, on the repository's fixtures,
-// documents around arrays of every shape (escapes, multi-line, comments, numbers, nesting,
-// duplicates, broken ones) and mutations of them.
+// One-line strings without escapes, and one-line arrays of them, are read in one go (entries.ts
+// plainStringEnd / plainArray, #8 cold); everything else by the general reader (scanString, the
+// array frames). Both readings must give the same index: the same nodes and ranges, problems,
+// values, nodeAt everywhere and rows per path, on the repository's fixtures, documents of strings
+// and arrays of every shape (escapes, multi-line, comments, numbers, nesting, duplicates, broken
+// ones) and mutations of them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,8 +17,8 @@ const FIXTURES = ['examples', join('test', 'fixtures')].flatMap((d) => readdirSy
   .filter((e) => e.isFile() && e.name.endsWith('.toml')).map((e) => readFileSync(join(e.parentPath, e.name), 'utf8')));
 
 /** Everything a reader of the index can observe, as one comparable value. */
-function observed(text: string, plainArrays: boolean): unknown {
-  const { index, value } = indexWithValues(text, plainArrays);
+function observed(text: string, plain: boolean): unknown {
+  const { index, value } = indexWithValues(text, plain);
   const at = (ix: TomlIndex, line: number, character: number): number => {
     const n = ix.nodeAt({ line, character });
     return n ? ix.nodes.indexOf(n) : -1;
@@ -40,13 +41,13 @@ function arrays(r: () => number): string {
     const els = Array.from({ length: Math.floor(r() * 4) }, () => pick(ELEMENTS));
     const sep = pick([', ', ',', ' , ', ',\t', ' ', ',\n  ', ', # c\n']);
     const arr = `[${pick(['', ' ', '\t'])}${els.join(sep)}${pick(['', ',', ' ', ', '])}]`;
-    out.push(pick(['k', 'a.b', '"q k"', 'k']) + ' = ' + (r() < 0.2 ? `{ i = ${arr} }` : r() < 0.1 ? `[${arr}, ${arr}]` : arr) + pick(['', ' # t', ' x']));
+    out.push(pick(['k', 'a.b', '"q k"', 'k']) + ' = ' + (r() < 0.2 ? pick(ELEMENTS) : r() < 0.2 ? `{ i = ${arr} }` : r() < 0.1 ? `[${arr}, ${arr}]` : arr) + pick(['', ' # t', ' x']));
     if (r() < 0.2) out.push(pick(['[t]', '[[at]]', '[k]']));
   }
   return out.join(pick(['\n', '\r\n'])) + (r() < 0.8 ? '\n' : '');
 }
 
-describe('plain string arrays read in one go', () => {
+describe('plain strings and string arrays read in one go', () => {
   it('give the nodes, ranges and values the general reader gives', () => {
     const { index, value } = indexWithValues('m = ["GET", \'POST\' ,""]\n');
     assert.deepEqual(value, { m: ['GET', 'POST', ''] });
