@@ -60,6 +60,7 @@ export class Paths {
   private firstKid = new Int32Array(this.cap).fill(-1);
   private lastKid = new Int32Array(this.cap).fill(-1);
   private nextSib = new Int32Array(this.cap).fill(-1);
+  private kids = new Int32Array(this.cap); // number of child paths
   private moreHead = new Int32Array(this.cap).fill(-1); // first link in `links` of rows after `first`...
   private moreTail = new Int32Array(this.cap).fill(-1); // ...and the last
   private slots: Int32Array; // path ids by hash of (parent, segment)
@@ -100,6 +101,7 @@ export class Paths {
     const last = this.lastKid[parent]!;
     if (last < 0) this.firstKid[parent] = id; else this.nextSib[last] = id;
     this.lastKid[parent] = id;
+    this.kids[parent]!++;
     if (id * 2 >= this.slots.length) this.growSlots(); // load factor <= 1/2
     else this.slots[i] = id;
     return id;
@@ -116,6 +118,7 @@ export class Paths {
     this.firstKid = grown(this.firstKid, -1);
     this.lastKid = grown(this.lastKid, -1);
     this.nextSib = grown(this.nextSib, -1);
+    this.kids = grown(this.kids, 0);
     this.moreHead = grown(this.moreHead, -1);
     this.moreTail = grown(this.moreTail, -1);
     this.first = grown(this.first, -1);
@@ -131,6 +134,7 @@ export class Paths {
     this.firstKid = this.firstKid.slice(0, n);
     this.lastKid = this.lastKid.slice(0, n);
     this.nextSib = this.nextSib.slice(0, n);
+    this.kids = this.kids.slice(0, n);
     this.moreHead = this.moreHead.slice(0, n);
     this.moreTail = this.moreTail.slice(0, n);
     this.first = this.first.slice(0, n);
@@ -147,6 +151,7 @@ export class Paths {
   get size(): number { return this.seg.length; }
   parentOf(id: number): number { return this.parent[id]!; }
   segmentOf(id: number): PathSegment { return this.seg[id]!; }
+  childCount(id: number): number { return this.kids[id]!; }
   find(path: readonly PathSegment[], len = path.length): number {
     let id = 0;
     for (let k = 0; k < len && id >= 0; k++) id = this.slots[this.slot(id, path[k]!)]!;

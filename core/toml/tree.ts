@@ -17,8 +17,7 @@ const FORBIDDEN = /[\0-\x08\x0b-\x0c\x0e-\x1f\x7f]|\r(?!\n)/;
 export function plainValues(b: Builder): Record<string, unknown> | undefined {
   if (b.problems.length || b.unsure || FORBIDDEN.test(b.t)) return undefined;
   const P = b.paths, n = P.size, explicit = P.explicit, first = P.first;
-  const children = new Int32Array(n), placed = new Int32Array(n);
-  for (let id = 1; id < n; id++) children[P.parentOf(id)]!++;
+  const placed = new Int32Array(n);
   const root: Record<string, unknown> = {};
   const vals: unknown[] = new Array<unknown>(n);
   vals[0] = root;
@@ -27,8 +26,8 @@ export function plainValues(b: Builder): Record<string, unknown> | undefined {
     if (parent === null || typeof parent !== 'object') return undefined;
     const row = explicit[id]!;
     let v: unknown;
-    if (row >= 0) v = valueOf(b, row, children[id]!);
-    else if (first[id]! >= 0) v = b.arrays.has(id) ? new Array<unknown>(children[id]!) : {};
+    if (row >= 0) v = valueOf(b, row, P.childCount(id));
+    else if (first[id]! >= 0) v = b.arrays.has(id) ? new Array<unknown>(P.childCount(id)) : {};
     if (v === undefined) return undefined;
     const seg = P.segmentOf(id);
     if (Array.isArray(parent)) {
