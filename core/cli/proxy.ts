@@ -5,6 +5,7 @@ import { brokerCredentials, BROKER_ENV_KEY, defaultBindings, dummyEnv, parseBrok
 import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
 import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
+import { eventLine } from '../proxy/eventLine';
 import { ListenError } from '../proxy/listen';
 import { DEFAULT_LIMITS, type Limits } from '../proxy/lifecycle';
 import { PolicyInvalidError, startProxy, diagnosticsOf, type ProxyOptions } from '../proxy/server';
@@ -119,7 +120,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
       lines.push(json ? JSON.stringify(notice) : describe(notice));
     }
     const wait = !mayWait ? undefined : e.event === 'decision' ? e.id : true;
-    if (json) lines.push(JSON.stringify(e), wait);
+    if (json) lines.push(eventLine(e), wait);
     else if (e.event !== 'outcome') lines.push(describe(e), wait);
     else if (e.failure) lines.push(`${new Date().toISOString().slice(11, 23)} ${e.failure.reason === 'connect_timeout' ? 'CONNECT TIMEOUT' : 'TIMEOUT'} #${e.id}: ${e.failure.message}`);
   };

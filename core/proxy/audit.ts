@@ -2,6 +2,7 @@
 // Writes are synchronous appends: an audit line is never lost to a crash after a decision. The
 // file stays open between writes (an open/close per event was ~5% of the proxy's CPU under load).
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { eventLine } from './eventLine';
 import type { ProxyEvent } from './events';
 
 const AUDIT_MAX_BYTES = 10 * 1024 * 1024;
@@ -17,7 +18,7 @@ export class AuditFile {
 
   write(e: ProxyEvent): void {
     if (this.fd < 0) return;
-    const line = Buffer.from(JSON.stringify(e) + '\n');
+    const line = Buffer.from(eventLine(e) + '\n');
     if (this.size > 0 && this.size + line.length > this.maxBytes) this.rotate();
     writeSync(this.fd, line);
     this.size += line.length;

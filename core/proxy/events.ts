@@ -3,6 +3,7 @@
 // Only names ever go in: no header values, no query strings, no credentials.
 import type { Decision } from '../policy/decide';
 import { explanationOf } from '../policy/explanation';
+import { madeFrom } from './eventLine';
 import type { DecisionEvent, OutcomeFailure, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
 export type { DecisionEvent,  PolicyEvent,  ProxyEvent, TelemetryEvent } from './protocol';
@@ -119,6 +120,7 @@ export class EventLog {
     e.explanation = explain(d, ctx.method, path);
     if (d.dns) e.dns = { ...d.dns };
     if (ctx.startedAt !== undefined) e.durationMs = Math.round((performance.now() - ctx.startedAt) * 100) / 100;
+    madeFrom(e, d);
     this.keep(e);
     this.emit(e, ctx.held === true);
     return e;
