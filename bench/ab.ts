@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : [];
     const env: BenchEnv = { root: join(import.meta.dirname, '..'), dir, secret, upstreamCa: certs.ca, policy, names: [`${API_NAME}=127.0.0.1`], dist, nodeArgs };
     // --env-a / --env-b K=V,K=V: environment for that build's process only (feature experiments).
-    const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => kv.split('=') as [string, string]) : [];
+    const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]) : [];
     for (const [k, v] of vars) process.env[k] = v;
     peers.push(await ours(env, name, extra));
     for (const [k] of vars) delete process.env[k];

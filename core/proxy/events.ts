@@ -3,8 +3,8 @@
 // Only names ever go in: no header values, no query strings, no credentials.
 import type { Decision } from '../policy/decide';
 import { explanationOf } from '../policy/explanation';
-import { madeFrom } from './eventLine';
-import type { DecisionEvent, OutcomeFailure, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
+import { madeFrom, madeOutcome } from './eventLine';
+import type { DecisionEvent, OutcomeEvent, OutcomeFailure, PolicyEvent, ProxyEvent, TelemetryEvent } from './protocol';
 
 export type { DecisionEvent,  PolicyEvent,  ProxyEvent, TelemetryEvent } from './protocol';
 
@@ -59,6 +59,23 @@ function explain(d: Decision, method: string | null, path: string | null): strin
   return text;
 }
 
+type FixedParts = Pick<DecisionEvent, 'actions' | 'headers' | 'rule'>;
+
+/** A decision's hook actions, header names and rule as events show them: one frozen copy per decision, shared by its events. */
+const fixedParts = new WeakMap<Decision, FixedParts>();
+
+function fixedOf(d: Decision): FixedParts {
+  let f = fixedParts.get(d);
+  if (f) return f;
+  f = {
+    actions: Object.freeze(d.appliedHook ? [...d.appliedHook.actionNames] : []) as string[],
+    headers: Object.freeze({ strip: Object.freeze([...d.headers.strip]) as string[], inject: Object.freeze([...d.headers.inject]) as string[] }),
+    rule: d.rule ? Object.freeze({ file: d.rule.file, line: d.rule.line }) : null,
+  };
+  fixedParts.set(d, f);
+  return f;
+}
+
 export class EventLog {
   private nextId = 1;
   /** Ring buffer of the last `capacity` decision events; `head` is the oldest once it is full. */
@@ -91,6 +108,7 @@ export class EventLog {
 
   decision(d: Decision, ctx: DecisionContext): DecisionEvent {
     const path = pathOnly(ctx.path);
+    const fixed = fixedOf(d);
     // Built in one fixed order (the JSON line's key order), optional keys added in place, so every
     // event shares a few hidden classes instead of spreading a new one per request.
     const e = {
@@ -110,9 +128,9 @@ export class EventLog {
       client: ctx.client,
       mitm: d.mitm,
       hook: d.hook,
-      actions: d.appliedHook ? [...d.appliedHook.actionNames] : [],
-      headers: { strip: [...d.headers.strip], inject: [...d.headers.inject] },
-      rule: d.rule ? { file: d.rule.file, line: d.rule.line } : null,
+      actions: fixed.actions,
+      headers: fixed.headers,
+      rule: fixed.rule,
       profile: ctx.profile,
     } as DecisionEvent;
     if (d.wouldDeny) e.flag = 'would_deny';
@@ -151,7 +169,10 @@ export class EventLog {
 
   /** How an allowed request ended (status, bytes, duration since `startedAt`, and why it failed if it did). */
   outcome(id: number, upstreamStatus: number | null, bytes: number, startedAt: number, failure?: OutcomeFailure): void {
-    this.emit({ event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100, ...(failure ? { failure } : {}) }, !failure);
+    const e: OutcomeEvent = { event: 'outcome', id, upstreamStatus, bytes, durationMs: Math.round((performance.now() - startedAt) * 100) / 100 };
+    if (failure) e.failure = failure;
+    else madeOutcome(e);
+    this.emit(e, !failure);
   }
 
   policy(e: Omit<PolicyEvent, 'event' | 'time'>): void {

@@ -1,5 +1,5 @@
 // The event line writer (core/proxy/eventLine.ts) reuses the JSON of a decision's fixed fields
-// across the requests that share that decision; every line must still be byte for byte what
+// across the requests that share that decision and writes outcome lines by hand; every line must still be byte for byte what
 // JSON.stringify writes for the event, whatever changes between events and whichever optional
 // fields are present.
 import assert from 'node:assert/strict';
@@ -73,11 +73,13 @@ test('every decision line is exactly JSON.stringify of its event, while the fixe
   // Each decision twice per request shape, in turns, so a cached part meets a changed profile/mode.
   for (let round = 0; round < 2; round++) for (const ctx of requests) for (const d of decisions) log.decision(d, ctx);
   log.outcome(3, 200, 12, performance.now());
+  log.outcome(4, null, 0, 0);
+  log.outcome(5, null, 0, performance.now(), { reason: 'response_timeout', status: 504, message: 'api.test:443 did not answer' });
   log.error('x');
-  assert.equal(lines.length, 2 * requests.length * decisions.length + 2);
+  assert.equal(lines.length, 2 * requests.length * decisions.length + 4);
   for (const [e, line] of lines) assert.equal(line, JSON.stringify(e));
   const keys = new Set(lines.flatMap(([e]) => Object.keys(e)));
-  for (const k of ['proxyError', 'flag', 'dns', 'durationMs', 'hook', 'actions', 'explanation']) assert.ok(keys.has(k), `covered: ${k}`);
+  for (const k of ['proxyError', 'flag', 'dns', 'durationMs', 'hook', 'actions', 'explanation', 'upstreamStatus', 'failure']) assert.ok(keys.has(k), `covered: ${k}`);
 });
 
 test('an event copied from a decision event (a worker\'s, renumbered) is written as it is', () => {
