@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,13 @@ import { ProxySupervisor, type ProxyState } from '../../client/proxySupervisor';
 import type { DecisionEvent } from '../../client/logic/events';
 
 const FAKE = join(__dirname, 'fixtures', 'fakeProxy.mjs');
+
+// Every supervisor is stopped at the end even when its test failed half-way: a live restart loop
+// would keep this test process from ever exiting.
+const supervisors: ProxySupervisor[] = [];
+after(async () => {
+  for (const sup of supervisors) await sup.stop();
+});
 
 function harness(mode: string) {
   const record = join(mkdtempSync(join(tmpdir(), 'sup-')), 'runs.json');
@@ -19,6 +26,7 @@ function harness(mode: string) {
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     onDecision: (e) => decisions.push(e),
   });
+  supervisors.push(sup);
   sup.onDidChangeState((s) => states.push(s.kind));
   const runs = () => (existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; env: Record<string, string | null> }[]) : []);
   return { sup, logs, decisions, states, runs };
