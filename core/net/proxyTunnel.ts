@@ -25,14 +25,34 @@ export function authorityOf(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** A TLS handshake that did not finish in time after the TCP connect (a peer that does not speak TLS and stays silent). */
+export class HandshakeTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`TLS handshake not completed within ${ms} ms`);
+  }
+}
+
+/** OpenSSL's answers to a peer that replied in cleartext (e.g. an HTTP error to our hello). */
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
+
+/** OpenSSL's reason when the peer answered our hello in cleartext: its code, or for EPROTO (node:https) the reason in the message. */
+function notTls(e: Error): string | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code && NOT_TLS.has(code)) return code;
+  return code === 'EPROTO' ? /wrong version number|packet length too long|http request/.exec(e.message)?.[0] : undefined;
+}
+
 /** OpenSSL's verification codes and Node's name-check code: the proxy's certificate failed. */
 const CERT_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
 /** A failed connection to the proxy itself, as a credential-free reason. */
 export function unreachable(proxy: UpstreamProxy, e: Error): UpstreamProxyError {
   const code = (e as NodeJS.ErrnoException).code;
+  const tlsProxy = proxy.protocol === 'https:';
   const why = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'reset the connection'
-    : proxy.protocol === 'https:' && code && CERT_FAILURE.test(code) ? untrustedProxy(proxy, code)
+    : tlsProxy && code && CERT_FAILURE.test(code) ? untrustedProxy(proxy, code)
+    : tlsProxy && notTls(e) ? `does not speak TLS (${notTls(e)}): is it an http:// proxy?`
+    : tlsProxy && e instanceof HandshakeTimeout ? `did not complete the TLS handshake within ${e.ms} ms`
     : `could not be reached (${code ?? e.message})`;
   return new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)} ${why}`);
 }
@@ -63,7 +83,9 @@ export function connectToProxy(proxy: UpstreamProxy, secureContext: tls.SecureCo
     const socket: Socket = proxy.protocol === 'https:'
       ? tls.connect({ host: proxy.host, port: proxy.port, ...(secureContext ? { secureContext } : {}), servername: proxyServername(proxy), ALPNProtocols: ['http/1.1'] })
       : netConnect({ host: proxy.host, port: proxy.port });
-    const timer = setTimeout(() => socket.destroy(new UpstreamProxyError(`upstream proxy ${name} did not accept the connection within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => socket.destroy(socket.connecting
+      ? new UpstreamProxyError(`upstream proxy ${name} did not accept the connection within ${timeoutMs} ms`)
+      : unreachable(proxy, new HandshakeTimeout(timeoutMs))), timeoutMs);
     socket.once(proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');

@@ -6,7 +6,8 @@ import * as http from 'node:http';
 import type { ClientHttp2Session } from 'node:http2';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
-import { checkServerIdentity } from 'node:tls';
+import { checkServerIdentity, TLSSocket } from 'node:tls';
+import { HandshakeTimeout } from '../net/proxyTunnel';
 import type { Destination } from './destination';
 import { TlsPools, type Abort, type Exchange, type LeanRequest } from './client/tlsPools';
 import { H2Pool } from './h2';
@@ -77,12 +78,17 @@ export function directRoute(upstreams: Upstreams): Route {
   };
 }
 
-/** Fails a request whose upstream TCP connect takes longer than CONNECT_TIMEOUT_MS. */
+/**
+ * Fails a request whose new upstream socket is not ready within CONNECT_TIMEOUT_MS: connected, and
+ * for TLS also through its handshake (a peer that accepts TCP but never answers the hello would
+ * otherwise hold the request until the response timeout).
+ */
 export function guardConnect(req: http.ClientRequest): void {
   req.on('socket', (s) => {
-    if (!s.connecting) return;
-    const timer = setTimeout(() => req.destroy(new Error('upstream connect timeout')), CONNECT_TIMEOUT_MS);
-    s.once('connect', () => clearTimeout(timer));
+    if (!s.connecting) return; // a pooled socket, already connected (and through its handshake)
+    const secure = s instanceof TLSSocket;
+    const timer = setTimeout(() => req.destroy(s.connecting ? new Error('upstream connect timeout') : new HandshakeTimeout(CONNECT_TIMEOUT_MS)), CONNECT_TIMEOUT_MS);
+    s.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
     s.once('close', () => clearTimeout(timer));
   });
 }

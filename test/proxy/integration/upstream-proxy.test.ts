@@ -265,6 +265,49 @@ describe('upstream proxy failures', () => {
       await up.close();
     }
   });
+
+  // Two real plain-HTTP proxies behind an https:// URL: squid answers the TLS hello with an HTTP
+  // error (OpenSSL: wrong version number), tinyproxy waits for a request line that never ends.
+  test('an https:// URL for a plain-HTTP proxy that answers (squid): a 502 that says it does not speak TLS', { skip: !hasCommand('squid') && 'squid is not installed' }, async () => {
+    const up = await startUpstreams();
+    const corp = await startSquid({});
+    const wrong = await startProxy({ config: CONFIG, env: { IT_SECRET: SECRET }, args: ['--upstream-proxy', `https://127.0.0.1:${corp.port}`] });
+    try {
+      const mark = wrong.mark();
+      const p = await curl(`http://plain.test:${up.http.port}/x`, { proxy: wrong.proxyUrl });
+      assert.equal(p.status, 502, p.all);
+      assert.match(p.body, new RegExp(`upstream proxy https://127\\.0\\.0\\.1:${corp.port} does not speak TLS \\((ERR_SSL_WRONG_VERSION_NUMBER|wrong version number)\\): is it an http:// proxy\\?`), p.body);
+      const t = await curl(`https://api.github.test:${up.https.port}/x`, { proxy: wrong.proxyUrl });
+      assert.equal(t.connectStatus, 502, t.all);
+      await wrong.waitFor((e) => e.event === 'error' && /api\.github\.test.*does not speak TLS/.test(String(e.message)), { since: mark, what: 'the tunnel error event' });
+      assert.equal(up.http.received.length + up.https.received.length, 0, 'nothing went direct');
+    } finally {
+      await disposeProxy(wrong);
+      await corp.close();
+      await up.close();
+    }
+  });
+
+  test('an https:// URL for a plain-HTTP proxy that stays silent (tinyproxy): a 502 once the connect timeout passes, not a hang', { skip: !HAS_TINYPROXY && 'tinyproxy is not installed' }, async () => {
+    const up = await startUpstreams();
+    const corp = await startTinyproxy();
+    const wrong = await startProxy({ config: CONFIG, env: { IT_SECRET: SECRET }, args: ['--upstream-proxy', `https://127.0.0.1:${corp.port}`] });
+    try {
+      const [p, t] = await Promise.all([
+        curl(`http://plain.test:${up.http.port}/x`, { proxy: wrong.proxyUrl }),
+        curl(`https://api.github.test:${up.https.port}/x`, { proxy: wrong.proxyUrl }),
+      ]);
+      assert.equal(p.status, 502, p.all);
+      assert.match(p.body, /upstream proxy https:\/\/127\.0\.0\.1:\d+ did not complete the TLS handshake within 10000 ms/, p.body);
+      assert.equal(t.connectStatus, 502, t.all);
+      assert.deepEqual(corp.requests().filter((l) => /^(GET|CONNECT) /.test(l)), [], 'no request reached it in cleartext');
+      assert.equal(up.http.received.length + up.https.received.length, 0, 'nothing went direct');
+    } finally {
+      await disposeProxy(wrong);
+      await corp.close();
+      await up.close();
+    }
+  });
 });
 
 describe('corporate trust: the CA a proxy starts with is trusted upstream, without --upstream-ca', { skip: !HAS_TINYPROXY && 'tinyproxy is not installed' }, () => {
