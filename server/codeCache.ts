@@ -11,7 +11,7 @@
 // sees it. Anything wrong (missing, short, damaged, another key, refused by V8, unwritable
 // directory) means a normal compile: the cache can make a start faster, never break it.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -133,7 +133,7 @@ export function runBundle(file: string, dir: string | undefined): LoadedBundle {
   // Node's own CommonJS wrapper, so the bundle runs exactly as when required.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const outcome: CacheOutcome = !cacheFile ? { status: 'none' }
-    : { file: cacheFile, status: !cachedData ? (statusOf(cacheFile)) : script.cachedDataRejected ? 'rejected' : 'used' };
+    : { file: cacheFile, status: !cachedData ? (existsSync(cacheFile) ? 'invalid' : 'missing') : script.cachedDataRejected ? 'rejected' : 'used' };
   let saved = outcome.status === 'used' || !cacheFile;
   const save = (): boolean => {
     if (saved || !cacheFile || !dir) return false;
@@ -160,11 +160,7 @@ export function runBundle(file: string, dir: string | undefined): LoadedBundle {
   return { ...outcome, exports: module.exports, save };
 }
 
-const statusOf = (file: string): CacheOutcome['status'] => {
-  try {
-    statSync(file);
-    return 'invalid';
-  } catch {
-    return 'missing';
-  }
-};
+/** The language server (dist/lsp.js, beside the running bundle) with the cache directory of this environment. */
+export function runServer(): LoadedBundle {
+  return runBundle(join(__dirname, 'lsp.js'), cacheDirectory());
+}

@@ -9,10 +9,9 @@
 // (default 500 ms); CODEX_NETPOLICY_LSP_HEAP_MB the worker's memory cap (server/relayLaunch.ts);
 // CODEX_NETPOLICY_LSP_CACHE_DIR the code cache's directory (`none`: no cache).
 import { launched, WORKER_ENTRY } from './relayLaunch'; // first: it starts the worker before the rest loads
-import { join } from 'node:path';
-import { cacheDirectory, runBundle } from './codeCache';
+import { runServer } from './codeCache';
 import { editorTransport, startRelay } from './relay';
 
 const { transport, budgetMs, limits, worker } = launched;
 if (transport) startRelay(WORKER_ENTRY, editorTransport(transport), { ...(budgetMs ? { budgetMs } : {}), limits, ...(worker ? { worker } : {}) });
-else runBundle(join(__dirname, 'lsp.js'), cacheDirectory());
+else runServer();

@@ -49,9 +49,10 @@ const CERT_FAILURE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 export function unreachable(proxy: UpstreamProxy, e: Error): UpstreamProxyError {
   const code = (e as NodeJS.ErrnoException).code;
   const tlsProxy = proxy.protocol === 'https:';
+  const cleartext = tlsProxy ? notTls(e) : undefined;
   const why = code === 'ECONNREFUSED' ? 'refused the connection' : code === 'ECONNRESET' ? 'reset the connection'
     : tlsProxy && code && CERT_FAILURE.test(code) ? untrustedProxy(proxy, code)
-    : tlsProxy && notTls(e) ? `does not speak TLS (${notTls(e)}): is it an http:// proxy?`
+    : cleartext ? `does not speak TLS (${cleartext}): is it an http:// proxy?`
     : tlsProxy && e instanceof HandshakeTimeout ? `did not complete the TLS handshake within ${e.ms} ms`
     : `could not be reached (${code ?? e.message})`;
   return new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)} ${why}`);

@@ -3,7 +3,8 @@
 // machinery per key (#8: ~20 ms of a cold 1,000-hook analysis, ~12 ms warm) to find, usually,
 // nothing. When every value is of a kind judged here exactly, the parse is skipped; anything not
 // judged here (checks, refinements, transforms, dates, missing required keys, …) answers false
-// and zod parses as before, so the findings never change.
+// and zod parses as before, so the findings never change. (core/model/meta.ts's shapeOf is the
+// editor's reading of the same schemas: it drops checks and optional-ness, which this must see.)
 import { z } from 'zod';
 
 const enum Kind { Any, String, Boolean, Number, Int, Values, Object, Record, Array, Union, Never }
