@@ -58,8 +58,9 @@ export function guardResponse(req: ClientRequest | ClientHttp2Stream, ms: number
 /**
  * Raw tunnels: once the client has sent bytes, the upstream must send its first byte within `ms`
  * (an upstream that accepts and then stays silent); after that, only the idle timeout applies.
+ * Returns what to call at the upstream's first byte when it emits no 'data' event.
  */
-export function guardFirstByte(client: Socket, upstream: Socket, ms: number, onTimeout: () => void): void {
+export function guardFirstByte(client: Socket, upstream: Socket, ms: number, onTimeout: () => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const stop = (): void => clearTimeout(timer);
   client.once('data', () => {
@@ -69,6 +70,8 @@ export function guardFirstByte(client: Socket, upstream: Socket, ms: number, onT
   upstream.once('data', stop);
   upstream.once('close', stop);
   client.once('close', stop);
+  // The upstream's first byte, for a reader that emits no 'data' (relay.ts).
+  return stop;
 }
 
 /** Counts work that a graceful shutdown waits for (requests, tunnels). */

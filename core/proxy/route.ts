@@ -24,7 +24,7 @@ export interface Outgoing {
 }
 
 export interface Route {
-  /** A TCP stream to the destination for a raw tunnel (CONNECT, SOCKS5). */
+  /** A TCP stream to the destination for a raw tunnel (CONNECT, SOCKS5); never wrap it in TLS (relay.ts). */
   dial(dest: Destination): Promise<Socket>;
   /** An HTTP request to the destination; the caller writes the body and reads the response. */
   request(dest: Destination, out: Outgoing): http.ClientRequest;
@@ -55,7 +55,7 @@ export function directRoute(upstreams: Upstreams): Route {
   // upgrades (WebSocket), h2 clients whose origin lacks h2, and plain HTTP over node:http(s) `request`.
   const lean = new TlsPools(upstreams.secureContext, dial);
   return {
-    dial,
+    dial: (dest) => dialChecked(dest.addresses, dest.host, dest.port, true),
     h2: (dest) => h2.session(dest),
     send: (dest, req, x) => lean.send(dest, req, x),
     close: () => {

@@ -6,19 +6,24 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { TunnelAgent } from '../net/proxyTunnel';
+import { connectForRelay } from './relay';
 import type { UpstreamProxy } from '../net/upstreamProxy';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 
-/** Opens a TCP connection to the first reachable address (in order), or the name itself. */
-export function dialChecked(addresses: readonly string[] | undefined, host: string, port: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Socket> {
+/**
+ * Opens a TCP connection to the first reachable address (in order), or the name itself. `relay`:
+ * a raw tunnel's socket, read by relay.ts (never one that TLS will wrap).
+ */
+export function dialChecked(addresses: readonly string[] | undefined, host: string, port: number, relay = false, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Socket> {
   const targets = addresses && addresses.length ? [...addresses] : addresses ? [] : [host];
   return new Promise((resolve, reject) => {
     let lastError: Error = new Error(`no address to dial for ${host}`);
     const next = (): void => {
       const target = targets.shift();
       if (target === undefined) return reject(lastError);
-      const socket = netConnect({ host: target, port, noDelay: true });
+      const options = { host: target, port, noDelay: true };
+      const socket = relay ? connectForRelay(options) : netConnect(options);
       const timer = setTimeout(() => socket.destroy(new Error(`connect timeout after ${timeoutMs} ms`)), timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);

@@ -14,7 +14,7 @@ import type { Resolver, ResolveOverrides } from './dns';
 import type { Destination } from './destination';
 import { H2Pool } from './h2';
 import { directRoute, guardConnect, type Route } from './route';
-import { CONNECT_TIMEOUT_MS, isIpLiteral, type Upstreams } from './upstream';
+import { CONNECT_TIMEOUT_MS, dialChecked, isIpLiteral, type Upstreams } from './upstream';
 
 export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, policy: () => CompiledPolicy, overrides: ResolveOverrides, resolver: Resolver): Route {
   const direct = directRoute(upstreams);
@@ -29,17 +29,18 @@ export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, po
     const o = overrides.get(dest.host);
     return { host: o?.length ? o[0]! : dest.host.replace(/%.*$/, ''), port: dest.port };
   };
-  const dial = (dest: Destination): ReturnType<Route['dial']> => {
+  // `relay`: for a raw tunnel (relay.ts reads it); false for a socket TLS will wrap.
+  const open = (dest: Destination, relay: boolean): ReturnType<Route['dial']> => {
     const h = hop(dest, true);
-    if (h.kind !== 'proxy') return direct.dial(dest);
+    if (h.kind !== 'proxy') return relay ? direct.dial(dest) : dialChecked(dest.addresses, dest.host, dest.port);
     const t = target(dest);
     return openTunnel(h.proxy, t.host, t.port, { timeoutMs: CONNECT_TIMEOUT_MS, secureContext: upstreams.secureContext });
   };
   // h2 sessions through the corporate proxy: TLS (same trust and name check as the direct pool)
-  // over a CONNECT tunnel from `dial`. Direct hops (NO_PROXY, local targets) keep the direct pool.
-  const viaProxy = new H2Pool(upstreams.https.options.secureContext, dial);
+  // over a CONNECT tunnel. Direct hops (NO_PROXY, local targets) keep the direct pool.
+  const viaProxy = new H2Pool(upstreams.https.options.secureContext, (dest) => open(dest, false));
   return {
-    dial,
+    dial: (dest) => open(dest, true),
     h2: (dest) => (hop(dest, true).kind === 'proxy' ? viaProxy.session(dest) : direct.h2!(dest)),
     // Through the corporate proxy, MITM requests keep node:https over the CONNECT tunnel agent.
     send: (dest, req, x) => (hop(dest, true).kind === 'proxy' ? null : direct.send!(dest, req, x)),

@@ -9,6 +9,7 @@ import type { OutcomeFailure } from '../protocol';
 import { guardFirstByte, timeoutMessage } from '../lifecycle';
 import { judge, type RecordMeta } from './judge';
 import { proxyFailure } from '../upstreamRoute';
+import { relayTo } from '../relay';
 
 /** Hands a client stream (after the transport's success reply) to the MITM TLS server. */
 export type Intercept = (stream: Socket, tunnel: Tunnel) => void;
@@ -65,6 +66,7 @@ export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream:
  * Two-way pipe with backpressure. An error or idling closes both sides at once; one side closing
  * cleanly ends the other (what is still queued for it is flushed, not dropped), and a peer that
  * then keeps its half open is closed after LINGER_MS. Raw tunnels and upgraded connections.
+ * A dialled raw tunnel's download side goes through relay.ts rather than pipe().
  */
 export function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, timedOut: (f: OutcomeFailure) => void): void {
   ctx.track(b);
@@ -75,7 +77,7 @@ export function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, 
     b.destroy();
   };
   const ms = ctx.limits.responseTimeoutMs;
-  guardFirstByte(a, b, ms, () => {
+  const firstByte = guardFirstByte(a, b, ms, () => {
     timedOut({ reason: 'response_timeout', status: null, message: ctx.scrub(`tunnel: ${timeoutMessage(target, ms)}; closing the tunnel`) });
     abort();
   });
@@ -90,7 +92,7 @@ export function splice(ctx: ProxyContext, a: Socket, b: Socket, target: string, 
     });
   }
   a.pipe(b);
-  b.pipe(a);
+  if (!relayTo(b, a, firstByte)) b.pipe(a);
 }
 
 /** How long a tunnel's remaining side may stay half open after the other closed. */
