@@ -197,9 +197,18 @@ const tunnel = {
   async run(ctx: Ctx): Promise<ScenarioResult> {
     const bytes = ctx.quick ? 128 * 2 ** 20 : 2 ** 30;
     const peers = present(ctx, ['ours', 'tinyproxy', 'direct']);
-    const runs = await alternate(ctx, peers, (p) => loadgen(ctx, p, ['--mode', 'tunnel', '--target', `${RAW_HOST}:${ctx.ports.bytes}`, '--name', RAW_NAME, '--bytes', String(bytes)]));
-    const result: ScenarioResult = { id: this.id, title: this.title, unit: 'MB/s', peers: {}, ratios: {}, note: `${bytes / 2 ** 20} MiB per run` };
-    for (const [name, list] of runs) result.peers[name] = { value: summarize(list.map((r) => num(r, 'mbPerS'))), ...failuresOf(list) };
+    // CPU per MB of the proxy process and of the origin: what a relay costs beside the two ends.
+    const runs = await alternate(ctx, peers, async (p) => {
+      const cpu0 = p.pid ? cpuSeconds(p.pid) : NaN;
+      const up0 = ctx.upstreamPid ? cpuSeconds(ctx.upstreamPid) : NaN;
+      const r = await loadgen(ctx, p, ['--mode', 'tunnel', '--target', `${RAW_HOST}:${ctx.ports.bytes}`, '--name', RAW_NAME, '--bytes', String(bytes)]);
+      const mb = Number(r.bytes) / 1e6;
+      return { ...r, cpuMsPerMb: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e3) / mb : NaN, upstreamCpuMsPerMb: ctx.upstreamPid ? ((cpuSeconds(ctx.upstreamPid) - up0) * 1e3) / mb : NaN };
+    });
+    const result: ScenarioResult = { id: this.id, title: this.title, unit: 'MB/s', peers: {}, ratios: {}, note: `${bytes / 2 ** 20} MiB per run; cpuMsPerMb: the proxy process's CPU per MB` };
+    for (const [name, list] of runs) {
+      result.peers[name] = { value: summarize(list.map((r) => num(r, 'mbPerS'))), cpuMsPerMb: summarize(list.map((r) => num(r, 'cpuMsPerMb'))), upstreamCpuMsPerMb: summarize(list.map((r) => num(r, 'upstreamCpuMsPerMb'))), ...failuresOf(list) };
+    }
     for (const peer of ['direct', 'tinyproxy']) {
       const r = ratio(runs, 'ours', peer, 'mbPerS');
       if (r) result.ratios![`ours/${peer}`] = r;
