@@ -1,11 +1,13 @@
 // A/B of two builds of our proxy on the 8-connection MITM keep-alive scenario, alternated in one
 // run (A B A B …), each proxy, the origin and the load generator its own process:
 //   node --import tsx bench/ab.ts --a DIST_A --b DIST_B [--rounds 6] [--duration 3] [--conns 8]
-//        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…]
+//        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…] [--warm S] [--node-args 'A B'] [--node-a …] [--node-b …]
 // (a DIST is a build's dist/ directory, e.g. one built from a base commit). Round r runs A then B,
 // the next round B then A. Prints each round and the medians (min–max) of req/s, p50 and the
 // proxy's CPU µs per request, the within-round ratios b/a, and load1. --profile writes a
-// --cpu-prof of each proxy to DIR/a and DIR/b.
+// --cpu-prof of each proxy to DIR/a and DIR/b. --warm S: an unrecorded run of S seconds per build
+// first (the JIT's warm-up otherwise dominates the first rounds); --node-args: Node options for both,
+// --node-a / --node-b for one build (V8 flag experiments).
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +28,8 @@ const duration = opt('duration', '3');
 const conns = opt('conns', '8');
 const profile = process.argv.includes('--profile') ? resolve(opt('profile')) : null;
 const extra = process.argv.includes('--workers') ? ['--workers', opt('workers')] : [];
+const warm = Number(opt('warm', '0'));
+const nodeArgs = (name: string): string[] => `${opt('node-args', '')} ${opt(`node-${name}`, '')}`.split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cnp-ab-'));
@@ -40,8 +44,8 @@ async function main(): Promise<void> {
   writeFileSync(policy, proxyPolicy(0));
   const peers: Peer[] = [];
   for (const [name, dist] of Object.entries(builds)) {
-    const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : [];
-    const env: BenchEnv = { root: join(import.meta.dirname, '..'), dir, secret, upstreamCa: certs.ca, policy, names: [`${API_NAME}=127.0.0.1`], dist, nodeArgs };
+    const env: BenchEnv = { root: join(import.meta.dirname, '..'), dir, secret, upstreamCa: certs.ca, policy, names: [`${API_NAME}=127.0.0.1`], dist,
+      nodeArgs: [...nodeArgs(name), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : [])] };
     // --env-a / --env-b K=V,K=V: environment for that build's process only (feature experiments).
     const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]) : [];
     for (const [k, v] of vars) process.env[k] = v;
@@ -49,12 +53,14 @@ async function main(): Promise<void> {
     for (const [k] of vars) delete process.env[k];
   }
   const runs: Record<string, Record<string, number>[]> = { a: [], b: [] };
+  const load = (p: Peer, seconds: string): Promise<Record<string, unknown>> => runJson(process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
+    '--conns', conns, '--duration', seconds, '--warmup', '0.5', '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
   try {
+    if (warm > 0) for (const p of peers) await load(p, String(warm));
     for (let r = 0; r < rounds; r++) {
       for (const p of r % 2 ? [...peers].reverse() : peers) {
         const cpu0 = cpuSeconds(p.pid!);
-        const res = await runJson(process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
-          '--conns', conns, '--duration', duration, '--warmup', '0.5', '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
+        const res = await load(p, duration);
         const cpuUs = ((cpuSeconds(p.pid!) - cpu0) * 1e6) / Number(res.total);
         const row = { rps: Number(res.rps), p50: Number(res.p50), cpuUs, failed: Number(res.failed), load1: loadavg()[0]! };
         runs[p.name]!.push(row);

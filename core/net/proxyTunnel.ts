@@ -169,7 +169,7 @@ export class TunnelAgent extends https.Agent {
     const o = options as tls.ConnectionOptions;
     const ctx = o.secureContext;
     openTunnel(this.proxy, o.host ?? 'localhost', Number(o.port ?? 443), { timeoutMs: this.timeoutMs, ...(ctx ? { secureContext: ctx } : {}) }).then(
-      (raw) => done?.(null, tls.connect({ ...o, socket: raw })),
+      (raw) => done?.(null, tls.connect(Object.assign({}, o, { socket: raw }))),
       (e: Error) => done?.(e, undefined as unknown as Duplex),
     );
     return undefined;

@@ -64,13 +64,18 @@ export interface CheckedDecision {
   port?: number;
 }
 
+/** The request with a DNS answer (Object.assign: a spread plus a new key gives each object its own map in V8, see decide.ts). */
+function withResolution(req: DecisionRequest, resolution: Resolution): DecisionRequest {
+  return Object.assign({}, req, { resolution });
+}
+
 /**
  * decide() with the DNS step, for a request decideWithoutDns returned null for: resolve, then
  * decide again with the answer (fails closed on error/timeout).
  */
 export async function decideAfterDns(policy: CompiledPolicy, req: DecisionRequest, host: string, resolver: Resolver): Promise<CheckedDecision> {
   const resolution = await resolver.resolve(normalizeHost(host));
-  const second = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, { ...req, resolution } as DecisionRequest)));
+  const second = brokerDecision(policy, req, learnDecision(policy, req, decide(policy, withResolution(req, resolution))));
   return { decision: second, ...('addresses' in resolution ? { addresses: resolution.addresses } : {}) };
 }
 
@@ -86,7 +91,7 @@ export function decideWithoutDns(policy: CompiledPolicy, req: DecisionRequest, h
   if (standIn) {
     // Decision: a stand-in is judged as the public host it stands for (as `explain` does), then
     // dialled locally, so a demo shows the policy's real verdicts. See docs/semantics.md (#13).
-    const decision = first.needsResolution ? decide(policy, { ...req, resolution: { assumedPublic: true } } as DecisionRequest) : first;
+    const decision = first.needsResolution ? decide(policy, withResolution(req, { assumedPublic: true })) : first;
     return { decision, addresses: [standIn.address], port: standIn.port };
   }
   if (first.needsResolution) return null;

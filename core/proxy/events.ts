@@ -146,7 +146,7 @@ export class EventLog {
 
   /** A decision judged in a worker process (workers.ts), renumbered into this log's sequence. */
   adopt(e: DecisionEvent, worker: number): DecisionEvent {
-    const own = { ...e, id: this.nextId++, worker };
+    const own = Object.assign({}, e, { id: this.nextId++, worker });
     this.keep(own);
     this.emit(own);
     return own;

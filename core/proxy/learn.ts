@@ -34,5 +34,6 @@ export function learnDecision(policy: CompiledPolicy, req: DecisionRequest, d: D
   const limited = policy.effective.mode === 'limited';
   if (req.kind === 'http' && limited && !LIMITED_METHODS.has(req.method)) return d;
   const mitm = limited && (req.kind === 'connect' || (req.kind === 'socks' && !req.udp && d.port === 443));
-  return { ...d, decision: 'allow', reason: null, proxyError: null, status: 200, message: null, mitm, wouldDeny: true };
+  // Object.assign, not a spread plus a new key (a map per object in V8, see decide.ts's base()).
+  return Object.assign({}, d, { decision: 'allow' as const, reason: null, proxyError: null, status: 200, message: null, mitm, wouldDeny: true });
 }

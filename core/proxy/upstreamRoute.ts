@@ -65,7 +65,8 @@ export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, po
         // Absolute-form to the proxy; its credential goes to it alone.
         const headers = p.authorization ? [...out.headers, 'Proxy-Authorization', p.authorization] : out.headers;
         const opts = { host: p.host, port: p.port, method: out.method, path: `http://${authorityOf(t.host, t.port)}${out.path}`, headers, setHost: false };
-        req = p.protocol === 'https:' ? https.request({ ...opts, agent: upstreams.https, servername: proxyServername(p) }) : http.request({ ...opts, agent: upstreams.http });
+        // Object.assign on the fresh literal: a spread plus new keys costs a map per request in V8 (see decide.ts).
+        req = p.protocol === 'https:' ? https.request(Object.assign(opts, { agent: upstreams.https, servername: proxyServername(p) })) : http.request(Object.assign(opts, { agent: upstreams.http }));
         guardConnect(req);
       }
       return req;
