@@ -55,7 +55,7 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
       // A trailers-only answer (gRPC errors carry grpc-status here): one HEADERS frame that ends the stream, as sent.
       // It bypasses writeHead, so the held decision line is released here (heldLines.ts).
       ctx.events.shown(spec.eventId);
-      res.stream.respond({ ...h2ResponseHeaders(headers), ':status': status }, { endStream: true });
+      res.stream.respond(Object.assign(h2ResponseHeaders(headers), { ':status': status }), { endStream: true });
       return;
     }
     res.writeHead(status, h2ResponseHeaders(headers));
