@@ -1,6 +1,6 @@
 // A/B of two builds of our proxy on the 8-connection MITM keep-alive scenario, alternated in one
 // run (A B A B …), each proxy, the origin and the load generator its own process:
-//   node --import tsx bench/ab.ts --a DIST_A --b DIST_B [--rounds 6] [--duration 3] [--conns 8]
+//   node --import tsx bench/ab.ts --a DIST_A --b DIST_B|bare [--rounds 6] [--duration 3] [--conns 8]
 //        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…] [--warm S] [--node-args 'A B'] [--node-a …] [--node-b …]
 // (a DIST is a build's dist/ directory, e.g. one built from a base commit). Round r runs A then B,
 // the next round B then A. Prints each round and the medians (min–max) of req/s, p50 and the
@@ -22,7 +22,9 @@ const opt = (k: string, d?: string): string => {
   if (d === undefined) throw new Error(`missing --${k}`);
   return d;
 };
-const builds = { a: resolve(opt('a')), b: resolve(opt('b')) };
+// `bare` instead of a DIST: bench/bareMitm.ts, the floor of a Node MITM proxy on the same stack.
+const dist = (k: string): string => (opt(k) === 'bare' ? 'bare' : resolve(opt(k)));
+const builds = { a: dist('a'), b: dist('b') };
 const rounds = Number(opt('rounds', '6'));
 const duration = opt('duration', '3');
 const conns = opt('conns', '8');
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cnp-ab-'));
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  await build({ entryPoints: { loadgen: join(import.meta.dirname, 'loadgen.ts'), upstream: join(import.meta.dirname, 'upstream.ts') }, outdir: bin, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+  await build({ entryPoints: { loadgen: join(import.meta.dirname, 'loadgen.ts'), upstream: join(import.meta.dirname, 'upstream.ts'), 'bare/cli': join(import.meta.dirname, 'bareMitm.ts') }, outdir: bin, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
   const certs = upstreamCerts(dir);
   const secret = 'bench-secret-value';
   const upstream = start(process.execPath, [join(bin, 'upstream.js'), '--cert', certs.cert, '--key', certs.key], { BENCH_SECRET: secret });
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
   const policy = join(dir, 'policy.toml');
   writeFileSync(policy, proxyPolicy(0));
   const peers: Peer[] = [];
-  for (const [name, dist] of Object.entries(builds)) {
+  for (const [name, built] of Object.entries(builds)) {
+    const dist = built === 'bare' ? join(bin, 'bare') : built;
     const env: BenchEnv = { root: join(import.meta.dirname, '..'), dir, secret, upstreamCa: certs.ca, policy, names: [`${API_NAME}=127.0.0.1`], dist,
       nodeArgs: [...nodeArgs(name), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : [])] };
     // --env-a / --env-b K=V,K=V: environment for that build's process only (feature experiments).
