@@ -4,7 +4,7 @@ import { EXTRA_ACCEPTORS } from '../proxy/acceptors';
 import { brokerCredentials, BROKER_ENV_KEY, defaultBindings, dummyEnv, parseBrokerSpec, type BrokeredCredential } from '../broker/credentials';
 import { resolve } from 'node:path';
 import type { AuthMode } from '../proxy/access';
-import type { ListeningEvent, ProxyEvent } from '../proxy/protocol';
+import type { ListeningEvent, OutcomeFailure, ProxyEvent } from '../proxy/protocol';
 import { eventLine } from '../proxy/eventLine';
 import { ListenError } from '../proxy/listen';
 import { DEFAULT_LIMITS, type Limits } from '../proxy/lifecycle';
@@ -122,7 +122,7 @@ export async function runProxy(argv: string[], io: Io): Promise<number> {
     const wait = !mayWait ? undefined : e.event === 'decision' ? e.id : true;
     if (json) lines.push(eventLine(e), wait);
     else if (e.event !== 'outcome') lines.push(describe(e), wait);
-    else if (e.failure) lines.push(`${new Date().toISOString().slice(11, 23)} ${e.failure.reason === 'connect_timeout' ? 'CONNECT TIMEOUT' : 'TIMEOUT'} #${e.id}: ${e.failure.message}`);
+    else if (e.failure) lines.push(`${new Date().toISOString().slice(11, 23)} ${FAILURE_LABELS[e.failure.reason]} #${e.id}: ${e.failure.message}`);
   };
   const otlp = otlpFromArgs(args, io.env);
   // Digests of the files behind the last good policy (a rejected reload keeps the old ones).
@@ -333,6 +333,9 @@ function describe(e: Exclude<ProxyEvent, { event: 'outcome' }>): string {
 
 /** How long a stopping proxy waits for the collector to take what is queued. */
 const OTLP_SHUTDOWN_MS = 3000;
+
+/** How a failed outcome's line starts in the human-readable output. */
+const FAILURE_LABELS: Record<OutcomeFailure['reason'], string> = { response_timeout: 'TIMEOUT', connect_timeout: 'CONNECT TIMEOUT', client_aborted: 'CLIENT ABORTED' };
 
 function otlpFromArgs(args: ParsedArgs, env: Record<string, string | undefined>): OtlpConfig | null {
   const endpoint = one(args, 'otlp-endpoint');

@@ -4,6 +4,7 @@
 import type { ClientRequest } from 'node:http';
 import type { ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { OutcomeFailure } from './protocol';
 import { writeRaw } from './responses';
 
 export interface Limits {
@@ -28,6 +29,11 @@ export class UpstreamTimeoutError extends Error {
 /** The 504 body and event text for a response timeout. */
 export function timeoutMessage(target: string, ms: number): string {
   return `upstream ${target} did not answer within ${ms} ms (response timeout)`;
+}
+
+/** The outcome failure of a request whose client went away (`how`) before upstream `target` answered. */
+export function clientAborted(target: string, how: string): OutcomeFailure {
+  return { reason: 'client_aborted', status: null, message: `the client ${how} before upstream ${target} answered` };
 }
 
 /**

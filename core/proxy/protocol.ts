@@ -30,9 +30,13 @@ const listening = z.object({
 const names = z.array(z.string()).catch([]);
 const dns = z.union([z.object({ error: z.string(), allowlisted: z.boolean().catch(false) }), z.object({ nonPublic: z.string() })]);
 
-/** Why an allowed request ended without the upstream's answer (the proxy's own status, if any). */
+/**
+ * Why an allowed request ended without the upstream's answer (the proxy's own status, if any).
+ * `client_aborted`: the client closed its connection or reset its h2 stream before the response
+ * head; the proxy answered nothing (status null) and cancelled the upstream request.
+ */
 const failure = z.object({
-  reason: z.enum(['response_timeout', 'connect_timeout']),
+  reason: z.enum(['response_timeout', 'connect_timeout', 'client_aborted']),
   /** What the proxy answered (504), or null when it could only close (a raw tunnel). */
   status: z.number().nullable().catch(null),
   message: z.string().catch(''),

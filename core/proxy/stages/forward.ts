@@ -9,7 +9,7 @@ import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycl
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
 import { proxyFailure } from '../upstreamRoute';
 import { relayUpgrade } from '../websocket';
-import { forwardH2 } from './forwardH2';
+import { clientLeft, forwardH2 } from './forwardH2';
 import { forwardLean } from './forwardLean';
 import type { ForwardSpec } from './forwardSpec';
 
@@ -54,7 +54,10 @@ function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSp
   });
   upstream.on('error', (e) => upstreamFailed(ctx, res, e, spec, failure));
   res.on('close', () => {
-    if (!res.writableFinished && !upgrade) upstream.destroy();
+    if (upgrade) return;
+    // writableEnded: an h2 compat response reads as finished once its stream was reset.
+    if (!res.writableEnded) upstream.destroy();
+    if (!res.headersSent) clientLeft(ctx, res, spec);
   });
   // An upgrade request has no body: the origin's 101 hands both sockets to relayUpgrade.
   if (upgrade) upstream.end();

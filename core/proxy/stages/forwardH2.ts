@@ -5,8 +5,8 @@
 import * as http2 from 'node:http2';
 import type { ProxyContext } from '../context';
 import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
-import { guardResponse } from '../lifecycle';
-import { sendText } from '../responses';
+import { clientAborted, guardResponse } from '../lifecycle';
+import { sendText, type Reply } from '../responses';
 import { proxyFailure } from '../upstreamRoute';
 import type { ForwardSpec } from './forwardSpec';
 
@@ -29,6 +29,8 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
     return sendText(res, 502, 'mitm upstream error');
   }
   if (!session) return fallback();
+  // The client reset its stream while the upstream session was being set up: nothing to send.
+  if (res.stream.destroyed || res.stream.closed) return clientLeft(ctx, res, spec);
   // The client's HEADERS frame ended its stream: no body, no trailers to wait for.
   const bodyless = req.stream.endAfterHeaders;
   let upstream: http2.ClientHttp2Stream;
@@ -69,8 +71,21 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
     else res.destroy();
   });
   res.on('close', () => {
-    if (!res.writableFinished && !upstream.destroyed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+    // writableEnded, not writableFinished: Node's compat response reads as finished once its stream was reset.
+    if (!res.writableEnded && !upstream.destroyed) upstream.close(http2.constants.NGHTTP2_CANCEL);
+    // No head sent (no answer, no 502/504): the client left first, and this is the only outcome.
+    if (!res.headersSent) clientLeft(ctx, res, spec);
   });
   if (bodyless) req.resume();
   else req.pipe(upstream);
 }
+
+/** The outcome of a request whose client reset its h2 stream or closed its connection before any answer. */
+export function clientLeft(ctx: ProxyContext, res: Reply, spec: ForwardSpec): void {
+  const code = res instanceof http2.Http2ServerResponse ? res.stream.rstCode : undefined;
+  const how = code === undefined ? 'closed the connection' : `reset the stream (RST_STREAM ${H2_ERRORS[code] ?? code})`;
+  ctx.events.outcome(spec.eventId, null, 0, spec.startedAt, clientAborted(ctx.scrub(spec.label), how));
+}
+
+/** RST_STREAM codes by name (RFC 9113 §7), for the outcome's message. */
+const H2_ERRORS: Record<number, string> = { 0: 'NO_ERROR', 1: 'PROTOCOL_ERROR', 2: 'INTERNAL_ERROR', 7: 'REFUSED_STREAM', 8: 'CANCEL' };

@@ -9,6 +9,7 @@ import type { ProxyContext } from '../context';
 import { stripHopByHopFlat } from '../hopByHop';
 import { UpstreamTimeoutError } from '../lifecycle';
 import type { Abort } from '../client/tlsPools';
+import { clientLeft } from './forwardH2';
 import type { ForwardSpec } from './forwardSpec';
 
 /** An upstream failure before the response head (the caller's 502/504 wording). */
@@ -24,6 +25,7 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
   const ms = ctx.limits.responseTimeoutMs;
   let status = 0;
   let bytes = 0;
+  let left = false;
   // One timer per request, refreshed on upload progress, stopped by the response head.
   let abort: Abort | null = null;
   let timer: NodeJS.Timeout | undefined = setTimeout(() => {
@@ -56,7 +58,7 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
       stop();
       // After the head, a broken body is cut off (as a node:https response 'error' was), not logged.
       if (status) res.destroy();
-      else failed(e);
+      else if (!left) failed(e);
     },
   });
   if (!abort) {
@@ -64,8 +66,11 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
     return false;
   }
   res.once('close', () => {
+    // Nothing sent yet: the client left first (its outcome below, not an upstream error and a 502).
+    left = !res.headersSent;
     if (!res.writableFinished) abort?.(new Error('client closed the connection'));
     if (status) ctx.events.outcome(spec.eventId, status, bytes, spec.startedAt);
+    else if (left) clientLeft(ctx, res, spec);
   });
   if (!hasBody) req.resume();
   return true;

@@ -44,12 +44,14 @@ const SERVICE = {
   collect: method('/test.Stream/Collect', true, false),
   chat: method('/test.Stream/Chat', true, true),
   flood: method('/test.Stream/Flood', false, true),
+  upload: method('/test.Stream/Upload', true, false),
 };
 
 interface StreamClient extends grpc.Client {
   collect(md: grpc.Metadata, cb: (e: grpc.ServiceError | null, r?: Msg) => void): grpc.ClientWritableStream<Msg>;
   chat(md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientDuplexStream<Msg, Msg>;
   flood(req: Msg): grpc.ClientReadableStream<Msg>;
+  upload(cb: (e: grpc.ServiceError | null, r?: Msg) => void): grpc.ClientWritableStream<Msg>;
 }
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -61,6 +63,8 @@ interface Seen { cancelled: Promise<void>; peer: string }
 const seen = new Map<string, Seen>();
 /** The flood's progress as the server sees it (test 5). */
 const flood = { completed: 0, sawFalse: false };
+/** The upload's server side (test 10): paused after its first message until `resume()`. */
+const upload = { received: 0, resume: (): void => undefined };
 
 function track(call: grpc.ServerDuplexStream<Msg, Msg> | grpc.ServerWritableStream<Msg, Msg>): void {
   const id = String(call.metadata.get('x-call')[0] ?? '');
@@ -103,6 +107,17 @@ const impl: grpc.UntypedServiceImplementation = {
     });
     call.on('end', () => call.end());
   },
+  upload: (call: grpc.ServerReadableStream<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    const hash = createHash('sha256');
+    call.on('data', (m: Msg) => {
+      hash.update(JSON.stringify(m));
+      if (upload.received++ === 0) {
+        call.pause();
+        upload.resume = () => call.resume();
+      }
+    });
+    call.on('end', () => cb(null, { count: upload.received, hash: hash.digest('hex') }));
+  },
   flood: async (call: grpc.ServerWritableStream<Msg, Msg>) => {
     track(call);
     const pad = 'f'.repeat(Number(call.request.size));
@@ -144,15 +159,22 @@ describe('gRPC streaming (grpc-js) through the MITM proxy', () => {
   let dir: string;
   let proxy: RunningProxy;
   let client: StreamClient;
+  let patient: RunningProxy;
+  let patientClient: StreamClient;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'grpcs-it-'));
     const ca = await loadOrCreateCa(join(dir, 'upstream-ca'));
     ({ server, port } = await startGrpcServer(SERVICE, impl, ca.leafFor('api.github.test')));
     proxy = await startProxy({ config: POLICY, env: { IT_GRPC_TOKEN: CANARY }, upstreamCa: [ca.certPath], args: ['--response-timeout', String(RESPONSE_TIMEOUT_MS)] });
     client = proxiedClient<StreamClient>(SERVICE, `api.github.test:${port}`, proxy.proxyUrl, proxy.listening.caCert);
+    // The default response timeout (60 s): a paused server must stall the client, not time out, however slow the machine.
+    patient = await startProxy({ config: POLICY, env: { IT_GRPC_TOKEN: CANARY }, upstreamCa: [ca.certPath] });
+    patientClient = proxiedClient<StreamClient>(SERVICE, `api.github.test:${port}`, patient.proxyUrl, patient.listening.caCert);
   });
   after(async () => {
     client?.close();
+    patientClient?.close();
+    await disposeProxy(patient);
     await disposeProxy(proxy);
     await stopGrpcServer(server);
     rmSync(dir, { recursive: true, force: true });
@@ -313,6 +335,62 @@ describe('gRPC streaming (grpc-js) through the MITM proxy', () => {
     s.resume();
     assert.equal((await status).code, grpc.status.OK);
     assert.deepEqual(got, Array.from({ length: total }, (_, i) => i));
+  });
+
+  test('a client stream reset before any response: one outcome, client_aborted; the server sees the cancel', async () => {
+    const since = proxy.mark();
+    const s = client.chat(callMd('early-cancel'));
+    const status = statusOf(s);
+    s.write({ hang: true });
+    const d = await decisionFor(proxy, 'api.github.test', since, (e) => e.path === '/test.Stream/Chat');
+    // The server has the call (it tracks it on arrival) and has sent no headers: cancel now.
+    for (let i = 0; i < 50 && !seen.has('early-cancel'); i++) await sleep(20);
+    assert.ok(seen.has('early-cancel'), 'the server got the call');
+    s.cancel();
+    assert.equal((await status).code, grpc.status.CANCELLED);
+    await within(seen.get('early-cancel')!.cancelled, 5_000, 'the server to see the cancel');
+    const o = await proxy.waitFor((e) => e.event === 'outcome' && e.id === d.id, { since, what: 'the outcome of the cancelled call' });
+    assert.equal((o.failure as { reason?: string } | undefined)?.reason, 'client_aborted', JSON.stringify(o));
+    assert.equal(o.upstreamStatus, null);
+    await sleep(300);
+    assert.equal(proxy.events.filter((e) => e.event === 'outcome' && e.id === d.id).length, 1, 'one outcome for the call');
+  });
+
+  test('client streaming to a paused server: the client\'s writes stall (the proxy buffers a bounded amount), then everything arrives in order', async () => {
+    upload.received = 0;
+    const total = 512;
+    const pad = 'u'.repeat(64 * 1024); // 32 MiB in all
+    let accepted = 0; // messages whose write() callback ran: handed to the transport
+    let sawFalse = false;
+    let done!: Promise<Msg>;
+    const s = await new Promise<grpc.ClientWritableStream<Msg>>((ready) => {
+      done = new Promise<Msg>((resolve, reject) => ready(patientClient.upload((e, r) => (e ? reject(e) : resolve(r!)))));
+    });
+    const sent = (async () => {
+      for (let i = 0; i < total; i++) {
+        if (!s.write({ i, pad }, () => accepted++)) {
+          sawFalse = true;
+          await once(s, 'drain');
+        }
+      }
+      s.end();
+    })();
+    // Wait until the client's writes stop completing (no change for 400 ms; bounded, as the machine may be loaded).
+    let stalledAt = -1;
+    for (let i = 0; i < 25 && accepted !== stalledAt; i++) {
+      stalledAt = accepted;
+      await sleep(400);
+    }
+    assert.equal(accepted, stalledAt, 'the client\'s writes stop completing while the server does not read');
+    assert.ok(sawFalse, 'the client saw write() return false');
+    assert.equal(upload.received, 1, 'the server read one message, then paused');
+    // Everything accepted sits in windows and buffers between client and server: a few MiB, not the 32 MiB sent.
+    assert.ok(stalledAt < total / 4, `${stalledAt} of ${total} 64 KiB messages went out while the server read none`);
+    upload.resume();
+    await sent;
+    const want = createHash('sha256');
+    for (let i = 0; i < total; i++) want.update(JSON.stringify({ i, pad }));
+    assert.deepEqual(await done, { count: total, hash: want.digest('hex') });
   });
 });
 
