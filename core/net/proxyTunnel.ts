@@ -64,9 +64,44 @@ function untrustedProxy(proxy: UpstreamProxy, code: string): string {
   return `presented a certificate that is not trusted (${code}): trust its CA with --upstream-ca, NODE_EXTRA_CA_CERTS or SSL_CERT_FILE`;
 }
 
-/** Why a proxy answered 407, for the 502 the client gets. */
-export function refusedCredentials(proxy: UpstreamProxy): string {
+/**
+ * Why a proxy answered 407, for the 502 the client gets. `challenges`: its Proxy-Authenticate
+ * values. We speak Basic only: a proxy that offers no Basic (Digest, NTLM, Negotiate, as corporate
+ * proxies do) is named as such, so the user knows a credential fix cannot help. Only scheme names
+ * are quoted, never a challenge's parameters (nonces) or our credential.
+ */
+export function refusedCredentials(proxy: UpstreamProxy, challenges: string | readonly string[] = []): string {
+  const schemes = challengeSchemes(challenges);
+  if (schemes.length && !schemes.some((s) => s.toLowerCase() === 'basic')) {
+    return `the proxy asks for ${schemes.join(' or ')} authentication, which codex-netpolicy does not speak (Basic only): `
+      + 'point --upstream-proxy at a local helper that authenticates for you (cntlm or px for NTLM/Negotiate), or have the proxy accept Basic';
+  }
   return proxy.authorization ? 'the credentials in the proxy URL were refused' : 'the proxy requires credentials: put them in the proxy URL';
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+
+/**
+ * The auth schemes in Proxy-Authenticate values (RFC 9110 §11.6.2): a value may hold several
+ * challenges, each `scheme [token68 | auth-param, …]`, so a comma-separated piece starts a new
+ * challenge unless it is an auth-param (`name=value`). Commas inside quoted strings are skipped.
+ */
+export function challengeSchemes(values: string | readonly string[]): string[] {
+  const schemes: string[] = [];
+  for (const value of typeof values === 'string' ? [values] : values) {
+    for (const piece of value.match(/(?:"(?:[^"\\]|\\.)*"|[^,"])+/g) ?? []) {
+      const t = piece.trim();
+      const scheme = TOKEN.exec(t)?.[0];
+      if (!scheme || /^\s*=/.test(t.slice(scheme.length))) continue;
+      if (!schemes.some((s) => s.toLowerCase() === scheme.toLowerCase())) schemes.push(scheme);
+    }
+  }
+  return schemes;
+}
+
+/** The Proxy-Authenticate values of a raw response head. */
+function challengesIn(head: string): string[] {
+  return [...head.matchAll(/^proxy-authenticate:[ \t]*(.*?)[ \t]*$/gim)].map((m) => m[1]!);
 }
 
 /**
@@ -130,7 +165,7 @@ export async function openTunnel(proxy: UpstreamProxy, host: string, port: numbe
       const status = Number(m[1]);
       if (status < 200 || status > 299) {
         // tinyproxy answers a refused CONNECT credential with 401, others with 407.
-        const hint = status === 407 || status === 401 ? ` (${refusedCredentials(proxy)})` : '';
+        const hint = status === 407 || status === 401 ? ` (${refusedCredentials(proxy, challengesIn(head.subarray(0, end).toString('latin1')))})` : '';
         return fail(`CONNECT ${target} answered ${status}${m[2] ? ` ${m[2]}` : ''}${hint}`, status);
       }
       cleanup();

@@ -37,7 +37,7 @@ export interface Route {
    * For a route through an upstream proxy (upstreamRoute.ts): that proxy's own failure behind a
    * request error or a response status (a 407), or null when the cause is the origin's.
    */
-  proxyError?(dest: Destination, out: Outgoing, cause: Error | { status: number }): Error | null;
+  proxyError?(dest: Destination, out: Outgoing, cause: Error | { status: number; headers?: http.IncomingHttpHeaders }): Error | null;
   /**
    * A verified HTTP/2 session to a TLS destination, or null when it speaks only HTTP/1.1 (h2.ts).
    * Absent: h2 clients' requests go over `request` (HTTP/1.1).

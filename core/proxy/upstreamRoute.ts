@@ -79,14 +79,14 @@ export function upstreamRoute(upstreams: Upstreams, cfg: UpstreamProxyConfig, po
       // (Inside TLS, tunnel failures are already UpstreamProxyError; other errors are the origin's.)
       if (out.tls) return null;
       if (cause instanceof Error) return unreachable(h.proxy, cause);
-      return cause.status === 407 ? plainRefusal(h.proxy, 407) : null;
+      return cause.status === 407 ? plainRefusal(h.proxy, 407, cause.headers?.['proxy-authenticate']) : null;
     },
   };
 }
 
 /** The 407 of an upstream proxy to a forwarded plain request, as a failure (never passed on). */
-function plainRefusal(proxy: UpstreamProxy, status: number): UpstreamProxyError {
-  return new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)} answered ${status} (${refusedCredentials(proxy)})`, status);
+function plainRefusal(proxy: UpstreamProxy, status: number, challenges: string | undefined): UpstreamProxyError {
+  return new UpstreamProxyError(`upstream proxy ${describeProxy(proxy)} answered ${status} (${refusedCredentials(proxy, challenges)})`, status);
 }
 
 /**

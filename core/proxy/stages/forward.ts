@@ -42,7 +42,7 @@ function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSp
   guardResponse(upstream, ctx.limits.responseTimeoutMs, req);
   if (upgrade) relayUpgrade(ctx, upstream, upgrade, spec.eventId, spec.startedAt, spec.label);
   upstream.on('response', (up) => {
-    const refused = ctx.route.proxyError?.(spec.dest, spec.out, { status: up.statusCode ?? 0 });
+    const refused = ctx.route.proxyError?.(spec.dest, spec.out, { status: up.statusCode ?? 0, headers: up.headers });
     if (refused) {
       up.resume();
       return void upstream.destroy(refused);

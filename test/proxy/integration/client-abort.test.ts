@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadOrCreateCa } from '../../../core/ca/index';
 import { h2Request, h2Session, tunnelTls } from './h2Client';
-import { disposeProxy, startProxy, tempDir, type ProxyEvent, type RunningProxy, type TempDir } from './harness';
+import { disposeProxy, startProxy, tempDir, within, type ProxyEvent, type RunningProxy, type TempDir } from './harness';
 
 const POLICY = `
 default_permissions = "it"
@@ -170,13 +170,3 @@ describe('a client that goes away before the response: one outcome, client_abort
     await abortH1('/hold/plain', (path) => http.request({ host: p.hostname, port: Number(p.port), path: `http://plain.test:${plainPort}${path}`, headers: { ...auth, host: `plain.test:${plainPort}` }, agent: false }));
   });
 });
-
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -94,19 +94,36 @@ export interface SquidTls {
 
 export interface SquidOptions {
   tls?: SquidTls;
-  /** BasicAuth through squid's `basic_ncsa_auth` helper and an htpasswd file made with openssl. */
-  auth?: { user: string; pass: string };
+  /**
+   * Proxy authentication: Basic through squid's `basic_ncsa_auth` helper and an htpasswd file made
+   * with openssl (the default), or the `schemes` given: Digest (`digest_file_auth`), NTLM
+   * (`ntlm_fake_auth`, which needs no domain), offered in that order.
+   */
+  auth?: { user: string; pass: string; schemes?: readonly ('basic' | 'digest' | 'ntlm')[] };
 }
 
-const NCSA_AUTH = '/usr/lib/squid/basic_ncsa_auth';
+const SQUID_LIB = '/usr/lib/squid';
+const NCSA_AUTH = `${SQUID_LIB}/basic_ncsa_auth`;
 
-function squidAuthLines(dir: string, auth: { user: string; pass: string }): string[] {
-  // The password goes to openssl on stdin, never argv.
-  const hash = spawnSync('openssl', ['passwd', '-apr1', '-stdin'], { input: `${auth.pass}\n`, encoding: 'utf8' });
-  if (hash.status !== 0) throw new Error(`openssl passwd failed: ${hash.stderr}`);
-  const file = join(dir, 'htpasswd');
-  writeFileSync(file, `${auth.user}:${hash.stdout.trim()}\n`, { mode: 0o644 });
-  return [`auth_param basic program ${NCSA_AUTH} ${file}`, 'auth_param basic realm corp', 'acl authed proxy_auth REQUIRED', 'http_access allow local authed'];
+function squidAuthLines(dir: string, auth: NonNullable<SquidOptions['auth']>): string[] {
+  const lines: string[] = [];
+  for (const scheme of auth.schemes ?? ['basic']) {
+    if (scheme === 'basic') {
+      // The password goes to openssl on stdin, never argv.
+      const hash = spawnSync('openssl', ['passwd', '-apr1', '-stdin'], { input: `${auth.pass}\n`, encoding: 'utf8' });
+      if (hash.status !== 0) throw new Error(`openssl passwd failed: ${hash.stderr}`);
+      const file = join(dir, 'htpasswd');
+      writeFileSync(file, `${auth.user}:${hash.stdout.trim()}\n`, { mode: 0o644 });
+      lines.push(`auth_param basic program ${NCSA_AUTH} ${file}`, 'auth_param basic realm corp');
+    } else if (scheme === 'digest') {
+      const file = join(dir, 'digest-passwd');
+      writeFileSync(file, `${auth.user}:${auth.pass}\n`, { mode: 0o644 });
+      lines.push(`auth_param digest program ${SQUID_LIB}/digest_file_auth ${file}`, 'auth_param digest children 1', 'auth_param digest realm corp');
+    } else {
+      lines.push(`auth_param ntlm program ${SQUID_LIB}/ntlm_fake_auth`, 'auth_param ntlm children 1');
+    }
+  }
+  return [...lines, 'acl authed proxy_auth REQUIRED', 'http_access allow local authed'];
 }
 
 /**

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { loadOrCreateCa } from '../../../core/ca/index';
 import { method, proxiedClient, startGrpcServer, stopGrpcServer, type Msg } from './grpcPeers';
-import { decisionFor, disposeProxy, startProxy, type RunningProxy } from './harness';
+import { decisionFor, disposeProxy, startProxy, within, type RunningProxy } from './harness';
 
 const CANARY = `canary-grpcs-${randomBytes(12).toString('hex')}`;
 // Short enough that a client stream outlasting it is tested in a few seconds (see the last-but-one test).
@@ -393,13 +393,3 @@ describe('gRPC streaming (grpc-js) through the MITM proxy', () => {
     assert.deepEqual(await done, { count: total, hash: want.digest('hex') });
   });
 });
-
-async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -317,3 +317,14 @@ export async function disposeProxy(p: RunningProxy | undefined): Promise<void> {
 export function decisionFor(p: RunningProxy, host: string, since: number, extra: (e: ProxyEvent) => boolean = () => true): Promise<ProxyEvent> {
   return p.waitFor((e) => e.event === 'decision' && e.host === host && extra(e), { since, what: `a decision for ${host}` });
 }
+
+/** `p`, or a rejection naming `what` after `ms`. */
+export async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
