@@ -44,6 +44,8 @@ describe('a client that goes away before the response: one outcome, client_abort
   let port: number;
   let plain: http.Server;
   let plainPort: number;
+  let h1Only: https.Server;
+  let h1Port: number;
   let proxy: RunningProxy;
   const held = new Map<string, Held>();
   const arrived = new Map<string, () => void>();
@@ -63,6 +65,9 @@ describe('a client that goes away before the response: one outcome, client_abort
       if (req.httpVersion !== '2.0') h1Origin(req, res);
     });
     plain = http.createServer(h1Origin);
+    h1Only = https.createServer({ SNICallback: (name, cb) => cb(null, ca.secureContextFor(name)) }, h1Origin);
+    await new Promise<void>((r) => h1Only.listen(0, '127.0.0.1', r));
+    h1Port = (h1Only.address() as AddressInfo).port;
     await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
     await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
     port = (origin.address() as AddressInfo).port;
@@ -73,6 +78,8 @@ describe('a client that goes away before the response: one outcome, client_abort
     await disposeProxy(proxy);
     await new Promise<void>((r) => origin?.close(() => r()));
     plain?.closeAllConnections();
+    h1Only?.closeAllConnections();
+    await new Promise<void>((r) => h1Only?.close(() => r()));
     await new Promise<void>((r) => plain?.close(() => r()));
     dir?.cleanup();
   });
@@ -130,6 +137,18 @@ describe('a client that goes away before the response: one outcome, client_abort
       await assertAborted(since, '/hold/get', /reset the stream \(RST_STREAM CANCEL\)/);
       const next = await h2Request(session, { ':method': 'GET', ':path': '/after' });
       assert.equal(next.status, 200);
+    } finally {
+      session.close();
+    }
+  });
+
+  test('an h2 client to an HTTP/1.1-only origin, stream reset while it holds the request: one outcome; the origin\'s connection closed', async () => {
+    const since = proxy.mark();
+    const session = await h2Session(proxy.proxyUrl, 'hold.test', h1Port, proxy.listening.caCert);
+    try {
+      const s = await holdOpen(session, '/hold/h2-to-h1', false);
+      s.close(http2.constants.NGHTTP2_CANCEL);
+      await assertAborted(since, '/hold/h2-to-h1', /reset the stream \(RST_STREAM CANCEL\)/, 'closed');
     } finally {
       session.close();
     }
