@@ -19,7 +19,7 @@ const readers = new WeakMap<Socket, RelayReader>();
 /** A TCP connection whose reads a relay takes over (relayTo); until then they are held. */
 export function connectForRelay(options: NetConnectOpts): Socket {
   const reader = new RelayReader();
-  const socket = connect({ ...options, onread: { buffer: () => reader.buffer, callback: (n, buf) => reader.read(n, buf) } });
+  const socket = connect(Object.assign({}, options, { onread: { buffer: () => reader.buffer, callback: (n: number, buf: Uint8Array) => reader.read(n, buf) } }));
   reader.socket = socket;
   readers.set(socket, reader);
   return socket;
