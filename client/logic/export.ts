@@ -2,7 +2,7 @@
 // exported: header NAMES, never values; every string is scrubbed of URL userinfo and of the
 // known secrets passed in (proxy credential, injected header values), as a second line of defence.
 import type { DecisionEvent } from './events';
-import { hostText } from './table';
+import { hostText, statusOf } from './table';
 
 const REDACTED = '***';
 
@@ -48,6 +48,8 @@ interface HarEntry {
   response: {
     status: number; statusText: string; httpVersion: string; cookies: never[]; headers: never[];
     content: { size: number; mimeType: string }; redirectURL: string; headersSize: number; bodySize: number;
+    /** A failed outcome's message (already scrubbed by the proxy, redacted again here). */
+    comment?: string;
   };
   cache: Record<string, never>;
   timings: { send: number; wait: number; receive: number };
@@ -65,18 +67,21 @@ export function toHar(events: readonly DecisionEvent[], creatorVersion: string, 
     void _omit;
     return {
       startedDateTime: e.time,
-      time: 0,
+      time: e.durationMs ?? 0,
       // Decision: request headers are empty; the hook's stripped/injected header names live in _decision.headers.
       request: {
         method: e.method ?? (e.protocol === 'https_connect' ? 'CONNECT' : e.protocol.toUpperCase()), url: harUrl(e),
         httpVersion: 'HTTP/1.1', cookies: [], headers: [], queryString: [], headersSize: -1, bodySize: -1,
       },
+      // Decision: the response is what the client got: the upstream's status, a failure's (504, or
+      // 0 when nothing was answered, as HAR has it) with its reason as statusText, or the block.
       response: {
-        status: e.status, statusText: e.proxyError ?? '', httpVersion: 'HTTP/1.1', cookies: [], headers: [],
-        content: { size: 0, mimeType: '' }, redirectURL: '', headersSize: -1, bodySize: -1,
+        status: e.failure ? e.failure.status ?? 0 : statusOf(e) ?? e.status, statusText: e.failure?.reason ?? e.proxyError ?? '',
+        httpVersion: 'HTTP/1.1', cookies: [], headers: [], content: { size: 0, mimeType: '' }, redirectURL: '', headersSize: -1, bodySize: -1,
+        ...(e.failure ? { comment: e.failure.message } : {}),
       },
       cache: {},
-      timings: { send: 0, wait: 0, receive: 0 },
+      timings: { send: 0, wait: e.durationMs ?? 0, receive: 0 }, // HAR: time is the sum of the timings
       _decision: decision,
     };
   });

@@ -1,7 +1,7 @@
 // Decision rows for the log: display text, filter tokens (`host:github decision:deny -hook:x`)
 // and free-text search. Pure and DOM-free: shared by the webview bundle and the extension host.
 import type { DecisionEvent } from './events';
-import { bytesText, durationText, hostText, statusOf } from './table';
+import { bytesText, durationText, failureText, hostText, statusOf } from './table';
 
 export interface RowText {
   time: string;
@@ -31,7 +31,8 @@ export function rowText(e: DecisionEvent): RowText {
     method: e.method ?? (e.protocol === 'https_connect' ? 'CONNECT' : e.protocol.startsWith('socks5') ? e.protocol.toUpperCase() : ''),
     host: hostText(e),
     path: e.path ?? '',
-    reason: e.reason ?? e.flag ?? (e.decision === 'allow' ? '' : e.proxyError ?? ''),
+    // A failed outcome (`504 · response timeout`) is why an allowed request shows no answer.
+    reason: e.reason ?? e.flag ?? (e.decision === 'allow' ? failureText(e) : e.proxyError ?? ''),
     hook: e.hook ?? '',
     status: String(statusOf(e) ?? ''),
     duration: durationText(e.durationMs),
@@ -39,7 +40,7 @@ export function rowText(e: DecisionEvent): RowText {
   };
 }
 
-const FILTER_FIELDS = ['host', 'decision', 'reason', 'hook', 'method', 'path', 'protocol', 'status', 'rule', 'profile'] as const;
+const FILTER_FIELDS = ['host', 'decision', 'reason', 'hook', 'method', 'path', 'protocol', 'status', 'rule', 'profile', 'outcome', 'failure'] as const;
 type FilterField = (typeof FILTER_FIELDS)[number];
 
 interface FilterToken {
@@ -84,25 +85,35 @@ function fieldValue(e: DecisionEvent, f: FilterField): string {
     case 'method': return e.method ?? rowText(e).method;
     case 'path': return e.path ?? '';
     case 'protocol': return e.protocol;
-    case 'status': return String(e.status);
+    case 'status': return String(statusOf(e) ?? e.status); // what the row shows (upstream's, or the proxy's 504)
     case 'rule': return e.rule ? `${e.rule.file}:${e.rule.line}` : '';
     case 'profile': return e.profile ?? '';
+    case 'outcome': return outcomeOf(e);
+    case 'failure': return e.failure ? `${e.failure.reason} ${failureText(e)} ${e.failure.message}` : '';
   }
+}
+
+/** `outcome:` values: blocked, failed (timeout, client abort…), ok (answered), pending (no outcome yet). */
+function outcomeOf(e: DecisionEvent): 'blocked' | 'failed' | 'ok' | 'pending' {
+  if (e.decision === 'deny') return 'blocked';
+  if (e.failure) return 'failed';
+  return e.upstreamStatus !== undefined || e.bytes !== undefined ? 'ok' : 'pending';
 }
 
 /** Text a free-text search looks in: every visible column plus rule and client. */
 function searchText(e: DecisionEvent): string {
   const r = rowText(e);
-  return [r.time, e.decision, r.method, r.host, r.path, r.reason, r.hook, e.proxyError ?? '', e.rule?.file ?? '', e.client ?? '', ...e.actions]
+  return [r.time, e.decision, r.method, r.host, r.path, r.reason, r.hook, e.proxyError ?? '', e.rule?.file ?? '', e.client ?? '', ...e.actions,
+    e.failure ? `failed ${e.failure.reason} ${e.failure.message}` : '']
     .join('\u0000').toLowerCase();
 }
 
 function tokenMatches(e: DecisionEvent, t: FilterToken): boolean {
   if (t.field === 'text') return searchText(e).includes(t.value);
   const v = fieldValue(e, t.field).toLowerCase();
-  // decision and status match exactly (`decision:deny`), everything else by substring.
+  // decision, status and outcome match exactly (`decision:deny`), everything else by substring.
   if (t.field === 'decision') return v.startsWith(t.value);
-  if (t.field === 'status') return v === t.value;
+  if (t.field === 'status' || t.field === 'outcome') return v === t.value;
   return v.includes(t.value);
 }
 

@@ -16,10 +16,19 @@ export function hostText(e: DecisionEvent): string {
   return e.port && e.port !== def ? `${h}:${e.port}` : h;
 }
 
-/** The status a row shows: the upstream's when known, else what the proxy answered. */
+/** The status a row shows: the upstream's when known, else what the proxy answered (a block, or a failed request's 504). */
 export function statusOf(e: DecisionEvent): number | null {
   if (e.upstreamStatus !== undefined) return e.upstreamStatus;
+  if (e.failure) return e.failure.status;
   return e.decision === 'deny' ? e.status : null;
+}
+
+/** How an allowed request failed, for people: `504 · response timeout`, `client aborted`; '' when it did not fail. */
+export function failureText(e: DecisionEvent): string {
+  const f = e.failure;
+  if (!f) return '';
+  const label = f.reason.replace(/_/g, ' ');
+  return f.status !== null ? `${f.status} · ${label}` : label;
 }
 
 export function bytesText(n: number | undefined): string {
@@ -41,7 +50,7 @@ function key(e: DecisionEvent, c: SortColumn): string | number {
     case 'method': return e.method ?? e.protocol;
     case 'host': return hostText(e);
     case 'path': return e.path ?? '';
-    case 'reason': return e.reason ?? '';
+    case 'reason': return e.reason ?? e.flag ?? failureText(e);
     case 'hook': return e.hook ?? '';
     case 'status': return statusOf(e) ?? -1;
     case 'duration': return e.durationMs ?? -1;
@@ -87,12 +96,14 @@ export interface Overview {
   topBlocked: { host: string; count: number }[];
   allowed: number;
   blocked: number;
+  /** Allowed requests whose outcome was a failure (timeout, client abort…). */
+  failed: number;
 }
 
 const BUCKET_STEPS = [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000];
 
 export function overview(events: readonly DecisionEvent[], maxBuckets = 30, topN = 5): Overview {
-  let allowed = 0;
+  let allowed = 0, failed = 0;
   const blockedBy = new Map<string, number>();
   let first = Infinity, last = -Infinity;
   for (const e of events) {
@@ -101,6 +112,7 @@ export function overview(events: readonly DecisionEvent[], maxBuckets = 30, topN
       first = Math.min(first, t);
       last = Math.max(last, t);
     }
+    if (e.failure) failed++;
     if (e.decision === 'allow') allowed++;
     else blockedBy.set(hostText(e), (blockedBy.get(hostText(e)) ?? 0) + 1);
   }
@@ -118,5 +130,5 @@ export function overview(events: readonly DecisionEvent[], maxBuckets = 30, topN
     else b.blocked++;
   }
   const topBlocked = [...blockedBy].map(([host, count]) => ({ host, count })).sort((a, b) => b.count - a.count || a.host.localeCompare(b.host)).slice(0, topN);
-  return { buckets, bucketMs, topBlocked, allowed, blocked: events.length - allowed };
+  return { buckets, bucketMs, topBlocked, allowed, blocked: events.length - allowed, failed };
 }
