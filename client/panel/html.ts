@@ -15,9 +15,9 @@ export function panelHtml(opts: { cspSource: string; scriptUri: string; styleUri
 </head>
 <body>
 <div class="toolbar" role="toolbar" aria-label="Decision log tools">
-  <input id="filter" data-testid="filter" type="search" placeholder="Filter: host:github decision:deny hook:… reason:… or text  ( / )" aria-label="Filter decisions" spellcheck="false">
+  <input id="filter" data-testid="filter" type="search" placeholder="Filter: host:github decision:deny hook:… reason:… outcome:failed or text  ( / )" aria-label="Filter decisions" spellcheck="false">
   <select id="decision" data-testid="decision-filter" aria-label="Decision">
-    <option value="">all</option><option value="allow">allowed</option><option value="deny">blocked</option>
+    <option value="">all</option><option value="allow">allowed</option><option value="deny">blocked</option><option value="failed">failed</option>
   </select>
   <button id="group" data-testid="group-by-host" title="Group rows by host" aria-pressed="false">Group by host</button>
   <button id="overview-toggle" data-testid="overview-toggle" title="Show or hide the overview" aria-pressed="true" aria-controls="overview">Overview</button>

@@ -1,6 +1,6 @@
 // The supervisor driving the real bundled proxy (dist/cli.js), loopback only: decisions flow into
 // the client, a policy edit made with the panel's quick action is hot-reloaded, an invalid policy
-// at start is exit 2 with file:line:col details.
+// at start is exit 2 with file:line:col details, an upstream that never answers is a failed outcome.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
@@ -10,6 +10,11 @@ import { join } from 'node:path';
 import { ProxySupervisor } from '../../client/proxySupervisor';
 import { applyEdits, setDomainEdit } from '../../core/edit/policyEdits';
 import type { DecisionEvent } from '../../client/logic/events';
+import { DecisionStore } from '../../client/logic/decisionStore';
+import { toHar, toJsonl } from '../../client/logic/export';
+import { matchesFilter, parseFilter, rowText } from '../../client/logic/rows';
+import { execFile } from 'node:child_process';
+import { hookScene } from './fixtures/hookPolicy';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -107,4 +112,37 @@ test('real proxy: bad arguments (no config.toml) are reported once, not restarte
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(starts, 1);
   assert.ok(s.kind === 'error' && /no config\.toml found/.test(s.message), s.kind === 'error' ? s.message : '');
+});
+
+test('real proxy: an upstream that never answers is a 504 response_timeout outcome in the store; the injected secret stays out', async (t) => {
+  const token = 'CANARY-realproxy-3d9e71c4';
+  const scene = await hookScene('cnp-client-timeout-', token);
+  t.after(() => scene.close());
+  const store = new DecisionStore();
+  const logs: string[] = [];
+  const sup = new ProxySupervisor({
+    nodePath: process.execPath, cliPath: CLI, env: () => ({ ...process.env, E2E_TOKEN: token }),
+    args: () => ['--config', join(scene.ws, '.codex', 'config.toml'), '--ca-dir', join(scene.scratch, 'ca'), ...scene.proxyArgs, '--response-timeout', '700'],
+    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    onDecision: (e) => store.add(e), onOutcome: (o) => store.applyOutcome(o),
+  });
+  t.after(() => sup.stop());
+  const s = await sup.start();
+  assert.ok(s.kind === 'running', logs.join('\n'));
+  // curl through the proxy, trusting its MITM CA: the hook injects the secret, the origin holds the request.
+  // (execFile, not spawnSync: the upstream runs in this process's event loop.)
+  const curl = await new Promise<{ stdout: string; stderr: string }>((res) => execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '20', '--proxy', s.listening.proxyUrl, '--cacert', s.listening.caCert,
+    `https://secure.test:${scene.securePort}/api/hang`], (_e, stdout, stderr) => res({ stdout, stderr })));
+  assert.equal(curl.stdout, '504', curl.stderr);
+  assert.deepEqual(scene.hung, [{ path: '/api/hang', injected: true }], 'the origin got the request with the injected secret');
+  await until(() => store.all().some((e) => e.failure), 'the failed outcome in the store');
+  const failed = store.all().find((e) => e.failure)!;
+  assert.deepEqual([failed.decision, failed.host, failed.path, failed.hook], ['allow', 'secure.test', '/api/hang', 'api']);
+  assert.deepEqual([failed.failure!.reason, failed.failure!.status], ['response_timeout', 504]);
+  assert.match(failed.failure!.message, /secure\.test/);
+  assert.ok(failed.durationMs! >= 600, String(failed.durationMs));
+  // What the panel gets (the store's events), what it renders (row and filter) and the exports hold no secret.
+  assert.equal(rowText(failed).reason, '504 · response timeout');
+  assert.equal(matchesFilter(failed, parseFilter('outcome:failed failure:timeout')), true);
+  for (const text of [JSON.stringify(store.all()), toJsonl(store.all()), JSON.stringify(toHar(store.all(), '0')), logs.join('\n')]) assert.ok(!text.includes(token));
 });

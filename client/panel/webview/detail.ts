@@ -2,8 +2,7 @@
 // matched hook and the header names, then every raw field folded away. The primary button fits
 // the row: Allow host on a block, Deny host on an allow.
 import type { DecisionEvent } from '../../logic/events';
-import { hostText } from '../../logic/table';
-import { bytesText, durationText, statusOf } from '../../logic/table';
+import { bytesText, durationText, failureText, hostText, statusOf } from '../../logic/table';
 import type { FromWebview } from '../protocol';
 
 type Post = (m: FromWebview) => void;
@@ -47,6 +46,8 @@ function facts(e: DecisionEvent): [string, string][] {
   const status = statusOf(e);
   const outcome = [status !== null ? `status ${status}` : '', durationText(e.durationMs), bytesText(e.bytes)].filter(Boolean).join(' · ');
   out.push(['Request', `${requestLine(e)}${outcome ? `  →  ${outcome}` : ''}`]);
+  // The proxy scrubs the message of secrets; header values are never part of it.
+  if (e.failure) out.push(['Failure', `${e.failure.reason}${e.failure.status === null ? ' (nothing answered)' : ` (the proxy answered ${e.failure.status})`}`], ['Message', e.failure.message || '—']);
   if (e.hook) out.push(['Hook', `${e.hook}${e.actions.length ? ` (actions: ${e.actions.join(', ')})` : ''}`]);
   if (e.headers.strip.length) out.push(['Stripped headers', e.headers.strip.join(', ')]);
   if (e.headers.inject.length) out.push(['Injected headers', `${e.headers.inject.join(', ')} (names only)`]);
@@ -71,13 +72,19 @@ function rawRows(e: DecisionEvent): [string, string][] {
 
 export function renderDetail(detail: HTMLElement, e: DecisionEvent, post: Post, close: () => void): void {
   detail.replaceChildren();
-  detail.setAttribute('aria-label', `Decision details: ${e.decision === 'allow' ? 'allowed' : 'blocked'} ${requestLine(e)}`);
+  detail.setAttribute('aria-label', `Decision details: ${e.decision === 'allow' ? 'allowed' : 'blocked'} ${requestLine(e)}${e.failure ? `, failed: ${failureText(e)}` : ''}`);
   const head = el('div', undefined, 'why');
   const verdict = el('span', e.decision === 'allow' ? 'Allowed' : 'Blocked', `verdict ${e.decision}`);
   const text = el('span', ` ${sentence(e)}.`);
   text.dataset.testid = 'explanation';
   head.append(verdict, text);
   detail.appendChild(head);
+  if (e.failure) {
+    const failed = el('div', undefined, 'failure');
+    failed.dataset.testid = 'failure';
+    failed.append(el('span', 'Failed', 'verdict'), el('span', ` ${failureText(e)}${e.failure.message ? `: ${e.failure.message}` : ''}`));
+    detail.appendChild(failed);
+  }
   if (e.rule) {
     const rule = e.rule;
     const link = el('a', `Rule: ${ruleName(rule)}`, 'rule-link');

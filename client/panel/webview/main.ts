@@ -55,7 +55,7 @@ function save(): void {
 
 function currentFilter(): ParsedFilter {
   const d = decisionSelect.value;
-  return parseFilter(`${filterInput.value}${d ? ` decision:${d}` : ''}`);
+  return parseFilter(`${filterInput.value}${d === 'failed' ? ' outcome:failed' : d ? ` decision:${d}` : ''}`);
 }
 
 function selectedKey(): string | undefined {
@@ -145,23 +145,25 @@ function render(force: boolean): void {
 
 function rowElement(e: DecisionEvent, pos: number): HTMLDivElement {
   const el = document.createElement('div');
-  el.className = `row ${e.decision}${grouped ? ' nested' : ''}`;
+  el.className = `row ${e.decision}${e.failure ? ' failed' : ''}${grouped ? ' nested' : ''}`;
   el.id = `item-${pos}`;
   el.dataset.testid = 'row';
   el.dataset.decision = e.decision;
   el.dataset.host = e.host;
   el.dataset.hook = e.hook ?? '';
   el.dataset.method = e.method ?? '';
+  if (e.failure) el.dataset.failure = e.failure.reason;
   el.dataset.pos = String(pos);
   el.setAttribute('role', 'option');
   el.style.top = `${pos * ROW}px`;
   const t = rowText(e);
-  el.setAttribute('aria-label', `${e.decision === 'allow' ? 'Allowed' : 'Blocked'} ${t.method} ${t.host}${t.path}${t.status ? `, status ${t.status}` : ''}. ${e.explanation ?? t.reason}`);
+  const failed = e.failure ? ` Failed: ${e.failure.reason.replace(/_/g, ' ')}.` : '';
+  el.setAttribute('aria-label', `${e.decision === 'allow' ? 'Allowed' : 'Blocked'} ${t.method} ${t.host}${t.path}${t.status ? `, status ${t.status}` : ''}.${failed} ${e.explanation ?? t.reason}`);
   for (const c of cells) {
     const span = document.createElement('span');
     span.className = `c-${c}`;
     span.textContent = t[c];
-    span.title = c === 'reason' && e.explanation ? e.explanation : t[c];
+    span.title = c === 'reason' && e.failure ? `Failed: ${e.failure.message || t[c]}` : c === 'reason' && e.explanation ? e.explanation : t[c];
     el.appendChild(span);
   }
   return el;

@@ -22,7 +22,7 @@ export function renderOverview(root: HTMLElement, events: readonly DecisionEvent
   const chart = document.createElement('figure');
   chart.className = 'chart';
   const caption = document.createElement('figcaption');
-  caption.textContent = `${o.allowed} allowed, ${o.blocked} blocked${o.buckets.length ? ` · per ${span(o.bucketMs)}` : ''}`;
+  caption.textContent = `${o.allowed} allowed, ${o.blocked} blocked${o.failed ? `, ${o.failed} failed` : ''}${o.buckets.length ? ` · per ${span(o.bucketMs)}` : ''}`;
   const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': `Allowed and blocked decisions over time: ${caption.textContent}` });
   svg.dataset.testid = 'overview-chart';
   const max = Math.max(1, ...o.buckets.map((b) => b.allowed + b.blocked));
