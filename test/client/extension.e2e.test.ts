@@ -43,7 +43,8 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
       extensionDir: PROJECT_ROOT, workspace: ws,
       env: { CODEX_NETPOLICY_HOME: join(scratch, 'home'), E2E_TOKEN: CANARY },
       settings: {
-        'codexNetworkPolicy.proxy.extraArgs': scene.proxyArgs,
+        // A short response timeout so the dead /api/hang upstream is a 504 within the test.
+        'codexNetworkPolicy.proxy.extraArgs': [...scene.proxyArgs, '--response-timeout', '1500'],
       },
     });
     wb = await openWorkbench(server);
@@ -65,6 +66,9 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
     const out = await waitForTerminalText(page, /^other=\d+\s*$/m, 20_000);
     assert.match(out, /^secret-injected\s*$/m, 'the hook injected the secret upstream (curl trusted the MITM CA via SSL_CERT_FILE)');
     assert.match(out, /^other=403\s*$/m, 'unmatched path on a hooked host is blocked');
+    await terminalRun(page, `clear; curl -sS -o /dev/null -w 'hang=%{http_code}\\n' https://secure.test:${sp}/api/hang`);
+    await waitForTerminalText(page, /^hang=504\s*$/m, 20_000);
+    assert.deepEqual(scene.hung, [{ path: '/api/hang', injected: true }], 'the dead upstream got the request with the injected secret');
     // HTTPS requests log their CONNECT too, so allowed >= 2 (plain + hooked GET); exactly 2 blocked.
     const counts = await waitUntil(async () => {
       const m = /Codex proxy: (\d+) ✓ (\d+) ✗/.exec(await status.innerText());
@@ -85,6 +89,21 @@ test('extension e2e: proxied terminal, MITM hook, decision log, Allow host, no s
     assert.match(detail, /Injected headers\tauthorization \(names only\)/);
     assert.equal(await frame.locator('[data-testid="deny-host"]').getAttribute('class'), 'primary', 'Deny host is the primary action on an allowed row');
     assert.ok(!detail.includes(CANARY), 'secret not in the detail pane');
+    // The dead upstream's request: marked in its row, found by the "failed" filter, explained in the detail.
+    await frame.locator('[data-testid="decision-filter"]').selectOption('failed');
+    await waitUntil(async () => (await rows.count()) === 1, 'the failed filter narrows to the timed-out request', 10_000);
+    const failedRow = rows.first();
+    assert.equal(await failedRow.getAttribute('data-failure'), 'response_timeout');
+    assert.equal(await failedRow.locator('.c-reason').innerText(), '504 · response timeout');
+    assert.match((await failedRow.getAttribute('aria-label'))!, /Failed: response timeout/);
+    await failedRow.click();
+    const failure = await frame.locator('[data-testid="failure"]').innerText();
+    assert.match(failure, /^Failed 504 · response timeout: .*secure\.test/);
+    assert.match(await frame.locator('[data-testid="detail"]').innerText(), /Failure\tresponse_timeout \(the proxy answered 504\)\nMessage\t/);
+    const html = await frame.locator('html').innerHTML();
+    assert.ok(html.includes('response timeout') && !html.includes(CANARY), 'the failure is in the panel, the secret is not');
+    await screenshot(page, 'client-e2e-failed-request');
+    await frame.locator('[data-testid="decision-filter"]').selectOption('');
     // Save as test case (#14): pinned in a new policy test file next to the config; the CLI passes it.
     await frame.locator('[data-testid="save-test-case"]').click();
     const testFile = join(dirname(config), 'policy.policytest.toml');

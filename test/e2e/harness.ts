@@ -430,6 +430,8 @@ interface Locator {
   inputValue(options?: { timeout?: number }): Promise<string>;
   innerText(options?: { timeout?: number }): Promise<string>;
   textContent(options?: { timeout?: number }): Promise<string | null>;
+  innerHTML(options?: { timeout?: number }): Promise<string>;
+  selectOption(values: string | string[], options?: { timeout?: number }): Promise<string[]>;
   allInnerTexts(): Promise<string[]>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
 }
