@@ -2,12 +2,17 @@
 // run (A B A B …), each proxy, the origin and the load generator its own process:
 //   node --import tsx bench/ab.ts --a DIST_A --b DIST_B|bare [--rounds 6] [--duration 3] [--conns 8]
 //        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…] [--warm S] [--node-args 'A B'] [--node-a …] [--node-b …]
+//        [--idle S] [--first S]
 // (a DIST is a build's dist/ directory, e.g. one built from a base commit). Round r runs A then B,
 // the next round B then A. Prints each round and the medians (min–max) of req/s, p50 and the
 // proxy's CPU µs per request, the within-round ratios b/a, and load1. --profile writes a
 // --cpu-prof of each proxy to DIR/a and DIR/b. --warm S: an unrecorded run of S seconds per build
 // first (the JIT's warm-up otherwise dominates the first rounds); --node-args: Node options for both,
-// --node-a / --node-b for one build (V8 flag experiments).
+// --node-a / --node-b for one build (V8 flag experiments). --idle S: a pause of S seconds after each
+// run (each proxy then idles 2S + a run between its rounds: its idle collector and V8's own GCs
+// act as between a developer's bursts). --first S: each round starts with a separate S-second run on
+// fresh connections whose CPU µs/request is reported as `first` (the cost of the first requests
+// after an idle gap: re-optimisation, cold caches).
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +36,8 @@ const conns = opt('conns', '8');
 const profile = process.argv.includes('--profile') ? resolve(opt('profile')) : null;
 const extra = process.argv.includes('--workers') ? ['--workers', opt('workers')] : [];
 const warm = Number(opt('warm', '0'));
+const idle = Number(opt('idle', '0'));
+const first = opt('first', '0');
 const nodeArgs = (name: string): string[] => `${opt('node-args', '')} ${opt(`node-${name}`, '')}`.split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
@@ -56,18 +63,26 @@ async function main(): Promise<void> {
     for (const [k] of vars) delete process.env[k];
   }
   const runs: Record<string, Record<string, number>[]> = { a: [], b: [] };
-  const load = (p: Peer, seconds: string): Promise<Record<string, unknown>> => runJson(process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
-    '--conns', conns, '--duration', seconds, '--warmup', '0.5', '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
+  const load = (p: Peer, seconds: string, warmup = '0.5'): Promise<Record<string, unknown>> => runJson(process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
+    '--conns', conns, '--duration', seconds, '--warmup', warmup, '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
+  // The proxy's CPU µs per request of one short run (no warm-up excluded: the first requests count).
+  const cpuPerRequest = async (p: Peer, seconds: string): Promise<{ cpuUs: number; failed: number }> => {
+    const cpu0 = cpuSeconds(p.pid!);
+    const res = await load(p, seconds, '0');
+    return { cpuUs: ((cpuSeconds(p.pid!) - cpu0) * 1e6) / Number(res.total), failed: Number(res.failed) };
+  };
   try {
     if (warm > 0) for (const p of peers) await load(p, String(warm));
     for (let r = 0; r < rounds; r++) {
       for (const p of r % 2 ? [...peers].reverse() : peers) {
+        const firstCpuUs = first !== '0' ? await cpuPerRequest(p, first) : { cpuUs: NaN, failed: 0 };
         const cpu0 = cpuSeconds(p.pid!);
         const res = await load(p, duration);
         const cpuUs = ((cpuSeconds(p.pid!) - cpu0) * 1e6) / Number(res.total);
-        const row = { rps: Number(res.rps), p50: Number(res.p50), cpuUs, failed: Number(res.failed), load1: loadavg()[0]! };
+        const row = { rps: Number(res.rps), p50: Number(res.p50), cpuUs, firstCpuUs: firstCpuUs.cpuUs, failed: Number(res.failed) + firstCpuUs.failed, load1: loadavg()[0]! };
         runs[p.name]!.push(row);
         console.error(`round ${r + 1} ${p.name}: ${JSON.stringify(row)}`);
+        if (idle > 0) await new Promise((r) => setTimeout(r, idle * 1000));
       }
     }
   } finally {
@@ -81,6 +96,7 @@ async function main(): Promise<void> {
     a: builds.a, b: builds.b, rounds, duration, conns,
     rps: { a: fmt(col('a', 'rps')), b: fmt(col('b', 'rps')), 'b/a': fmt(ratio('rps')) },
     cpuUsPerReq: { a: fmt(col('a', 'cpuUs')), b: fmt(col('b', 'cpuUs')), 'b/a': fmt(ratio('cpuUs')) },
+    ...(first !== '0' ? { firstCpuUsPerReq: { a: fmt(col('a', 'firstCpuUs')), b: fmt(col('b', 'firstCpuUs')), 'b/a': fmt(ratio('firstCpuUs')) } } : {}),
     p50: { a: fmt(col('a', 'p50')), b: fmt(col('b', 'p50')) },
     failed: { a: col('a', 'failed').samples.reduce((x, y) => x + y, 0), b: col('b', 'failed').samples.reduce((x, y) => x + y, 0) },
     load1: fmt(summarize([...runs.a!, ...runs.b!].map((x) => x.load1!))),

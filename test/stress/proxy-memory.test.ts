@@ -33,6 +33,26 @@ test('collects only when idle, and only after the heap grew', async () => {
   }
 });
 
+test('a single idle interval between bursts does not collect (the hot code survives short gaps)', async () => {
+  let collections = 0;
+  let activity = 0;
+  let heap = 100;
+  const stop = collectWhenIdle({ activity: () => activity, intervalMs: 40, settleIntervals: 3, heapSize: () => heap, collect: () => collections++ });
+  try {
+    heap = 500;
+    // Bursts with gaps of about one interval: never three idle intervals in a row.
+    for (let i = 0; i < 8; i++) {
+      activity++;
+      await sleep(60);
+    }
+    assert.equal(collections, 0, 'no collection in gaps shorter than the settle time');
+    await sleep(300);
+    assert.ok(collections >= 2, `collects once the gap lasts (${collections})`);
+  } finally {
+    stop();
+  }
+});
+
 test('a heap that does not shrink (live data) gets at most three attempts per idle period', async () => {
   let collections = 0;
   let activity = 0;
