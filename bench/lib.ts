@@ -89,7 +89,8 @@ export function runJson(cmd: string, args: string[], env: Record<string, string>
       try {
         resolve(JSON.parse(last) as Record<string, unknown>);
       } catch {
-        reject(new Error(`${cmd} ${args.join(' ')}: no JSON result (${err.trim().slice(-400)})`));
+        // The reason first: reports keep only the start of an error.
+        reject(new Error(`no JSON result (${err.trim().slice(-400)}) from ${cmd} ${args.join(' ')}`));
       }
     });
   });
