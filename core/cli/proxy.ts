@@ -335,7 +335,9 @@ function describe(e: Exclude<ProxyEvent, { event: 'outcome' }>): string {
 const OTLP_SHUTDOWN_MS = 3000;
 
 /** How a failed outcome's line starts in the human-readable output. */
-const FAILURE_LABELS: Record<OutcomeFailure['reason'], string> = { response_timeout: 'TIMEOUT', connect_timeout: 'CONNECT TIMEOUT', client_aborted: 'CLIENT ABORTED' };
+const FAILURE_LABELS: Record<OutcomeFailure['reason'], string> = { response_timeout: 'TIMEOUT', connect_timeout: 'CONNECT TIMEOUT', client_aborted: 'CLIENT ABORTED',
+  upstream_unreachable: 'UPSTREAM UNREACHABLE', upstream_tls: 'UPSTREAM TLS', upstream_closed: 'UPSTREAM CLOSED', upstream_proxy: 'UPSTREAM PROXY',
+};
 
 function otlpFromArgs(args: ParsedArgs, env: Record<string, string | undefined>): OtlpConfig | null {
   const endpoint = one(args, 'otlp-endpoint');

@@ -30,5 +30,6 @@ function connectReplies(socket: Socket, head: Buffer): TunnelReplies {
     },
     failed: (timeout, reason) => (timeout ? writeRaw(socket, 504, 'upstream connect timeout') : writeRaw(socket, 502, reason ?? 'upstream failure')),
     timeoutStatus: 504,
+    failedStatus: 502,
   };
 }

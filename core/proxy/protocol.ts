@@ -34,10 +34,14 @@ const dns = z.union([z.object({ error: z.string(), allowlisted: z.boolean().catc
  * Why an allowed request ended without the upstream's answer (the proxy's own status, if any).
  * `client_aborted`: the client closed its connection or reset its h2 stream before the response
  * head; the proxy answered nothing (status null) and cancelled the upstream request.
+ * The proxy's own 502s (and raw tunnels it could not open) — docs/semantics.md #8 session 7:
+ * `upstream_unreachable` (refused, DNS failure, no address), `upstream_tls` (handshake or
+ * certificate not trusted / wrong name), `upstream_closed` (closed, reset or broke HTTP before a
+ * complete response head), `upstream_proxy` (the configured corporate proxy failed or refused).
  */
 const failure = z.object({
-  reason: z.enum(['response_timeout', 'connect_timeout', 'client_aborted']),
-  /** What the proxy answered (504), or null when it could only close (a raw tunnel). */
+  reason: z.enum(['response_timeout', 'connect_timeout', 'client_aborted', 'upstream_unreachable', 'upstream_tls', 'upstream_closed', 'upstream_proxy']),
+  /** What the proxy answered (502/504), or null when it could only close (a raw tunnel). */
   status: z.number().nullable().catch(null),
   message: z.string().catch(''),
 });

@@ -7,6 +7,7 @@ import type { ProxyContext } from '../context';
 import { stripHopByHopFlat } from '../hopByHop';
 import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
+import { answerFailed, noAddressFailure, upstreamFailure } from '../upstreamFailure';
 import { proxyFailure } from '../upstreamRoute';
 import { relayUpgrade } from '../websocket';
 import { clientLeft, forwardH2 } from './forwardH2';
@@ -18,14 +19,14 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
   const failure = spec.out.tls ? 'mitm upstream error' : 'upstream failure';
   if (spec.dest.addresses && spec.dest.addresses.length === 0) {
     req.resume();
-    return sendText(res, 502, failure);
+    return answerFailed(ctx, res, spec, failure, noAddressFailure(ctx.scrub, spec.label, 502));
   }
   // An h2 client inside MITM gets an h2 upstream when the origin offers one (forwardH2.ts).
   if (spec.out.tls && req instanceof Http2ServerRequest && ctx.route.h2) {
     const fallback = (): void => forwardH1(ctx, req, res, spec, failure);
     forwardH2(ctx, { req, res: res as Http2ServerResponse }, spec, fallback, (e) => upstreamTimedOut(ctx, res, e, spec)).catch((e: unknown) => {
       ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
-      sendText(res, 502, failure);
+      if (!res.headersSent) answerFailed(ctx, res, spec, failure, upstreamFailure(ctx.scrub, e, spec.label, 502));
     });
     return;
   }
@@ -67,10 +68,12 @@ function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSp
 /** An upstream error: 504 on a response timeout, else 502 (the upstream proxy's or ours), or a cut-off body. */
 function upstreamFailed(ctx: ProxyContext, res: Reply, e: Error, spec: ForwardSpec, failure: string): void {
   if (upstreamTimedOut(ctx, res, e, spec)) return;
-  const viaProxy = proxyFailure(ctx, ctx.route.proxyError?.(spec.dest, spec.out, e), spec.label);
-  if (viaProxy) return sendText(res, 502, viaProxy);
+  const proxyError = ctx.route.proxyError?.(spec.dest, spec.out, e);
+  const viaProxy = proxyFailure(ctx, proxyError, spec.label);
+  // Before the head: the proxy's own 502, this request's one outcome. After it: a cut-off body, whose outcome reportOutcome writes.
+  if (viaProxy) return answerFailed(ctx, res, spec, viaProxy, upstreamFailure(ctx.scrub, proxyError, spec.label, 502));
   if (spec.out.tls) ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
-  if (!res.headersSent) sendText(res, 502, failure);
+  if (!res.headersSent) answerFailed(ctx, res, spec, failure, upstreamFailure(ctx.scrub, e, spec.label, 502));
   else res.destroy();
 }
 

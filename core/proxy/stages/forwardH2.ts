@@ -6,7 +6,8 @@ import * as http2 from 'node:http2';
 import type { ProxyContext } from '../context';
 import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
 import { clientAborted, guardResponse } from '../lifecycle';
-import { sendText, type Reply } from '../responses';
+import type { Reply } from '../responses';
+import { answerFailed, upstreamFailure } from '../upstreamFailure';
 import { proxyFailure } from '../upstreamRoute';
 import type { ForwardSpec } from './forwardSpec';
 
@@ -24,9 +25,9 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
     req.resume();
     // The corporate proxy's own failure (refused, 407, 5xx) is named in the 502, as on HTTP/1.1.
     const viaProxy = proxyFailure(ctx, e, spec.label);
-    if (viaProxy) return sendText(res, 502, viaProxy);
+    if (viaProxy) return answerFailed(ctx, res, spec, viaProxy, upstreamFailure(ctx.scrub, e, spec.label, 502));
     ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
-    return sendText(res, 502, 'mitm upstream error');
+    return answerFailed(ctx, res, spec, 'mitm upstream error', upstreamFailure(ctx.scrub, e, spec.label, 502));
   }
   if (!session) return fallback();
   // The client reset its stream while the upstream session was being set up: nothing to send.
@@ -40,7 +41,7 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
   } catch (e) {
     ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
     req.resume();
-    return sendText(res, 502, 'mitm upstream error');
+    return answerFailed(ctx, res, spec, 'mitm upstream error', upstreamFailure(ctx.scrub, e, spec.label, 502));
   }
   // Request trailers (rare, but legal) follow the body; none: Node ends the stream with an empty DATA frame.
   upstream.on('wantTrailers', () => upstream.sendTrailers(h2ResponseHeaders(req.trailers ?? {})));
@@ -67,7 +68,7 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
   upstream.on('error', (e) => {
     if (timedOut(e)) return;
     ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e.message}`));
-    if (!res.headersSent) sendText(res, 502, 'mitm upstream error');
+    if (!res.headersSent) answerFailed(ctx, res, spec, 'mitm upstream error', upstreamFailure(ctx.scrub, e, spec.label, 502));
     else res.destroy();
   });
   res.on('close', () => {

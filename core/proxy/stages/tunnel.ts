@@ -8,6 +8,7 @@ import { IDLE_TIMEOUT_MS, type ProxyContext, type Tunnel } from '../context';
 import type { OutcomeFailure } from '../protocol';
 import { guardFirstByte, timeoutMessage } from '../lifecycle';
 import { judge, type RecordMeta } from './judge';
+import { upstreamFailure } from '../upstreamFailure';
 import { proxyFailure } from '../upstreamRoute';
 import { relayTo } from '../relay';
 
@@ -24,6 +25,8 @@ export interface TunnelReplies {
   failed(timeout: boolean, reason?: string): void;
   /** The status `failed(true)` answers with, if the transport has statuses (CONNECT: 504). */
   timeoutStatus?: number;
+  /** The status `failed(false)` answers with, if the transport has statuses (CONNECT: 502). */
+  failedStatus?: number;
   /** After the stream was handed on (spliced or intercepted). */
   handedOff?(): void;
 }
@@ -42,14 +45,19 @@ export async function runTunnel(ctx: ProxyContext, intercept: Intercept, stream:
   try {
     upstream = await ctx.route.dial({ host: d.host, port: judged.port ?? d.port, ...(judged.addresses ? { addresses: judged.addresses } : {}), ...(req.kind === 'socks' ? { direct: true } : {}) });
   } catch (e) {
-    const viaProxy = proxyFailure(ctx, e, `${d.host}:${d.port}`);
-    if (viaProxy) return replies.failed(false, viaProxy);
+    const target = `${d.host}:${d.port}`;
+    const started = meta.startedAt ?? performance.now();
+    const viaProxy = proxyFailure(ctx, e, target);
+    if (viaProxy) {
+      ctx.events.outcome(judged.event.id, null, 0, started, upstreamFailure(ctx.scrub, e, target, replies.failedStatus ?? null));
+      return replies.failed(false, viaProxy);
+    }
     // Decision (#11): an upstream that does not accept the TCP connection in time is a 504, like a response timeout.
     const timeout = e instanceof Error && /timeout/.test(e.message);
     if (timeout) {
-      const message = ctx.scrub(`upstream ${d.host}:${d.port} did not accept the connection in time (${e.message})`);
-      ctx.events.outcome(judged.event.id, null, 0, meta.startedAt ?? performance.now(), { reason: 'connect_timeout', status: replies.timeoutStatus ?? null, message });
-    }
+      const message = ctx.scrub(`upstream ${target} did not accept the connection in time (${e.message})`);
+      ctx.events.outcome(judged.event.id, null, 0, started, { reason: 'connect_timeout', status: replies.timeoutStatus ?? null, message });
+    } else ctx.events.outcome(judged.event.id, null, 0, started, upstreamFailure(ctx.scrub, e, target, replies.failedStatus ?? null));
     return replies.failed(timeout);
   }
   if (stream.destroyed) return void upstream.destroy();
