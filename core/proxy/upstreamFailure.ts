@@ -1,10 +1,7 @@
 // The outcome failure of a request the proxy itself answered with a 502 (or a raw tunnel it could
 // not open): one small, stable set of reasons, named from the error the upstream side raised.
 import { UpstreamProxyError } from '../net/proxyTunnel';
-import type { ProxyContext } from './context';
 import type { OutcomeFailure } from './protocol';
-import { sendText, type Reply } from './responses';
-import type { ForwardSpec } from './stages/forwardSpec';
 
 type UpstreamReason = 'upstream_unreachable' | 'upstream_tls' | 'upstream_closed' | 'upstream_proxy';
 
@@ -42,8 +39,3 @@ function codeOf(e: unknown): string {
   return cause ? codeOf(cause) : '';
 }
 
-/** Answers 502 with `body` (the client-facing wording, unchanged) and records the request's one outcome with `f`. */
-export function answerFailed(ctx: ProxyContext, res: Reply, spec: ForwardSpec, body: string, f: OutcomeFailure): void {
-  sendText(res, 502, body);
-  ctx.events.outcome(spec.eventId, null, 0, spec.startedAt, f);
-}

@@ -7,10 +7,10 @@ import type { ProxyContext } from '../context';
 import { stripHopByHopFlat } from '../hopByHop';
 import { guardResponse, timeoutMessage, UpstreamTimeoutError } from '../lifecycle';
 import { sendText, writeUpstreamHead, type Incoming, type Reply } from '../responses';
-import { answerFailed, noAddressFailure, upstreamFailure } from '../upstreamFailure';
+import { noAddressFailure, upstreamFailure } from '../upstreamFailure';
 import { proxyFailure } from '../upstreamRoute';
 import { relayUpgrade } from '../websocket';
-import { clientLeft, forwardH2 } from './forwardH2';
+import { answerFailed, clientLeft, forwardH2 } from './forwardH2';
 import { forwardLean } from './forwardLean';
 import type { ForwardSpec } from './forwardSpec';
 

@@ -6,8 +6,9 @@ import * as http2 from 'node:http2';
 import type { ProxyContext } from '../context';
 import { h2RequestHeaders, h2ResponseHeaders } from '../h2';
 import { clientAborted, guardResponse } from '../lifecycle';
-import type { Reply } from '../responses';
-import { answerFailed, upstreamFailure } from '../upstreamFailure';
+import { sendText, type Reply } from '../responses';
+import type { OutcomeFailure } from '../protocol';
+import { upstreamFailure } from '../upstreamFailure';
 import { proxyFailure } from '../upstreamRoute';
 import type { ForwardSpec } from './forwardSpec';
 
@@ -79,6 +80,12 @@ export async function forwardH2(ctx: ProxyContext, x: H2Exchange, spec: ForwardS
   });
   if (bodyless) req.resume();
   else req.pipe(upstream);
+}
+
+/** Answers 502 with `body` (the client-facing wording, unchanged) and records the request's one outcome with `f`. */
+export function answerFailed(ctx: ProxyContext, res: Reply, spec: ForwardSpec, body: string, f: OutcomeFailure): void {
+  sendText(res, 502, body);
+  ctx.events.outcome(spec.eventId, null, 0, spec.startedAt, f);
 }
 
 /** The outcome of a request whose client reset its h2 stream or closed its connection before any answer. */
