@@ -27,6 +27,7 @@ export function forward(ctx: ProxyContext, req: Incoming, res: Reply, spec: Forw
     forwardH2(ctx, { req, res: res as Http2ServerResponse }, spec, fallback, (e) => upstreamTimedOut(ctx, res, e, spec)).catch((e: unknown) => {
       ctx.events.error(ctx.scrub(`mitm upstream ${spec.label}: ${e instanceof Error ? e.message : String(e)}`));
       if (!res.headersSent) answerFailed(ctx, res, spec, failure, upstreamFailure(ctx.scrub, e, spec.label, 502));
+      else res.destroy();
     });
     return;
   }

@@ -155,6 +155,10 @@ describe('HTTP/2 inside MITM', () => {
     assert.equal(r.status, 502);
     assert.equal(untrusted.seen.length, 0);
     await proxy.waitFor((e) => e.event === 'error' && /certificate|self.signed|issuer/i.test(String(e.message)), { since, what: 'the verification error' });
+    // The 502 is the request's outcome too (docs/semantics.md #8 session 7).
+    const o = await proxy.waitFor((e) => e.event === 'outcome' && (e.failure as { reason?: string } | undefined)?.reason === 'upstream_tls', { since, what: 'the upstream_tls outcome' });
+    assert.equal((o.failure as { status: number }).status, 502);
+    assert.match((o.failure as { message: string }).message, new RegExp(`^upstream api\\.github\\.test:${untrusted.port}: `));
   });
 });
 
