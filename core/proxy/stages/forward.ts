@@ -54,12 +54,17 @@ function forwardH1(ctx: ProxyContext, req: Incoming, res: Reply, spec: ForwardSp
     up.pipe(res);
     up.on('error', () => res.destroy());
   });
-  upstream.on('error', (e) => upstreamFailed(ctx, res, e, spec, failure));
+  // A client that left first has its one outcome (clientLeft); the error of the upstream request
+  // destroyed for it ("socket hang up") is not a 502 of ours.
+  let left = false;
+  upstream.on('error', (e) => left || upstreamFailed(ctx, res, e, spec, failure));
   res.on('close', () => {
     if (upgrade) return;
     // writableEnded: an h2 compat response reads as finished once its stream was reset.
     if (!res.writableEnded) upstream.destroy();
-    if (!res.headersSent) clientLeft(ctx, res, spec);
+    if (res.headersSent) return;
+    left = true;
+    clientLeft(ctx, res, spec);
   });
   // An upgrade request has no body: the origin's 101 hands both sockets to relayUpgrade.
   if (upgrade) upstream.end();
