@@ -1,6 +1,10 @@
 // The CLI's event stream on stdout. Each write to a pipe costs a syscall and wakes the reader, and
 // one write per event-loop turn was still about a tenth of the proxy's CPU under load, so lines
-// are batched, in order, and held back only while no reader can be waiting for them.
+// are batched, in order, and held back only while no reader can be waiting for them. A response
+// head that needs its line does not force a write of its own: its connection is corked and the
+// lines of every head shown in this turn go out in one write at the end of it, before the
+// connections are uncorked.
+import type { Corkable } from '../proxy/events';
 
 /** Lines waiting beyond this many are written at once (bounded writes in a burst). */
 const MAX_PENDING = 512;
@@ -13,8 +17,12 @@ export interface EventLines {
    * queued before it). `wait` = a decision id: until `shown(id)` (or WAIT_MS); `true`: up to WAIT_MS.
    */
   push(line: string, wait?: number | true): void;
-  /** The head of decision `id`'s response is about to be written: its line goes out now if still queued. */
-  shown(id: number): void;
+  /**
+   * The head of decision `id`'s response is about to be written: if its line is still queued, it
+   * goes out now, or, given the response's connection, at the end of this turn with `conn` corked
+   * until then.
+   */
+  shown(id: number, conn?: Corkable): void;
   /** Writes everything queued now (stop, exit). */
   flush(): void;
 }
@@ -25,16 +33,28 @@ export function batchLines(out: (text: string) => void, waitMs = WAIT_MS): Event
   let firstHeld = 0;
   let endOfTurn = false;
   let timer: NodeJS.Timeout | undefined;
+  /** Connections whose responses wait for lines still queued. */
+  let corked: Corkable[] = [];
   const flush = (): void => {
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
     }
     firstHeld = 0;
-    if (!pending.length) return;
-    const text = pending.join('\n');
-    pending = [];
-    out(text);
+    if (pending.length) {
+      const text = pending.join('\n');
+      pending = [];
+      out(text);
+    }
+    if (!corked.length) return;
+    const released = corked;
+    corked = [];
+    for (const c of released) c.uncork();
+  };
+  const atTurnEnd = (): void => {
+    if (endOfTurn) return;
+    endOfTurn = true;
+    setImmediate(onTurnEnd);
   };
   const onTurnEnd = (): void => {
     endOfTurn = false;
@@ -43,19 +63,17 @@ export function batchLines(out: (text: string) => void, waitMs = WAIT_MS): Event
   return {
     push: (line, wait) => {
       if (pending.push(line) >= MAX_PENDING) return flush();
-      if (wait === undefined) {
-        if (!endOfTurn) {
-          endOfTurn = true;
-          setImmediate(onTurnEnd);
-        }
-        return;
-      }
+      if (wait === undefined) return atTurnEnd();
       if (typeof wait === 'number' && !firstHeld) firstHeld = wait;
       // A lagging timer is restarted lazily: an earlier flush already cleared it.
       if (!timer && !endOfTurn) timer = setTimeout(flush, waitMs);
     },
-    shown: (id) => {
-      if (firstHeld && id >= firstHeld) flush();
+    shown: (id, conn) => {
+      if (!firstHeld || id < firstHeld) return;
+      if (!conn) return flush();
+      conn.cork();
+      corked.push(conn);
+      atTurnEnd();
     },
     flush,
   };

@@ -29,6 +29,18 @@ export interface DecisionContext {
  */
 export type EventListener = (e: ProxyEvent, mayWait: boolean) => void;
 
+/**
+ * The client connection a held response goes out on (a net.Socket): a writer that will put the
+ * line out later in this turn corks it, so the response still cannot reach the client first.
+ */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+/** Told that held decision `id`'s response head is about to be written, on `conn` when it is corkable. */
+export type ShownListener = (id: number, conn?: Corkable) => void;
+
 let lastMs = 0;
 let lastIso = '';
 
@@ -82,7 +94,7 @@ export class EventLog {
   private readonly ring: DecisionEvent[] = [];
   private head = 0;
   private readonly listeners = new Set<EventListener>();
-  private readonly showListeners = new Set<(id: number) => void>();
+  private readonly showListeners = new Set<ShownListener>();
 
   constructor(private readonly capacity = 1000) {}
 
@@ -92,13 +104,13 @@ export class EventLog {
   }
 
   /** Told when a held decision's response head is about to be written (its line must be out first). */
-  onShown(listener: (id: number) => void): () => void {
+  onShown(listener: ShownListener): () => void {
     this.showListeners.add(listener);
     return () => this.showListeners.delete(listener);
   }
 
-  shown(id: number): void {
-    for (const l of this.showListeners) l(id);
+  shown(id: number, conn?: Corkable): void {
+    for (const l of this.showListeners) l(id, conn);
   }
 
   /** The last N decision events, oldest first (a copy). */

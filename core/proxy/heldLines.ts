@@ -2,13 +2,15 @@
 // reader only needs its line before the client can see the response. The inner servers' response
 // classes tell the event log (EventLog.shown) just before a held request's head is written, so the
 // CLI can put many requests' lines into one stdout write (core/cli/eventLines.ts) without a line
-// ever arriving after the response it describes.
+// ever arriving after the response it describes. An h1 response hands over its socket, so the
+// writer can cork it until the end of the turn and write every line shown in that turn at once.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import type { EventLog } from './events';
 
 const HELD = Symbol('held decision id');
-type Held = { [HELD]?: number };
+type Held = { [HELD]?: number; socket?: unknown };
 
 export interface HeldResponses {
   h1: typeof http.ServerResponse;
@@ -25,7 +27,9 @@ export function heldResponses(events: EventLog): HeldResponses {
     const id = res[HELD];
     if (id === undefined) return;
     res[HELD] = undefined;
-    events.shown(id);
+    // An h1 response's socket is its client's (net.Socket); an h2 stream shares its session's, which
+    // must not wait for one stream (h2 heads release the line at once).
+    events.shown(id, res instanceof H1 && res.socket instanceof net.Socket ? res.socket : undefined);
   };
   class H1 extends http.ServerResponse {}
   class H2 extends http2.Http2ServerResponse {}

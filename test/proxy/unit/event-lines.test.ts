@@ -58,3 +58,25 @@ test('a line that may wait is written within the wait bound even when no head fo
   await sleep(80);
   assert.deepEqual(writes, ['d1\no1']);
 });
+
+test('heads shown on their connections in one turn share one write; each connection stays corked until its line is out', async () => {
+  const log: string[] = [];
+  const lines = batchLines((t) => log.push(`write ${t}`), 10_000);
+  const conn = (name: string) => ({ cork: () => log.push(`cork ${name}`), uncork: () => log.push(`uncork ${name}`) });
+  lines.push('d1', 1);
+  lines.push('d2', 2);
+  lines.shown(1, conn('c1'));
+  lines.shown(2, conn('c2'));
+  assert.deepEqual(log, ['cork c1', 'cork c2'], 'no write of its own per head');
+  await tick();
+  assert.deepEqual(log, ['cork c1', 'cork c2', 'write d1\nd2', 'uncork c1', 'uncork c2'], 'the lines first, then the responses');
+  lines.shown(2, conn('c3'));
+  await tick();
+  assert.equal(log.length, 5, 'a head whose line is already out is not held back');
+  lines.push('d4', 4);
+  lines.shown(4, conn('c4'));
+  lines.flush();
+  assert.deepEqual(log.slice(5), ['cork c4', 'write d4', 'uncork c4'], 'any flush releases the connections it wrote lines for');
+  await tick();
+  assert.equal(log.length, 8, 'nothing left for the end of the turn');
+});
