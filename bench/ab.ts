@@ -2,7 +2,7 @@
 // run (A B A B …), each proxy, the origin and the load generator its own process:
 //   node --import tsx bench/ab.ts --a DIST_A --b DIST_B|bare [--rounds 6] [--duration 3] [--conns 8]
 //        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…] [--warm S] [--node-args 'A B'] [--node-a …] [--node-b …]
-//        [--idle S] [--first S]
+//        [--idle S] [--first S] [--pin]
 // (a DIST is a build's dist/ directory, e.g. one built from a base commit). Round r runs A then B,
 // the next round B then A. Prints each round and the medians (min–max) of req/s, p50 and the
 // proxy's CPU µs per request, the within-round ratios b/a, and load1. --profile writes a
@@ -12,7 +12,11 @@
 // run (each proxy then idles 2S + a run between its rounds: its idle collector and V8's own GCs
 // act as between a developer's bursts). --first S: each round starts with a separate S-second run on
 // fresh connections whose CPU µs/request is reported as `first` (the cost of the first requests
-// after an idle gap: re-optimisation, cold caches).
+// after an idle gap: re-optimisation, cold caches). --pin: the proxies (all their threads) on CPU 0,
+// the origin and the load generator on CPU 1. This VM's two vCPUs can differ by a third in speed
+// for minutes (a fixed loop: 371-391 ms on CPU 0, 498-523 ms on CPU 1), and unpinned processes land
+// on either, so an A/B of a few percent needs the proxies on one core.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,6 +42,9 @@ const extra = process.argv.includes('--workers') ? ['--workers', opt('workers')]
 const warm = Number(opt('warm', '0'));
 const idle = Number(opt('idle', '0'));
 const first = opt('first', '0');
+const pin = process.argv.includes('--pin');
+/** Moves every thread of `pid` to `cpu` (--pin; threads started later inherit it). */
+const pinTo = (pid: number, cpu: number): void => void execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 const nodeArgs = (name: string): string[] => `${opt('node-args', '')} ${opt(`node-${name}`, '')}`.split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
@@ -49,6 +56,7 @@ async function main(): Promise<void> {
   const secret = 'bench-secret-value';
   const upstream = start(process.execPath, [join(bin, 'upstream.js'), '--cert', certs.cert, '--key', certs.key], { BENCH_SECRET: secret });
   const ports = (await upstream.firstJson) as { https: number };
+  if (pin) pinTo(upstream.child.pid!, 1);
   const policy = join(dir, 'policy.toml');
   writeFileSync(policy, proxyPolicy(0));
   const peers: Peer[] = [];
@@ -60,10 +68,11 @@ async function main(): Promise<void> {
     const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]) : [];
     for (const [k, v] of vars) process.env[k] = v;
     peers.push(await ours(env, name, extra));
+    if (pin) pinTo(peers.at(-1)!.pid!, 0);
     for (const [k] of vars) delete process.env[k];
   }
   const runs: Record<string, Record<string, number>[]> = { a: [], b: [] };
-  const load = (p: Peer, seconds: string, warmup = '0.5'): Promise<Record<string, unknown>> => runJson(process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
+  const load = (p: Peer, seconds: string, warmup = '0.5'): Promise<Record<string, unknown>> => runJson(pin ? 'taskset' : process.execPath, [...(pin ? ['-c', '1', process.execPath] : []), join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
     '--conns', conns, '--duration', seconds, '--warmup', warmup, '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
   // The proxy's CPU µs per request of one short run (no warm-up excluded: the first requests count).
   const cpuPerRequest = async (p: Peer, seconds: string): Promise<{ cpuUs: number; failed: number }> => {

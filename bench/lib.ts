@@ -3,6 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -167,4 +168,18 @@ export interface Summary { median: number; min: number; max: number; samples: nu
 export function summarize(xs: readonly number[]): Summary {
   const f = xs.filter((x) => Number.isFinite(x));
   return { median: median(f), min: f.length ? Math.min(...f) : NaN, max: f.length ? Math.max(...f) : NaN, samples: [...xs] };
+}
+
+/**
+ * CPU ms a fixed loop takes pinned to each vCPU (lower is faster), or [] without taskset. This VM's
+ * vCPUs can differ by a third in speed for minutes (host contention); the report shows it so a
+ * round's swing can be told from a change in the code.
+ */
+export function vcpuSpeeds(): number[] {
+  const loop = 'const t=process.cpuUsage();let s=0;for(let i=0;i<1e8;i++)s+=i%7;const u=process.cpuUsage(t);console.log(Math.round((u.user+u.system)/1000)+(s<0?1:0))';
+  try {
+    return Array.from({ length: cpus().length }, (_, i) => Number(execFileSync('taskset', ['-c', String(i), process.execPath, '-e', loop], { encoding: 'utf8', timeout: 10_000 }).trim()));
+  } catch {
+    return [];
+  }
 }

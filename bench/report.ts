@@ -7,7 +7,7 @@ interface Report {
   rounds: number;
   date: string;
   durationS: number;
-  machine: { cpus: number; cpu: string; memGiB: number; node: string; loadavg?: number[] };
+  machine: { cpus: number; cpu: string; memGiB: number; node: string; loadavg?: number[]; vcpuMs?: { start: number[]; end: number[] } };
   unavailable: Record<string, string>;
   results: ScenarioResult[];
 }
@@ -19,7 +19,7 @@ const isSummary = (v: unknown): v is Summary => typeof v === 'object' && v !== n
 export function markdown(r: Report): string {
   const out = [
     `# Benchmark results (${r.mode}, ${r.rounds} rounds)`, '',
-    `${r.date} · ${r.machine.cpus} × ${r.machine.cpu} · ${r.machine.memGiB} GiB · Node ${r.machine.node} · ${r.durationS} s${r.machine.loadavg ? ` · load average at the end ${r.machine.loadavg.join(' / ')} (other jobs shared the machine)` : ''}. Loopback only; every peer, upstream and load generator its own process; peers alternate within each round; ratios are per round, then the median (min–max). Values: median (min–max) over rounds.`, '',
+    `${r.date} · ${r.machine.cpus} × ${r.machine.cpu} · ${r.machine.memGiB} GiB · Node ${r.machine.node} · ${r.durationS} s${r.machine.loadavg ? ` · load average at the end ${r.machine.loadavg.join(' / ')} (other jobs shared the machine)` : ''}${vcpuNote(r.machine.vcpuMs)}. Loopback only; every peer, upstream and load generator its own process; peers alternate within each round; ratios are per round, then the median (min–max). Values: median (min–max) over rounds.`, '',
   ];
   const aims = r.results.flatMap((s) => (s.aims ?? []).map((a) => ({ s, a })));
   if (aims.length) {
@@ -126,4 +126,10 @@ function whyNot(s: ScenarioResult | undefined, cores: number): string[] {
     row('mitmproxy', med('mitmproxy', 'cpuUsPerReq'), `${fmt(med('mitmproxy'))} req/s`), '',
     `Left for the proxy: ${fmt(budget / target - others)} µs per request once the client and the upstream are paid (${fmt(others)} µs); for the p50 aim alone (${fmt(n.forP50)} req/s) ${fmt(budget / n.forP50 - others)} µs. ${budget / target - others < med('squid', 'cpuUsPerReq') ? `The first figure is less than squid spends (${fmt(med('squid', 'cpuUsPerReq'))} µs), so on this machine both aims together are out of reach for any MITM proxy measured here, not only for ours. ` : ''}Direct (no proxy) did ${fmt(med('direct'))} req/s with p50 ${fmt(med('direct', 'p50'))} ms: the two TLS ends alone. A second worker process cannot add CPU that the machine does not have; it competes with the load generator and the upstream for the same ${cores} cores.`, '',
   ];
+}
+
+/** The vCPU speed probe (bench/lib.ts vcpuSpeeds) as a clause of the header. */
+function vcpuNote(v: { start: number[]; end: number[] } | undefined): string {
+  if (!v?.start.length) return '';
+  return ` · a fixed loop pinned to each vCPU took ${v.start.join(' / ')} ms at the start and ${v.end.join(' / ')} ms at the end (equal on an even host; a higher one is a vCPU slowed by other tenants)`;
 }

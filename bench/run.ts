@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { API_NAME, freshName, proxyPolicy, RAW_NAME, upstreamCerts } from './fixtures';
-import { start, type Proc } from './lib';
+import { start, vcpuSpeeds, type Proc } from './lib';
 import { PEERS, type BenchEnv, type Peer } from './peers';
 import { markdown } from './report';
 import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios';
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   }
   const ctx: Ctx = { env, quick, rounds, peers, ports, loadgen: join(out, 'loadgen.js'), ...(upstream.child.pid ? { upstreamPid: upstream.child.pid } : {}), log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
+  const speedsAtStart = vcpuSpeeds();
   try {
     for (const s of SCENARIOS) {
       if (only && !only.includes(s.id)) continue;
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   }
   const report = {
     mode: quick ? 'quick' : 'full', rounds, date: stamp, durationS: Math.round((Date.now() - started) / 1000),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((x) => Math.round(x * 10) / 10) },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((x) => Math.round(x * 10) / 10), vcpuMs: { start: speedsAtStart, end: vcpuSpeeds() } },
     unavailable, results: previous.length ? merged : results,
   };
   writeFileSync(join(dest, 'latest.json'), JSON.stringify(report, null, 2) + '\n');

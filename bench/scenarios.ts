@@ -110,10 +110,15 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
       const mode = h2Streams ? ['--mode', 'h2', '--streams', String(h2Streams), '--target', `127.0.0.1:${ctx.ports.h2}`] : ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`];
       // The aims' scenario runs first, on freshly started peers: one unrecorded run each, so the
       // Node peers' JIT is warm as in a proxy that has been serving (its failures still count).
+      // 2 s in quick runs: at full load on 2 cores V8's compiler threads share the cores with the
+      // load, and our proxy needed ~2.5 s of load to reach its steady CPU per request (bench/ab.ts:
+      // 140-150 µs in the run after a 0.5 s warm-up, ~111 µs from then on), so with 0.5 s a quick
+      // run's first round measured the JIT, not the proxy.
       const warmups = new Map<string, Record<string, unknown>>();
+      const warmS = ctx.quick ? 2 : 3;
       if (withAims) {
         for (const p of peers) {
-          const r = await loadgen(ctx, p, [...mode, '--name', API_NAME, '--conns', String(conns), '--duration', ctx.quick ? '0.5' : '3', '--warmup', '0']);
+          const r = await loadgen(ctx, p, [...mode, '--name', API_NAME, '--conns', String(conns), '--duration', String(warmS), '--warmup', '0']);
           warmups.set(p.name, r);
           ctx.log(`  warm-up ${p.name}: ${JSON.stringify(r).slice(0, 120)}`);
         }
@@ -130,7 +135,7 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
         return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, upstreamCpuUsPerReq, upstreamH2: seen ? (versions['2.0'] ?? 0) / seen : NaN };
       });
       const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {}, conns: h2Streams ? conns * h2Streams : conns,
-        ...(withAims ? { note: `every peer had one unrecorded warm-up run (${ctx.quick ? 0.5 : 3} s) before the rounds; its failures count` } : {}) };
+        ...(withAims ? { note: `every peer had one unrecorded warm-up run (${warmS} s) before the rounds; its failures count` } : {}) };
       for (const [name, list] of runs) {
         result.peers[name] = {
           value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))),
