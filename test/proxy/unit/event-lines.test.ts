@@ -31,7 +31,7 @@ test('a large burst is written in bounded chunks without waiting for the turn to
 
 test('held decisions wait for their response head across turns, then go out with everything before them', async () => {
   const writes: string[] = [];
-  const lines = batchLines((t) => writes.push(t), 10_000);
+  const lines = batchLines((t) => writes.push(t), 10_000, 0);
   lines.push('d1', 1);
   lines.push('o0', true);
   lines.push('d2', 2);
@@ -61,7 +61,7 @@ test('a line that may wait is written within the wait bound even when no head fo
 
 test('heads shown on their connections in one turn share one write; each connection stays corked until its line is out', async () => {
   const log: string[] = [];
-  const lines = batchLines((t) => log.push(`write ${t}`), 10_000);
+  const lines = batchLines((t) => log.push(`write ${t}`), 10_000, 0);
   const conn = (name: string) => ({ cork: () => log.push(`cork ${name}`), uncork: () => log.push(`uncork ${name}`) });
   lines.push('d1', 1);
   lines.push('d2', 2);
@@ -79,4 +79,38 @@ test('heads shown on their connections in one turn share one write; each connect
   assert.deepEqual(log.slice(5), ['cork c4', 'write d4', 'uncork c4'], 'any flush releases the connections it wrote lines for');
   await tick();
   assert.equal(log.length, 8, 'nothing left for the end of the turn');
+});
+
+test('under sustained traffic writes are at least the gap apart: later lines and heads wait for its end, nothing is corked', async () => {
+  const log: string[] = [];
+  const lines = batchLines((t) => log.push(`write ${t}`), 10_000, 60);
+  const conn = (name: string) => ({ cork: () => log.push(`cork ${name}`), uncork: () => log.push(`uncork ${name}`) });
+  lines.push('error 1');
+  await tick();
+  assert.deepEqual(log, ['write error 1'], 'outside a gap: the end of the turn');
+  const wrote = performance.now();
+  lines.push('error 2');
+  lines.push('d3', 3);
+  lines.shown(3, conn('c3'));
+  await tick();
+  assert.deepEqual(log, ['write error 1'], 'inside the gap: neither a line nor a head forces a write');
+  await sleep(100);
+  assert.deepEqual(log, ['write error 1', 'write error 2\nd3'], 'one write at the end of the gap, the head never held back');
+  assert.ok(performance.now() - wrote >= 60);
+  await sleep(80);
+  lines.push('d4', 4);
+  lines.shown(4, conn('c4'));
+  await tick();
+  assert.deepEqual(log.slice(2), ['cork c4', 'write d4', 'uncork c4'], 'after the gap a head waits for its line again');
+});
+
+test('an urgent line inside a gap is not kept for the longer wait of a held line queued before it', async () => {
+  const writes: string[] = [];
+  const lines = batchLines((t) => writes.push(t), 10_000, 40);
+  lines.push('first');
+  await tick();
+  lines.push('d2', 2);
+  lines.push('policy');
+  await sleep(90);
+  assert.deepEqual(writes, ['first', 'd2\npolicy']);
 });
