@@ -121,7 +121,7 @@ function whyNot(s: ScenarioResult | undefined, cores: number): string[] {
     row('load generator (TLS client, through our proxy)', client, `caps it alone at ${fmt(1e6 / client)} req/s (one event loop)`),
     row('upstream origin (TLS server)', upstream, ''),
     row('our proxy, 1 process', med('ours', 'cpuUsPerReq'), `${fmt(med('ours'))} req/s`),
-    row('our proxy, --workers 2', med('ours2', 'cpuUsPerReq'), `${fmt(med('ours2'))} req/s`),
+    ...(s.peers.ours2 ? [row('our proxy, --workers 2', med('ours2', 'cpuUsPerReq'), `${fmt(med('ours2'))} req/s`)] : []),
     row('squid ssl-bump (C, the reference)', med('squid', 'cpuUsPerReq'), `${fmt(med('squid'))} req/s`),
     row('mitmproxy', med('mitmproxy', 'cpuUsPerReq'), `${fmt(med('mitmproxy'))} req/s`), '',
     `Left for the proxy: ${fmt(budget / target - others)} µs per request once the client and the upstream are paid (${fmt(others)} µs); for the p50 aim alone (${fmt(n.forP50)} req/s) ${fmt(budget / n.forP50 - others)} µs. ${budget / target - others < med('squid', 'cpuUsPerReq') ? `The first figure is less than squid spends (${fmt(med('squid', 'cpuUsPerReq'))} µs), so on this machine both aims together are out of reach for any MITM proxy measured here, not only for ours. ` : ''}Direct (no proxy) did ${fmt(med('direct'))} req/s with p50 ${fmt(med('direct', 'p50'))} ms: the two TLS ends alone. A second worker process cannot add CPU that the machine does not have; it competes with the load generator and the upstream for the same ${cores} cores.`, '',

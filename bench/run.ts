@@ -42,7 +42,8 @@ async function main(): Promise<void> {
 
   const peers = new Map<string, Peer>();
   const unavailable: Record<string, string> = {};
-  for (const name of ['direct', 'ours', 'ours2', 'mitmproxy', 'squid', 'mockttp', 'tinyproxy']) {
+  // ours2 (--workers 2) is measured in full runs only (bench/scenarios.ts).
+  for (const name of ['direct', 'ours', ...(quick ? [] : ['ours2']), 'mitmproxy', 'squid', 'mockttp', 'tinyproxy']) {
     try {
       peers.set(name, await PEERS[name]!(env));
     } catch (e) {

@@ -8,12 +8,13 @@ import { runInNewContext } from 'node:vm';
 
 export const IDLE_CHECK_MS = 5000;
 /**
- * Idle check intervals in a row before collecting (so 10–15 s without new work). A full collection
+ * Idle check intervals in a row before collecting (so 30–35 s without new work). A full collection
  * after the connections of a burst died frees their maps, and V8 then deoptimises the hot request
  * path (Node's streams/http, undici, ours: ~80 functions, "weak objects") to re-optimise it on the
- * next burst; a gap of a few seconds between bursts is not worth that (docs/semantics.md, idle deopt).
+ * next burst, at 3–4x the CPU per request for its first half second; a developer's pause between
+ * two commands is not worth that (docs/semantics.md, idle deopt).
  */
-const SETTLE_INTERVALS = 2;
+const SETTLE_INTERVALS = 6;
 /** Heap growth (total heap size over the size after the last reduction) that is worth giving back. */
 const GROWTH = 1.25;
 const MAX_ATTEMPTS = 3;
