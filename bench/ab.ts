@@ -16,13 +16,12 @@
 // the origin and the load generator on CPU 1. This VM's two vCPUs can differ by a third in speed
 // for minutes (a fixed loop: 371-391 ms on CPU 0, 498-523 ms on CPU 1), and unpinned processes land
 // on either, so an A/B of a few percent needs the proxies on one core.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { API_NAME, proxyPolicy, upstreamCerts } from './fixtures';
-import { cpuSeconds, runJson, start, summarize, type Summary } from './lib';
+import { cpuSeconds, onCpu, pinTree, runJson, start, summarize, type Summary } from './lib';
 import { ours, type BenchEnv, type Peer } from './peers';
 
 const opt = (k: string, d?: string): string => {
@@ -43,8 +42,6 @@ const warm = Number(opt('warm', '0'));
 const idle = Number(opt('idle', '0'));
 const first = opt('first', '0');
 const pin = process.argv.includes('--pin');
-/** Moves every thread of `pid` to `cpu` (--pin; threads started later inherit it). */
-const pinTo = (pid: number, cpu: number): void => void execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 const nodeArgs = (name: string): string[] => `${opt('node-args', '')} ${opt(`node-${name}`, '')}`.split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
@@ -56,7 +53,7 @@ async function main(): Promise<void> {
   const secret = 'bench-secret-value';
   const upstream = start(process.execPath, [join(bin, 'upstream.js'), '--cert', certs.cert, '--key', certs.key], { BENCH_SECRET: secret });
   const ports = (await upstream.firstJson) as { https: number };
-  if (pin) pinTo(upstream.child.pid!, 1);
+  if (pin) pinTree(upstream.child.pid!, 1);
   const policy = join(dir, 'policy.toml');
   writeFileSync(policy, proxyPolicy(0));
   const peers: Peer[] = [];
@@ -68,12 +65,12 @@ async function main(): Promise<void> {
     const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]) : [];
     for (const [k, v] of vars) process.env[k] = v;
     peers.push(await ours(env, name, extra));
-    if (pin) pinTo(peers.at(-1)!.pid!, 0);
+    if (pin) pinTree(peers.at(-1)!.pid!, 0);
     for (const [k] of vars) delete process.env[k];
   }
   const runs: Record<string, Record<string, number>[]> = { a: [], b: [] };
-  const load = (p: Peer, seconds: string, warmup = '0.5'): Promise<Record<string, unknown>> => runJson(pin ? 'taskset' : process.execPath, [...(pin ? ['-c', '1', process.execPath] : []), join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
-    '--conns', conns, '--duration', seconds, '--warmup', warmup, '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']);
+  const load = (p: Peer, seconds: string, warmup = '0.5'): Promise<Record<string, unknown>> => runJson(...onCpu(pin ? 1 : undefined, process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
+    '--conns', conns, '--duration', seconds, '--warmup', warmup, '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']));
   // The proxy's CPU µs per request of one short run (no warm-up excluded: the first requests count).
   const cpuPerRequest = async (p: Peer, seconds: string): Promise<{ cpuUs: number; failed: number }> => {
     const cpu0 = cpuSeconds(p.pid!);

@@ -2,7 +2,7 @@
 // waiting for ports, installing missing peers with apt-get, medians and ranges.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -182,4 +182,31 @@ export function vcpuSpeeds(): number[] {
   } catch {
     return [];
   }
+}
+
+/** `pid` and its descendants (every thread's children lists). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const t of readdirSync(`/proc/${out[i]}/task`)) {
+        out.push(...readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+      }
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
+/** Moves every thread of `pid` and of its descendants to `cpu` (--pin; threads and children started later inherit it). */
+export function pinTree(pid: number, cpu: number): void {
+  for (const p of processTree(pid)) {
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(p)], { stdio: 'ignore' });
+    } catch { /* exited meanwhile */ }
+  }
+}
+
+/** `cmd args` as runJson/start take them, started on `cpu` when given (--pin). */
+export function onCpu(cpu: number | undefined, cmd: string, args: string[]): [string, string[]] {
+  return cpu === undefined ? [cmd, args] : ['taskset', ['-c', String(cpu), cmd, ...args]];
 }

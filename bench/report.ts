@@ -5,6 +5,8 @@ import type { ScenarioResult } from './scenarios';
 interface Report {
   mode: string;
   rounds: number;
+  /** --pin: peers on vCPU 0, the origin and load generators on vCPU 1. */
+  pinned?: boolean;
   date: string;
   durationS: number;
   machine: { cpus: number; cpu: string; memGiB: number; node: string; loadavg?: number[]; vcpuMs?: { start: number[]; end: number[] } };
@@ -18,8 +20,8 @@ const isSummary = (v: unknown): v is Summary => typeof v === 'object' && v !== n
 
 export function markdown(r: Report): string {
   const out = [
-    `# Benchmark results (${r.mode}, ${r.rounds} rounds)`, '',
-    `${r.date} · ${r.machine.cpus} × ${r.machine.cpu} · ${r.machine.memGiB} GiB · Node ${r.machine.node} · ${r.durationS} s${r.machine.loadavg ? ` · load average at the end ${r.machine.loadavg.join(' / ')} (other jobs shared the machine)` : ''}${vcpuNote(r.machine.vcpuMs)}. Loopback only; every peer, upstream and load generator its own process; peers alternate within each round; ratios are per round, then the median (min–max). Values: median (min–max) over rounds.`, '',
+    `# Benchmark results (${r.mode}, ${r.rounds} rounds${r.pinned ? ', pinned' : ''})`, '',
+    `${r.date} · ${r.machine.cpus} × ${r.machine.cpu} · ${r.machine.memGiB} GiB · Node ${r.machine.node} · ${r.durationS} s${r.machine.loadavg ? ` · load average at the end ${r.machine.loadavg.join(' / ')} (other jobs shared the machine)` : ''}${vcpuNote(r.machine.vcpuMs)}. Loopback only; every peer, upstream and load generator its own process${r.pinned ? ' (pinned: every peer with its threads and children on vCPU 0, the origin and the load generators on vCPU 1)' : ''}; peers alternate within each round; ratios are per round, then the median (min–max). Values: median (min–max) over rounds.`, '',
   ];
   const aims = r.results.flatMap((s) => (s.aims ?? []).map((a) => ({ s, a })));
   if (aims.length) {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { API_NAME, freshName, proxyPolicy, RAW_NAME, upstreamCerts } from './fixtures';
-import { start, vcpuSpeeds, type Proc } from './lib';
+import { pinTree, start, vcpuSpeeds, type Proc } from './lib';
 import { PEERS, type BenchEnv, type Peer } from './peers';
 import { markdown } from './report';
 import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios';
@@ -15,8 +15,12 @@ import { RAW_HOST, SCENARIOS, type Ctx, type ScenarioResult } from './scenarios'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Options: --quick (under 3 minutes), --only id,id (mitm8 first tunnel chain idle check lsp micro mitm1
 // mitm64 mitmh2 activation vsix), --ours-dist DIR (measure another build, e.g. a base commit's dist/), --out DIR,
-// --merge (replace only the re-measured scenarios in the existing latest.json).
+// --merge (replace only the re-measured scenarios in the existing latest.json), --pin (every peer
+// with its threads and children on vCPU 0, the origin and the load generators on vCPU 1: the proxy
+// under test no longer shares a core with the load or migrates between vCPUs; not the default,
+// which measures as a user's machine schedules).
 const quick = process.argv.includes('--quick');
+const pin = process.argv.includes('--pin');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? process.argv[onlyArg + 1]!.split(',') : null;
 const distArg = process.argv.indexOf('--ours-dist');
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
   const rounds = quick ? 3 : 5;
   const upstream: Proc = start(process.execPath, [join(out, 'upstream.js'), '--cert', certs.cert, '--key', certs.key, '--new-hosts', '200'], { BENCH_SECRET: secret });
   const ports = (await upstream.firstJson) as { https: number; h2: number; bytes: number; echo: number; fresh: string[] };
+  if (pin) pinTree(upstream.child.pid!, 1);
   const policyFile = join(dir, 'policy.toml');
   writeFileSync(policyFile, proxyPolicy(ports.fresh.length));
   const names = [`${API_NAME}=127.0.0.1`, `${RAW_NAME}=${RAW_HOST}`, ...ports.fresh.map((t, i) => `${freshName(i)}=${t.split(':')[0]}`)];
@@ -45,13 +50,15 @@ async function main(): Promise<void> {
   // ours2 (--workers 2) is measured in full runs only (bench/scenarios.ts).
   for (const name of ['direct', 'ours', ...(quick ? [] : ['ours2']), 'mitmproxy', 'squid', 'mockttp', 'tinyproxy']) {
     try {
-      peers.set(name, await PEERS[name]!(env));
+      const peer = await PEERS[name]!(env);
+      if (pin && peer.pid) pinTree(peer.pid, 0);
+      peers.set(name, peer);
     } catch (e) {
       unavailable[name] = e instanceof Error ? e.message : String(e);
       console.error(`peer ${name} unavailable: ${unavailable[name]}`);
     }
   }
-  const ctx: Ctx = { env, quick, rounds, peers, ports, loadgen: join(out, 'loadgen.js'), ...(upstream.child.pid ? { upstreamPid: upstream.child.pid } : {}), log: (m) => console.error(m) };
+  const ctx: Ctx = { env, quick, rounds, pin, peers, ports, loadgen: join(out, 'loadgen.js'), ...(upstream.child.pid ? { upstreamPid: upstream.child.pid } : {}), log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
   const speedsAtStart = vcpuSpeeds();
   try {
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
     if (!merged.includes(r)) merged.push(r);
   }
   const report = {
-    mode: quick ? 'quick' : 'full', rounds, date: stamp, durationS: Math.round((Date.now() - started) / 1000),
+    mode: quick ? 'quick' : 'full', rounds, pinned: pin, date: stamp, durationS: Math.round((Date.now() - started) / 1000),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map((x) => Math.round(x * 10) / 10), vcpuMs: { start: speedsAtStart, end: vcpuSpeeds() } },
     unavailable, results: previous.length ? merged : results,
   };

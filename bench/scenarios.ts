@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_NAME, freshName, largePolicy, RAW_NAME } from './fixtures';
-import { cpuSeconds, rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
+import { cpuSeconds, onCpu, rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
 import { ours, type BenchEnv, type Peer } from './peers';
 import { activation, vsix } from './extension';
 
@@ -17,6 +17,8 @@ export interface Ctx {
   loadgen: string;
   /** The upstream origin's process, for its CPU per request. */
   upstreamPid?: number;
+  /** --pin: every peer on vCPU 0, the origin and the load generators on vCPU 1. */
+  pin: boolean;
   log(message: string): void;
 }
 
@@ -48,7 +50,7 @@ const present = (ctx: Ctx, names: string[]): Peer[] => names.map((n) => ctx.peer
 
 function loadgen(ctx: Ctx, peer: Peer, args: string[]): Promise<Record<string, unknown>> {
   const common = ['--ca', peer.ca, ...(peer.proxy ? ['--proxy', peer.proxy] : []), ...(peer.auth ? ['--auth', peer.auth] : []), ...(peer.rewrites ? [] : ['--check', 'off']), ...(peer.byName ? ['--by-name', '1'] : [])];
-  return runJson(process.execPath, [ctx.loadgen, ...args, ...common]).catch((e: unknown) => ({ error: String(e), failed: 1 }));
+  return runJson(...onCpu(ctx.pin ? 1 : undefined, process.execPath, [ctx.loadgen, ...args, ...common])).catch((e: unknown) => ({ error: String(e), failed: 1 }));
 }
 
 /** Runs `measure` for every peer in every round (A B C A B C …) and collects named numbers. */
