@@ -113,12 +113,12 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
       const mode = h2Streams ? ['--mode', 'h2', '--streams', String(h2Streams), '--target', `127.0.0.1:${ctx.ports.h2}`] : ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`];
       // The aims' scenario runs first, on freshly started peers: one unrecorded run each, so the
       // Node peers' JIT is warm as in a proxy that has been serving (its failures still count).
-      // 2 s in quick runs: at full load on 2 cores V8's compiler threads share the cores with the
-      // load, and our proxy needed ~2.5 s of load to reach its steady CPU per request (bench/ab.ts:
-      // 140-150 µs in the run after a 0.5 s warm-up, ~111 µs from then on), so with 0.5 s a quick
-      // run's first round measured the JIT, not the proxy.
+      // 4 s (5 s in full runs): a fresh proxy of ours reaches its steady CPU per request only after
+      // 4-5 s of this load on 2 cores (bench/ab.ts --warm 0, runs of 1.5 s: 639, 177, 122, 104 µs),
+      // so with 0.5 s (later 2 s, 3 s in full runs) the first round measured V8's JIT, not the proxy
+      // (231 µs in round 1, 114 in rounds 2-3 of the same quick run). Every peer gets the same.
       const warmups = new Map<string, Record<string, unknown>>();
-      const warmS = ctx.quick ? 2 : 3;
+      const warmS = ctx.quick ? 4 : 5;
       if (withAims) {
         for (const p of peers) {
           const r = await loadgen(ctx, p, [...mode, '--name', API_NAME, '--conns', String(conns), '--duration', String(warmS), '--warmup', '0']);
