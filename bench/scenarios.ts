@@ -108,7 +108,7 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
       const duration = ctx.quick ? (conns === 8 ? 1.5 : 0.6) : (conns === 8 ? 5 : 3);
       const warmup = ctx.quick ? 0.3 : 0.5;
       // ours2: our proxy with --workers 2 (not judged by the aims: the default is one process); in
-      // full runs only, so the quick run's 2 s warm-ups still fit in its 3 minutes.
+      // full runs only, so the quick run's 4 s warm-ups still fit in its 3 minutes.
       const peers = present(ctx, h2Streams ? ['ours', 'mitmproxy', 'direct'] : ['ours', ...(withAims && !ctx.quick ? ['ours2'] : []), 'mitmproxy', 'squid', 'mockttp', 'direct']);
       const mode = h2Streams ? ['--mode', 'h2', '--streams', String(h2Streams), '--target', `127.0.0.1:${ctx.ports.h2}`] : ['--mode', 'keepalive', '--target', `127.0.0.1:${ctx.ports.https}`];
       // The aims' scenario runs first, on freshly started peers: one unrecorded run each, so the

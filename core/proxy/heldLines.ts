@@ -2,8 +2,9 @@
 // reader only needs its line before the client can see the response. The inner servers' response
 // classes tell the event log (EventLog.shown) just before a held request's head is written, so the
 // CLI can put many requests' lines into one stdout write (core/cli/eventLines.ts) without a line
-// ever arriving after the response it describes. An h1 response hands over its socket, so the
-// writer can cork it until the end of the turn and write every line shown in that turn at once.
+// arriving after the response it describes (under sustained traffic it may, by up to GAP_MS). An
+// h1 response hands over its socket, so the writer can cork it until the end of the turn and write
+// every line shown in that turn at once.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
