@@ -72,6 +72,10 @@ function failuresOf(list: Record<string, unknown>[]): { failed: number; failures
   for (const r of list) {
     failed += Number(r.failed ?? 0);
     if (r.error) failures[String(r.error).slice(0, 160)] = (failures[String(r.error).slice(0, 160)] ?? 0) + 1;
+    if (noneCompleted(r)) {
+      failed++;
+      failures[NONE_COMPLETED] = (failures[NONE_COMPLETED] ?? 0) + 1;
+    }
     const f = r.failures;
     if (f && !Array.isArray(f)) for (const [k, v] of Object.entries(f as Record<string, number>)) failures[k] = (failures[k] ?? 0) + v;
     if (Array.isArray(f)) for (const k of f as string[]) failures[k] = (failures[k] ?? 0) + 1;
@@ -79,7 +83,14 @@ function failuresOf(list: Record<string, unknown>[]): { failed: number; failures
   return Object.keys(failures).length ? { failed, failures } : { failed };
 }
 
-const num = (r: Record<string, unknown>, k: string): number => (r.error ? NaN : Number(r[k]));
+/**
+ * A load-generator run in which no request completed inside the measured window (e.g. mockttp at 64
+ * connections: its handshakes outlasted a 0.6 s window): a failure, and not a measurement of 0.
+ */
+const NONE_COMPLETED = 'no request completed in the measured window';
+const noneCompleted = (r: Record<string, unknown>): boolean => !r.error && r.requests !== undefined && Number(r.requests) === 0;
+
+const num = (r: Record<string, unknown>, k: string): number => (r.error || noneCompleted(r) ? NaN : Number(r[k]));
 
 /** Per-round ratio a/b of metric k (NaN rounds dropped). */
 function ratio(runs: Map<string, Record<string, unknown>[]>, a: string, b: string, k: string): Summary | undefined {
