@@ -21,6 +21,11 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 let files = find('test').sort();
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
+// With no file, `node --test` would fall back to its own discovery and run fixtures as tests.
+if (!files.length) {
+  console.error(`no test file under test/ matches ${filter.map((x) => JSON.stringify(x)).join(' or ')}`);
+  process.exit(1);
+}
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
