@@ -2,7 +2,7 @@
 // run (A B A B …), each proxy, the origin and the load generator its own process:
 //   node --import tsx bench/ab.ts --a DIST_A --b DIST_B|bare [--rounds 6] [--duration 3] [--conns 8]
 //        [--workers N] [--profile DIR] [--env-a K=V,…] [--env-b K=V,…] [--warm S] [--node-args 'A B'] [--node-a …] [--node-b …]
-//        [--idle S] [--first S] [--pin]
+//        [--idle S] [--first S] [--pin] [--fresh]
 // (a DIST is a build's dist/ directory, e.g. one built from a base commit). Round r runs A then B,
 // the next round B then A. Prints each round and the medians (min–max) of req/s, p50 and the
 // proxy's CPU µs per request, the within-round ratios b/a, and load1. --profile writes a
@@ -15,7 +15,10 @@
 // after an idle gap: re-optimisation, cold caches). --pin: the proxies (all their threads) on CPU 0,
 // the origin and the load generator on CPU 1. This VM's two vCPUs can differ by a third in speed
 // for minutes (a fixed loop: 371-391 ms on CPU 0, 498-523 ms on CPU 1), and unpinned processes land
-// on either, so an A/B of a few percent needs the proxies on one core.
+// on either, so an A/B of a few percent needs the proxies on one core. --fresh: a new proxy process
+// per build and round, warmed (--warm) before its run, so a build's figure is not one process's
+// JIT luck (its inlining and deopt choices last the process's life). Even so, an A/A on this VM
+// reads within ±3% in median and 0.6-1.4 per round: a few-percent effect needs 10+ rounds.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,6 +45,7 @@ const warm = Number(opt('warm', '0'));
 const idle = Number(opt('idle', '0'));
 const first = opt('first', '0');
 const pin = process.argv.includes('--pin');
+const fresh = process.argv.includes('--fresh');
 const nodeArgs = (name: string): string[] => `${opt('node-args', '')} ${opt(`node-${name}`, '')}`.split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
@@ -56,18 +60,20 @@ async function main(): Promise<void> {
   if (pin) pinTree(upstream.child.pid!, 1);
   const policy = join(dir, 'policy.toml');
   writeFileSync(policy, proxyPolicy(0));
-  const peers: Peer[] = [];
-  for (const [name, built] of Object.entries(builds)) {
+  const startPeer = async (name: string, built: string): Promise<Peer> => {
     const dist = built === 'bare' ? join(bin, 'bare') : built;
     const env: BenchEnv = { root: join(import.meta.dirname, '..'), dir, secret, upstreamCa: certs.ca, policy, names: [`${API_NAME}=127.0.0.1`], dist,
       nodeArgs: [...nodeArgs(name), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profile, name)}`] : [])] };
     // --env-a / --env-b K=V,K=V: environment for that build's process only (feature experiments).
     const vars = process.argv.includes(`--env-${name}`) ? opt(`env-${name}`).split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]) : [];
     for (const [k, v] of vars) process.env[k] = v;
-    peers.push(await ours(env, name, extra));
-    if (pin) pinTree(peers.at(-1)!.pid!, 0);
+    const peer = await ours(env, name, extra);
+    if (pin) pinTree(peer.pid!, 0);
     for (const [k] of vars) delete process.env[k];
-  }
+    return peer;
+  };
+  let peers: Peer[] = [];
+  for (const [name, built] of Object.entries(builds)) peers.push(await startPeer(name, built));
   const runs: Record<string, Record<string, number>[]> = { a: [], b: [] };
   const load = (p: Peer, seconds: string, warmup = '0.5'): Promise<Record<string, unknown>> => runJson(...onCpu(pin ? 1 : undefined, process.execPath, [join(bin, 'loadgen.js'), '--mode', 'keepalive', '--target', `127.0.0.1:${ports.https}`, '--name', API_NAME,
     '--conns', conns, '--duration', seconds, '--warmup', warmup, '--ca', p.ca, '--proxy', p.proxy!, ...(p.auth ? ['--auth', p.auth] : []), '--by-name', '1']));
@@ -80,7 +86,14 @@ async function main(): Promise<void> {
   try {
     if (warm > 0) for (const p of peers) await load(p, String(warm));
     for (let r = 0; r < rounds; r++) {
-      for (const p of r % 2 ? [...peers].reverse() : peers) {
+      for (let p of r % 2 ? [...peers].reverse() : peers) {
+        if (fresh && r > 0) {
+          await p.stop();
+          const next = await startPeer(p.name, builds[p.name as keyof typeof builds]);
+          peers = peers.map((x) => (x === p ? next : x));
+          p = next;
+          if (warm > 0) await load(p, String(warm));
+        }
         const firstCpuUs = first !== '0' ? await cpuPerRequest(p, first) : { cpuUs: NaN, failed: 0 };
         const cpu0 = cpuSeconds(p.pid!);
         const res = await load(p, duration);

@@ -36,11 +36,12 @@ export function heldResponses(events: EventLog): HeldResponses {
   class H2 extends http2.Http2ServerResponse {}
   // Every head goes through writeHead (implicit headers, sendText, the upstream's head), h1 and h2 alike.
   for (const C of [H1, H2]) {
-    const writeHead = C.prototype.writeHead as (this: object, ...args: unknown[]) => unknown;
+    // writeHead(status, message?, headers?): three fixed parameters, no rest array per response.
+    const writeHead = C.prototype.writeHead as (this: object, a: unknown, b: unknown, c: unknown) => unknown;
     Object.defineProperty(C.prototype, 'writeHead', {
-      value: function (this: Held, ...args: unknown[]) {
+      value: function (this: Held, a: unknown, b: unknown, c: unknown) {
         release(this);
-        return writeHead.apply(this, args);
+        return writeHead.call(this, a, b, c);
       },
       writable: true,
       configurable: true,

@@ -25,14 +25,10 @@ function connectionNamed(names: readonly string[], value: (i: number) => string)
 
 const isHopByHop = (lk: string, named: Set<string> | null): boolean => ALWAYS.has(lk) || lk[0] === ':' || (named !== null && named.has(lk));
 
-/** Drops hop-by-hop headers, every header `Connection` names, and HTTP/2 pseudo-headers (`:path`, …). */
-export function stripHopByHop(pairs: readonly [string, string][]): [string, string][] {
-  const lower = pairs.map(([k]) => k.toLowerCase());
-  const named = connectionNamed(lower, (i) => pairs[i]![1]);
-  return pairs.filter((_, i) => !isHopByHop(lower[i]!, named));
-}
-
-/** stripHopByHop on a flat rawHeaders list ([name, value, …]), flat out: the response path. */
+/**
+ * Drops hop-by-hop headers, every header `Connection` names, and HTTP/2 pseudo-headers (`:path`, …)
+ * from a flat rawHeaders list ([name, value, …]), flat out: the response path.
+ */
 export function stripHopByHopFlat(raw: readonly string[]): string[] {
   const lower: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) lower.push(raw[i]!.toLowerCase());
@@ -53,11 +49,23 @@ function dropSetOf(strip: readonly string[], inject: readonly { name: string; va
   return drop;
 }
 
-/** Hook actions: strip listed headers (all values), then inject (replacing existing values). */
-export function applyActions(pairs: [string, string][], strip: readonly string[], inject: readonly { name: string; value: string }[]): [string, string][] {
-  const drop = dropSetOf(strip, inject);
-  const out = pairs.filter(([k]) => !drop.has(k.toLowerCase()));
-  for (const i of inject) out.push([i.name, i.value]);
+/**
+ * A request's headers on their way upstream, in one pass (each name lower-cased once): hop-by-hop
+ * ones go (as in stripHopByHopFlat), `Host` too when `dropHost`, and with a hook's actions the headers it
+ * strips or injects (all values), then its injected values are appended (replacing the client's).
+ */
+export function keptRequestHeaders(pairs: readonly [string, string][], dropHost: boolean, hook?: { strip: readonly string[]; inject: readonly { name: string; value: string }[] }): [string, string][] {
+  const lower = new Array<string>(pairs.length);
+  for (let i = 0; i < pairs.length; i++) lower[i] = pairs[i]![0].toLowerCase();
+  const named = connectionNamed(lower, (i) => pairs[i]![1]);
+  const drop = hook ? dropSetOf(hook.strip, hook.inject) : null;
+  const out: [string, string][] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const lk = lower[i]!;
+    if (isHopByHop(lk, named) || (dropHost && lk === 'host') || (drop !== null && drop.has(lk))) continue;
+    out.push(pairs[i]!);
+  }
+  if (hook) for (const h of hook.inject) out.push([h.name, h.value]);
   return out;
 }
 
@@ -76,11 +84,4 @@ export function headerLookup(pairs: readonly [string, string][]): (lowerName: st
     }
     return map.get(n);
   };
-}
-
-/** Flattens pairs back to the array form http.request / writeHead accept. */
-export function flatten(pairs: readonly [string, string][]): string[] {
-  const out: string[] = [];
-  for (const [k, v] of pairs) out.push(k, v);
-  return out;
 }

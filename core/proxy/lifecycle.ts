@@ -4,6 +4,7 @@
 import type { ClientRequest } from 'node:http';
 import type { ClientHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
+import { responseDeadlines } from './deadlines';
 import type { OutcomeFailure } from './protocol';
 import { writeRaw } from './responses';
 
@@ -42,19 +43,15 @@ export function clientAborted(target: string, how: string): OutcomeFailure {
  * progress, an upstream that connects (or handshakes) and then stays silent is not.
  */
 export function guardResponse(req: ClientRequest | ClientHttp2Stream, ms: number, body?: NodeJS.EventEmitter): void {
-  // One timer per request, restarted with refresh() on progress (cheaper than a new one each time).
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => void timer?.refresh();
-  const stop = (): void => {
-    if (!timer) return;
-    clearTimeout(timer);
-    timer = undefined;
-    body?.off('data', arm);
-  };
-  timer = setTimeout(() => {
+  const deadline = responseDeadlines.start(ms, () => {
     stop();
     req.destroy(new UpstreamTimeoutError(ms));
-  }, ms);
+  });
+  const arm = (): void => deadline.touch();
+  const stop = (): void => {
+    deadline.stop();
+    body?.off('data', arm);
+  };
   body?.on('data', arm);
   req.once('finish', arm);
   req.once('response', stop);

@@ -73,7 +73,7 @@ export class TlsPools {
     if (known) return known;
     const origin = `https://${dest.host.includes(':') ? `[${dest.host}]` : dest.host}:${dest.port}`;
     let session: Buffer | undefined;
-    const idle = new Set<tls.TLSSocket>();
+    const idle: IdleCount = { n: 0 };
     const connect = (_o: unknown, done: (...a: [null, tls.TLSSocket] | [Error, null]) => void): void => {
       this.dial(dest).then((raw) => {
         const name = dest.host.replace(/%.*$/, '');
@@ -120,21 +120,39 @@ export class TlsPools {
  * Keeps at most MAX_IDLE idle sockets per destination. undici has no such limit; its h1 client
  * unrefs a socket when its last request is done and refs it when it gets one (its documented
  * keep-the-process-alive behaviour), which is when a socket turns idle or busy. Without those
- * calls this cap does nothing and idle sockets still close after IDLE_MS.
+ * calls this cap does nothing and idle sockets still close after IDLE_MS. A count, not a Set of
+ * sockets: a socket turns idle and busy once per request, and a Set's table churn under load was
+ * measurable per request (see core/proxy/deadlines.ts).
  */
-function capIdle(s: tls.TLSSocket, idle: Set<tls.TLSSocket>): void {
+function capIdle(s: tls.TLSSocket, idle: IdleCount): void {
   const unref = s.unref.bind(s);
   const ref = s.ref.bind(s);
+  let isIdle = false;
   s.unref = () => {
-    if (idle.size >= MAX_IDLE) s.destroy();
-    else idle.add(s);
+    if (isIdle) return unref();
+    if (idle.n >= MAX_IDLE) s.destroy();
+    else {
+      isIdle = true;
+      idle.n++;
+    }
     return unref();
   };
   s.ref = () => {
-    idle.delete(s);
+    if (isIdle) {
+      isIdle = false;
+      idle.n--;
+    }
     return ref();
   };
-  s.once('close', () => idle.delete(s));
+  s.once('close', () => {
+    if (isIdle) idle.n--;
+    isIdle = false;
+  });
+}
+
+/** Idle sockets of one destination. */
+interface IdleCount {
+  n: number;
 }
 
 /** undici's dispatch handler for one exchange; settles once (end, error or cancel). */

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { ProxyContext } from '../context';
 import { stripHopByHopFlat } from '../hopByHop';
+import { responseDeadlines } from '../deadlines';
 import { UpstreamTimeoutError } from '../lifecycle';
 import type { Abort } from '../client/tlsPools';
 import { clientLeft } from './forwardH2';
@@ -26,21 +27,14 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
   let status = 0;
   let bytes = 0;
   let left = false;
-  // One timer per request, refreshed on upload progress, stopped by the response head.
+  // One deadline per request, restarted by upload progress, stopped by the response head.
   let abort: Abort | null = null;
-  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
-    timer = undefined;
-    abort?.(new UpstreamTimeoutError(ms));
-  }, ms);
-  const stop = (): void => {
-    if (!timer) return;
-    clearTimeout(timer);
-    timer = undefined;
-  };
+  const deadline = responseDeadlines.start(ms, () => abort?.(new UpstreamTimeoutError(ms)));
+  const stop = (): void => deadline.stop();
   abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? () => detached(req) : null }, {
     // Upload progress (a chunk or the end reached the upstream) restarts the timer; the body is
     // never read here: a 'data' listener would start the flow before the client attaches.
-    onProgress: () => void timer?.refresh(),
+    onProgress: () => deadline.touch(),
     onHead: (code, message, headers) => {
       stop();
       // A head node's server refuses (a bad header value) throws here: a 502 then, as no head was sent.

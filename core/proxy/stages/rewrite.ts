@@ -4,7 +4,7 @@
 import type { Decision } from '../../policy/decide';
 import { brokerRequest } from '../broker';
 import type { ProxyContext } from '../context';
-import { applyActions, flatten, stripHopByHop } from '../hopByHop';
+import { keptRequestHeaders } from '../hopByHop';
 import { isLearning } from '../learn';
 
 export interface RewriteInput {
@@ -23,15 +23,13 @@ export interface RewriteInput {
 
 /** The headers to send upstream, flat ([name, value, …]) as http.request takes them. */
 export function rewriteHeaders(ctx: ProxyContext, r: RewriteInput): string[] {
-  let out = stripHopByHop(r.pairs);
   // Inside MITM the Host is the tunnel's, the name that was judged, whatever the client wrote.
-  if (r.tls) out = out.filter(([k]) => k.toLowerCase() !== 'host');
-  const hook = r.decision.appliedHook;
-  if (hook) out = applyActions(out, hook.strip, hook.inject);
-  out = brokerHeaders(ctx, r.host, r.url, out, r.tls);
-  if (r.tls) out.unshift(['Host', r.authority]);
-  else if (!out.some(([k]) => k.toLowerCase() === 'host')) out.push(['Host', r.authority]);
-  return flatten(out);
+  const kept = keptRequestHeaders(r.pairs, r.tls, r.decision.appliedHook ?? undefined);
+  const out = brokerHeaders(ctx, r.host, r.url, kept, r.tls);
+  const flat: string[] = r.tls ? ['Host', r.authority] : [];
+  for (const [k, v] of out) flat.push(k, v);
+  if (!r.tls && !out.some(([k]) => k.toLowerCase() === 'host')) flat.push('Host', r.authority);
+  return flat;
 }
 
 /** Brokered credentials swapped in (inside MITM only), and any dummy seen elsewhere reported by name. */
