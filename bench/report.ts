@@ -50,7 +50,7 @@ export function markdown(r: Report): string {
     out.push('');
   }
   const mitm8 = r.results.find((s) => s.id === 'mitm8');
-  out.push(...latencyLaw(mitm8), ...whyNot(mitm8, r.machine.cpus));
+  out.push(...latencyLaw(mitm8), ...ratioParts(mitm8, r.machine.cpus), ...whyNot(mitm8, r.machine.cpus));
   if (Object.keys(r.unavailable).length) {
     out.push('## Peers that could not run', '');
     for (const [k, v] of Object.entries(r.unavailable)) out.push(`- ${k}: ${v}`);
@@ -99,6 +99,23 @@ function latencyLaw(s: ScenarioResult | undefined): string[] {
     `Each of the ${n.conns} connections sends its next request when the previous answer arrives, so the mean latency is ${n.conns} / throughput. Measured in this run (medians):`, '',
     `| Peer | req/s | ${n.conns} / req/s = mean latency, ms | p50, ms | p50 / mean |`, '|---|---|---|---|---|', ...rows, '',
     `p50 ≤ ${P50_AIM_MS} ms therefore needs a mean of at most ${fmt(P50_AIM_MS / n.shape)} ms at our proxy's own p50/mean of ${fmt(n.shape)}, i.e. **≥ ${fmt(n.forP50)} req/s** (${fmt((n.conns * 1000) / P50_AIM_MS)} req/s if p50 were the mean). ≥ 10× mitmproxy needs ≥ ${fmt(n.forRatio)} req/s. Latency of one request alone is the 1-connection scenario's p50.`, '',
+  ];
+}
+
+/**
+ * The req/s ratio against mitmproxy split into what each proxy's own code decides (its CPU per
+ * request) and the share of a core it got: ours' load generator and origin serve ~10× the
+ * traffic and take their CPU from the same cores, mitmproxy's hardly any.
+ */
+function ratioParts(s: ScenarioResult | undefined, cores: number): string[] {
+  const cpu = s?.ratios?.['cpu mitmproxy/ours'];
+  if (!s || !isSummary(cpu) || !s.peers.mitmproxy) return [];
+  const med = medianOf(s);
+  const used = (p: string): number => (med(p) * med(p, 'cpuUsPerReq')) / 1e6;
+  const around = (p: string): number => (med(p) * (med(p, 'clientCpuUsPerReq') + med(p, 'upstreamCpuUsPerReq'))) / 1e6;
+  return [
+    '## What the ratio against mitmproxy is made of', '',
+    `Per request, mitmproxy used ${range(cpu)} times the CPU ours did (within round): that is what a proxy's own code decides. The req/s ratio is that times the share of a core each one got (req/s × CPU per request, medians): ours ${fmt(used('ours'))} cores, mitmproxy ${fmt(used('mitmproxy'))}. Both are one event loop, so neither can use more than about one core; ours gets less when the machine is short: at its rate the load generator and the origin took ${fmt(around('ours'))} of the ${cores} cores, at mitmproxy's rate ${fmt(around('mitmproxy'))}.`, '',
   ];
 }
 
