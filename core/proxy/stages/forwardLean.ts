@@ -30,13 +30,12 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
   // One deadline per request, restarted by upload progress, stopped by the response head.
   let abort: Abort | null = null;
   const deadline = responseDeadlines.start(ms, () => abort?.(new UpstreamTimeoutError(ms)));
-  const stop = (): void => deadline.stop();
   abort = send(spec.dest, { method: spec.out.method, path: spec.out.path, headers: spec.out.headers, body: hasBody ? () => detached(req) : null }, {
     // Upload progress (a chunk or the end reached the upstream) restarts the timer; the body is
     // never read here: a 'data' listener would start the flow before the client attaches.
     onProgress: () => deadline.touch(),
     onHead: (code, message, headers) => {
-      stop();
+      deadline.stop();
       // A head node's server refuses (a bad header value) throws here: a 502 then, as no head was sent.
       res.writeHead(code, message, stripHopByHopFlat(headers));
       status = code;
@@ -49,14 +48,14 @@ export function forwardLean(ctx: ProxyContext, req: IncomingMessage, res: Server
     },
     onEnd: () => void res.end(),
     onError: (e) => {
-      stop();
+      deadline.stop();
       // After the head, a broken body is cut off (as a node:https response 'error' was), not logged.
       if (status) res.destroy();
       else if (!left) failed(e);
     },
   });
   if (!abort) {
-    stop();
+    deadline.stop();
     return false;
   }
   res.once('close', () => {
