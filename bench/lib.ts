@@ -156,6 +156,27 @@ function ownCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * Time the main threads of a process and of its children (our proxy's workers, squid's kid) spent
+ * runnable but waiting for a CPU, in µs so far (Linux /proc/<pid>/task/<pid>/schedstat, ns; NaN
+ * where the kernel keeps no schedstat): what the other processes on the machine took from it.
+ */
+export function waitingUs(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch { /* exited, or no children list */ }
+  return [pid, ...children].reduce((sum, p) => sum + ownWaitingUs(p), 0);
+}
+
+function ownWaitingUs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1000;
+  } catch {
+    return NaN;
+  }
+}
+
 export function median(xs: readonly number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (!s.length) return NaN;

@@ -113,9 +113,12 @@ function ratioParts(s: ScenarioResult | undefined, cores: number): string[] {
   const med = medianOf(s);
   const used = (p: string): number => (med(p) * med(p, 'cpuUsPerReq')) / 1e6;
   const around = (p: string): number => (med(p) * (med(p, 'clientCpuUsPerReq') + med(p, 'upstreamCpuUsPerReq'))) / 1e6;
+  // Share of the measured time the proxy's event loop was ready to run but had no core.
+  const waited = (p: string): string => `${fmt(med(p, 'waitUsPerReq'))} µs per request (${fmt((med(p) * med(p, 'waitUsPerReq')) / 1e4)}% of the time)`;
   return [
     '## What the ratio against mitmproxy is made of', '',
-    `Per request, mitmproxy used ${range(cpu)} times the CPU ours did (within round): that is what a proxy's own code decides. The req/s ratio is that times the share of a core each one got (req/s × CPU per request, medians): ours ${fmt(used('ours'))} cores, mitmproxy ${fmt(used('mitmproxy'))}. Both are one event loop, so neither can use more than about one core; ours gets less when the machine is short: at its rate the load generator and the origin took ${fmt(around('ours'))} of the ${cores} cores, at mitmproxy's rate ${fmt(around('mitmproxy'))}.`, '',
+    `Per request, mitmproxy used ${range(cpu)} times the CPU ours did (within round): that is what a proxy's own code decides. The req/s ratio is that times the share of a core each one got (req/s × CPU per request, medians): ours ${fmt(used('ours'))} cores, mitmproxy ${fmt(used('mitmproxy'))}. Both are one event loop, so neither can use more than about one core; ours gets less when the machine is short: at its rate the load generator and the origin took ${fmt(around('ours'))} of the ${cores} cores, at mitmproxy's rate ${fmt(around('mitmproxy'))}.`,
+    ...(Number.isFinite(med('ours', 'waitUsPerReq')) ? ['', `Ready to run but without a core (the event loop's thread in a run queue, /proc schedstat): ours ${waited('ours')}, mitmproxy ${waited('mitmproxy')}.`] : []), '',
   ];
 }
 

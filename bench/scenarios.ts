@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_NAME, freshName, largePolicy, RAW_NAME } from './fixtures';
-import { cpuSeconds, onCpu, rssMb, runJson, sleep, summarize, timeProcess, type Summary } from './lib';
+import { cpuSeconds, onCpu, rssMb, runJson, sleep, summarize, timeProcess, waitingUs, type Summary } from './lib';
 import { ours, type BenchEnv, type Peer } from './peers';
 import { activation, vsix } from './extension';
 
@@ -141,19 +141,22 @@ function keepalive(id: string, conns: number, withAims: boolean, h2Streams?: num
       // other tenants of a shared machine disturb far less than req/s.
       const runs = await alternate(ctx, peers, async (p) => {
         const cpu0 = p.pid ? cpuSeconds(p.pid) : NaN;
+        const wait0 = p.pid ? waitingUs(p.pid) : NaN;
         const up0 = ctx.upstreamPid ? cpuSeconds(ctx.upstreamPid) : NaN;
         const r = await loadgen(ctx, p, [...mode, '--name', API_NAME, '--conns', String(conns), '--duration', String(duration), '--warmup', String(warmup)]);
         const upstreamCpuUsPerReq = ctx.upstreamPid ? ((cpuSeconds(ctx.upstreamPid) - up0) * 1e6) / Number(r.total) : NaN;
         const versions = (r.upstreamVersions ?? {}) as Record<string, number>;
         const seen = Object.values(versions).reduce((a, b) => a + b, 0);
-        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, upstreamCpuUsPerReq, upstreamH2: seen ? (versions['2.0'] ?? 0) / seen : NaN };
+        // µs the proxy's event loop was ready to run but another process had the core, per request.
+        const waitUsPerReq = p.pid ? (waitingUs(p.pid) - wait0) / Number(r.total) : NaN;
+        return { ...r, cpuUsPerReq: p.pid ? ((cpuSeconds(p.pid) - cpu0) * 1e6) / Number(r.total) : NaN, waitUsPerReq, upstreamCpuUsPerReq, upstreamH2: seen ? (versions['2.0'] ?? 0) / seen : NaN };
       });
       const result: ScenarioResult = { id, title: this.title, unit: 'req/s', peers: {}, ratios: {}, conns: h2Streams ? conns * h2Streams : conns,
         ...(withAims ? { note: `every peer had one unrecorded warm-up run (${warmS} s) before the rounds; its failures count` } : {}) };
       for (const [name, list] of runs) {
         result.peers[name] = {
           value: summarize(list.map((r) => num(r, 'rps'))), p50: summarize(list.map((r) => num(r, 'p50'))), p99: summarize(list.map((r) => num(r, 'p99'))),
-          cpuUsPerReq: summarize(list.map((r) => num(r, 'cpuUsPerReq'))), clientCpuUsPerReq: summarize(list.map((r) => num(r, 'clientCpuUsPerReq'))), upstreamCpuUsPerReq: summarize(list.map((r) => num(r, 'upstreamCpuUsPerReq'))),
+          cpuUsPerReq: summarize(list.map((r) => num(r, 'cpuUsPerReq'))), waitUsPerReq: summarize(list.map((r) => num(r, 'waitUsPerReq'))), clientCpuUsPerReq: summarize(list.map((r) => num(r, 'clientCpuUsPerReq'))), upstreamCpuUsPerReq: summarize(list.map((r) => num(r, 'upstreamCpuUsPerReq'))),
           ...failuresOf(warmups.has(name) ? [warmups.get(name)!, ...list] : list),
           // Share of requests the origin received over h2 (the upstream hop's protocol).
           ...(h2Streams ? { upstreamH2: summarize(list.map((r) => num(r, 'upstreamH2'))) } : {}),
