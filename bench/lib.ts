@@ -143,11 +143,16 @@ export function rssMb(pid: number): number {
  * used so far, in seconds (Linux /proc, clock ticks of 10 ms).
  */
 export function cpuSeconds(pid: number): number {
-  let children: number[] = [];
+  return withChildren(pid).reduce((sum, p) => sum + ownCpuSeconds(p), 0);
+}
+
+/** `pid` and its direct children (/proc children list of its main thread). */
+function withChildren(pid: number): number[] {
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch { /* exited, or no children list: the process alone */ }
-  return ownCpuSeconds(pid) + children.reduce((sum, c) => sum + ownCpuSeconds(c), 0);
+    return [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)];
+  } catch {
+    return [pid]; // exited, or no children list: the process alone
+  }
 }
 
 function ownCpuSeconds(pid: number): number {
@@ -162,11 +167,7 @@ function ownCpuSeconds(pid: number): number {
  * where the kernel keeps no schedstat): what the other processes on the machine took from it.
  */
 export function waitingUs(pid: number): number {
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch { /* exited, or no children list */ }
-  return [pid, ...children].reduce((sum, p) => sum + ownWaitingUs(p), 0);
+  return withChildren(pid).reduce((sum, p) => sum + ownWaitingUs(p), 0);
 }
 
 function ownWaitingUs(pid: number): number {
